@@ -1,0 +1,133 @@
+"""Builds boto3 clients once, with eden's retry policy and an optional endpoint URL.
+
+Nothing here runs at import time: a client exists only after ``AwsClients.client()``
+is first called, so the CLI's ``--help`` never touches credentials and tests can point
+every client at a moto server. The factory also records each call (and can inject a
+fixed latency per call) so benchmarks can count calls and round trips on the critical
+path without patching anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """How to reach AWS. ``endpoint_url`` is set for the sandbox (moto server)."""
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    retry_mode: str = "standard"  # botocore: legacy | standard | adaptive
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_pool_connections: int = 32
+    # Sandbox only: credentials moto accepts. Real AWS uses the default chain.
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One AWS API call as the client saw it (start and end in monotonic seconds)."""
+
+    service: str
+    operation: str
+    start: float
+    end: float
+
+
+@dataclass
+class _Recorder:
+    latency: float = 0.0
+    calls: list[CallRecord] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    starts: dict[int, float] = field(default_factory=dict)
+
+
+class AwsClients:
+    """A lazily built, thread-safe set of boto3 clients sharing one session."""
+
+    def __init__(self, settings: AwsSettings, *, inject_latency: float = 0.0):
+        self.settings = settings
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._recorder = _Recorder(latency=inject_latency)
+
+    @property
+    def region(self) -> str:
+        return str(self._get_session().region_name or "us-east-1")
+
+    def client(self, service: str) -> Any:
+        """The boto3 client for ``service``, built on first use and then shared.
+
+        boto3 clients are thread-safe; sessions are not, so building happens under a lock.
+        """
+        existing = self._clients.get(service)
+        if existing is not None:
+            return existing
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._build(service)
+            return self._clients[service]
+
+    def calls(self) -> list[CallRecord]:
+        """Every call made so far, in the order they finished."""
+        with self._recorder.lock:
+            return list(self._recorder.calls)
+
+    def reset_calls(self) -> None:
+        with self._recorder.lock:
+            self._recorder.calls.clear()
+
+    def _get_session(self) -> Any:
+        if self._session is None:
+            s = self.settings
+            self._session = boto3.session.Session(
+                region_name=s.region,
+                aws_access_key_id=s.access_key_id,
+                aws_secret_access_key=s.secret_access_key,
+            )
+        return self._session
+
+    def _build(self, service: str) -> Any:
+        s = self.settings
+        config = Config(
+            retries={"mode": s.retry_mode, "max_attempts": s.max_attempts},
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_pool_connections=s.max_pool_connections,
+        )
+        session = self._get_session()
+        if session.region_name is None:
+            # Route 53 and the sandbox are region-agnostic; botocore still wants one.
+            config = config.merge(Config(region_name="us-east-1"))
+        client = session.client(service, endpoint_url=s.endpoint_url, config=config)
+        events = client.meta.events
+        events.register("before-call.*.*", self._before_call)
+        events.register("after-call.*.*", self._after_call)
+        events.register("after-call-error.*.*", self._after_call)
+        return client
+
+    def _before_call(self, model: Any, context: Any = None, **_: Any) -> None:
+        rec = self._recorder
+        if rec.latency:
+            # Models the control plane's round trip, once per logical call (not per retry).
+            time.sleep(rec.latency)
+        if context is not None:
+            context["eden_start"] = time.monotonic() - rec.latency
+
+    def _after_call(self, model: Any, context: Any = None, **_: Any) -> None:
+        end = time.monotonic()
+        start = context.get("eden_start", end) if context is not None else end
+        record = CallRecord(model.service_model.service_name, model.name, start, end)
+        with self._recorder.lock:
+            self._recorder.calls.append(record)

@@ -1,0 +1,92 @@
+"""The errors eden raises, and the only ones that reach a user.
+
+Every error says what failed, where, and what the user can do about it. The CLI's
+``main()`` and the HTTP API turn these into an exit code or a status; nothing else
+decides that.
+"""
+
+from __future__ import annotations
+
+
+class EdenError(Exception):
+    """Base of every error eden reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, where: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.where = where
+
+    def render(self) -> str:
+        """One readable block: what, where, what to do."""
+        lines = [f"error: {self.message}"]
+        if self.where:
+            lines.append(f"  where: {self.where}")
+        if self.hint:
+            lines.append(f"  fix:   {self.hint}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "where": self.where,
+            "hint": self.hint,
+        }
+
+
+class UsageError(EdenError):
+    """The user's input (a name, an image, a flag) cannot be used."""
+
+    exit_code = 2
+
+
+class ConfigError(EdenError):
+    """A profile is missing, incomplete or points at something that does not exist."""
+
+    exit_code = 3
+
+
+class ReferenceError_(EdenError):
+    """The reference stack (service, listener, zone, bucket) cannot be read."""
+
+    exit_code = 3
+
+
+class NotFound(EdenError):
+    """An environment or resource the user named does not exist."""
+
+    exit_code = 4
+
+
+class AwsError(EdenError):
+    """AWS refused a call eden needed; carries the service's code and message."""
+
+    exit_code = 5
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        operation: str = "",
+        hint: str | None = None,
+        where: str | None = None,
+    ):
+        super().__init__(message, hint=hint, where=where)
+        self.code = code
+        self.operation = operation
+
+
+class ExecutionFailed(EdenError):
+    """A plan step failed; what ran before it was undone (or kept, when asked)."""
+
+    exit_code = 6
+
+
+class SandboxError(EdenError):
+    """The embedded sandbox could not be started, stopped or reached."""
+
+    exit_code = 7
