@@ -100,8 +100,9 @@ class AwsClients:
 
     def _build(self, service: str) -> Any:
         s = self.settings
+        retries: Any = {"mode": s.retry_mode, "max_attempts": s.max_attempts}
         config = Config(
-            retries={"mode": s.retry_mode, "max_attempts": s.max_attempts},
+            retries=retries,
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
             max_pool_connections=s.max_pool_connections,

@@ -1,0 +1,319 @@
+"""Create, deploy, delete, list and show environments: read, plan, run, remember.
+
+The engine is the one place that sequences the pure pieces (naming, planner) with the
+effectful ones (reader, executor, state). The CLI and the HTTP API are thin shells over it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+import socket
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from eden import naming
+from eden.aws.ops import ECR_URI_RE, Aws
+from eden.config import Profile
+from eden.errors import ExecutionFailed, NotFound, UsageError
+from eden.executor import DryRunExecutor, Executor, Listener, RunResult, StepFailedError
+from eden.plan import Plan
+from eden.planner import Request, plan_create, plan_delete
+from eden.reader import Reader, Snapshot
+from eden.state.base import EnvRecord, Event, ServiceRecord, StateStore
+
+_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+_ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Outcome:
+    """What one operation did, for the CLI, the API and the tests."""
+
+    operation: str
+    env: str
+    url: str
+    run: RunResult
+    record: EnvRecord | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def plan(self) -> Plan:
+        return self.run.plan
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation,
+            "env": self.env,
+            "url": self.url,
+            "messages": self.messages,
+            "record": self.record.as_dict() if self.record else None,
+            **self.run.as_dict(),
+        }
+
+
+def default_actor() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except Exception:  # no user database in some containers
+        return "unknown"
+
+
+def validate_image(image: str) -> str:
+    if not image or not _IMAGE_RE.match(image):
+        raise UsageError(
+            f"{image!r} is not a container image reference",
+            hint="give a URI like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123",
+        )
+    return image
+
+
+def parse_env_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VAL`` strings -> dict, with a clear error for anything else."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not _ENV_KEY_RE.match(key):
+            raise UsageError(
+                f"--env {pair!r} is not KEY=VALUE with a valid variable name",
+                hint="for example --env LOG_LEVEL=debug",
+            )
+        out[key] = value
+    return out
+
+
+class Engine:
+    def __init__(
+        self,
+        profile: Profile,
+        aws: Aws,
+        store: StateStore,
+        *,
+        pool: ThreadPoolExecutor,
+        actor: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.profile = profile
+        self.aws = aws
+        self.store = store
+        self.pool = pool
+        self.reader = Reader(aws, pool)
+        self.executor = Executor(aws, pool)
+        self.actor = actor or default_actor()
+        self.clock = clock
+
+    # --- naming -------------------------------------------------------------------------
+    def _names(self, branch: str, alias: str | None) -> Callable[[str], naming.EnvNames]:
+        p = self.profile
+        prefix = p.endpoints.name_prefix if p.endpoints else ""
+
+        def in_zone(zone: str) -> naming.EnvNames:
+            return naming.names_for(
+                branch,
+                name_prefix=p.name_prefix,
+                domain_prefix=p.service.domain_prefix,
+                zone_name=zone,
+                endpoint_prefix=prefix,
+                alias=alias,
+            )
+
+        in_zone("zone.invalid")  # validates branch and alias before any AWS call
+        return in_zone
+
+    def find(self, name_or_branch: str) -> EnvRecord | None:
+        """An environment by name, alias or branch."""
+        rec = self.store.get(self.profile.name, name_or_branch)
+        if rec is not None:
+            return rec
+        for r in self.store.list_envs(self.profile.name):
+            if name_or_branch in (r.branch, r.alias):
+                return r
+        try:
+            derived = naming.env_name(name_or_branch)
+        except UsageError:
+            return None
+        return self.store.get(self.profile.name, derived)
+
+    # --- create / deploy ----------------------------------------------------------------
+    def create(
+        self,
+        branch: str,
+        image: str,
+        *,
+        alias: str | None = None,
+        env: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        keep_on_failure: bool = False,
+        listener: Listener | None = None,
+    ) -> Outcome:
+        validate_image(image)
+        existing = self._by_branch(branch)
+        if alias is None and existing is not None:
+            alias = existing.alias
+        names_in_zone = self._names(branch, alias)
+        name = names_in_zone("zone.invalid").name
+        taken = self.store.get(self.profile.name, name)
+        if taken is not None and taken.branch != branch:
+            raise UsageError(
+                f"the name {name!r} is already used by branch {taken.branch!r}",
+                hint="give this branch its own short name with --alias",
+            )
+        started = self.clock()
+        snap = self.reader.snapshot(self.profile, names_in_zone, image=image)
+        if snap.image_found is False:
+            m = ECR_URI_RE.match(image)
+            repo = m["repo"] if m else image
+            raise UsageError(
+                f"image {image} does not exist in ECR repository {repo}",
+                hint="push the image first, or check the tag (aws ecr describe-images)",
+            )
+        assert snap.reference is not None
+        req = Request(names=snap.names, image=image, env_overrides=dict(env or {}))
+        plan = plan_create(self.profile, req, snap.reference, snap.current)
+        url = f"https://{snap.names.host}"
+        if dry_run:
+            return Outcome(plan.operation, name, url, DryRunExecutor().run(plan))
+
+        record = self._record_before(snap, alias, image, taken, started)
+        try:
+            result = self.executor.run(plan, undo_on_failure=not keep_on_failure, listener=listener)
+        except StepFailedError as exc:
+            self._record_failure(record, plan, exc, started, brand_new=taken is None, image=image)
+            raise
+        now = self.clock()
+        self._fill_record(record, snap, result, image)
+        record.status = "ready"
+        record.last_deploy_at = now
+        self.store.put(record)
+        self.store.add_event(
+            Event(self.profile.name, name, plan.operation, self.actor, started, now - started,
+                  "ok", f"{len(plan.steps)} steps", image)
+        )
+        return Outcome(plan.operation, name, url, result, record, list(plan.notes))
+
+    def _by_branch(self, branch: str) -> EnvRecord | None:
+        for r in self.store.list_envs(self.profile.name):
+            if r.branch == branch:
+                return r
+        return None
+
+    def _record_before(
+        self, snap: Snapshot, alias: str | None, image: str, taken: EnvRecord | None, now: float
+    ) -> EnvRecord:
+        names = snap.names
+        record = taken or EnvRecord(
+            profile=self.profile.name,
+            name=names.name,
+            branch=names.branch,
+            host=names.host,
+            status="creating",
+            created_at=now,
+            alias=alias,
+        )
+        record.names = {
+            "task_family": names.task_family,
+            "service": names.service,
+            "target_group": names.target_group,
+            "host": names.host,
+            "endpoint_name": names.endpoint_name,
+        }
+        if taken is None:
+            self.store.put(record)
+        return record
+
+    def _fill_record(self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str) -> None:
+        out = result.outputs()
+        cur = snap.current
+        svc = ServiceRecord(
+            role=self.profile.service.role,
+            image=image,
+            task_definition_arn=out.get("task_definition", {}).get("taskDefinitionArn")
+            or cur.task_definition_arn,
+            service_arn=out.get("service", {}).get("serviceArn")
+            or (cur.service or {}).get("serviceArn"),
+            target_group_arn=out.get("target_group", {}).get("TargetGroupArn")
+            or cur.target_group_arn,
+            rule_arn=out.get("listener_rule", {}).get("RuleArn") or cur.rule_arn,
+        )
+        record.services = [svc]
+        record.extra["listener_arn"] = snap.listener_arn
+        record.extra["zone_id"] = self.profile.zone_id
+        if "listener_rule" in out:
+            record.extra["rule_priority"] = out["listener_rule"].get("Priority")
+
+    def _record_failure(
+        self, record: EnvRecord, plan: Plan, exc: StepFailedError, started: float, *,
+        brand_new: bool, image: str,
+    ) -> None:
+        created = {r.id for r in exc.result.results if r.ok}
+        undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
+        if brand_new and created <= undone:  # nothing of it is left: forget it
+            self.store.delete(record.profile, record.name)
+        else:
+            record.status = "failed"
+            self.store.put(record)
+        self.store.add_event(
+            Event(self.profile.name, record.name, plan.operation, self.actor, started,
+                  self.clock() - started, "failed", exc.message, image)
+        )
+
+    # --- delete -------------------------------------------------------------------------
+    def delete(self, name_or_branch: str, *, dry_run: bool = False,
+               listener: Listener | None = None) -> Outcome:
+        record = self.find(name_or_branch)
+        if record is not None:
+            names_in_zone = self._names(record.branch, record.alias)
+        else:
+            # Not in state (lost, or made by hand): find its resources by the names eden
+            # would have given them, so delete still cleans up.
+            names_in_zone = self._names(name_or_branch, None)
+        started = self.clock()
+        snap = self.reader.snapshot(self.profile, names_in_zone, with_reference=False)
+        plan = plan_delete(self.profile, snap.names, snap.current, self.profile.zone_id)
+        url = f"https://{snap.names.host}"
+        messages: list[str] = []
+        if not plan.steps:
+            messages.append(f"nothing of {snap.names.name} exists: already deleted")
+        if dry_run:
+            return Outcome("delete", snap.names.name, url, DryRunExecutor().run(plan),
+                           record, messages)
+        if record is not None:
+            record.status = "deleting"
+            self.store.put(record)
+        try:
+            result = self.executor.run(plan, listener=listener)
+        except StepFailedError as exc:
+            if record is not None:
+                record.status = "failed"
+                self.store.put(record)
+            self.store.add_event(
+                Event(self.profile.name, snap.names.name, "delete", self.actor, started,
+                      self.clock() - started, "failed", exc.message)
+            )
+            raise
+        self.store.delete(self.profile.name, snap.names.name)
+        if plan.steps or record is not None:
+            self.store.add_event(
+                Event(self.profile.name, snap.names.name, "delete", self.actor, started,
+                      self.clock() - started, "ok", f"{len(plan.steps)} steps")
+            )
+        return Outcome("delete", snap.names.name, url, result, record, messages)
+
+    # --- read ---------------------------------------------------------------------------
+    def environments(self) -> list[EnvRecord]:
+        return self.store.list_envs(self.profile.name)
+
+    def show(self, name_or_branch: str) -> tuple[EnvRecord, list[Event]]:
+        record = self.find(name_or_branch)
+        if record is None:
+            raise NotFound(
+                f"no environment {name_or_branch!r} in profile {self.profile.name}",
+                hint="list them with `eden ls`",
+            )
+        return record, self.store.events(self.profile.name, record.name)
+
+
+__all__ = ["Engine", "ExecutionFailed", "Outcome", "parse_env_pairs", "validate_image"]

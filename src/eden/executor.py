@@ -1,0 +1,174 @@
+"""Runs a plan: each step as soon as what it depends on is done, independent ones at once.
+
+Two executors share one interface: ``Executor`` calls AWS; ``DryRunExecutor`` only
+describes (``--dry-run`` is another executor, not flags sprinkled through the code).
+When a step fails, nothing new starts, running steps finish, and for a create the
+completed steps are undone in reverse order unless the caller asked to keep them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from eden.actions import ACTIONS, Action
+from eden.aws.ops import Aws, aws_error
+from eden.errors import EdenError, ExecutionFailed
+from eden.plan import Plan, Step, render, resolve, topological
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    action: str
+    ok: bool
+    seconds: float
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    plan: Plan
+    results: list[StepResult] = field(default_factory=list)
+    undone: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def outputs(self) -> dict[str, Mapping[str, Any]]:
+        return {r.id: r.outputs for r in self.results if r.ok}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.as_dict(),
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "steps": [
+                {
+                    "id": r.id,
+                    "action": r.action,
+                    "ok": r.ok,
+                    "seconds": round(r.seconds, 3),
+                    "outputs": render(dict(r.outputs)),
+                    "error": r.error,
+                }
+                for r in self.results
+            ],
+            "undone": [r.id for r in self.undone if r.ok],
+        }
+
+
+# Called with ("start" | "done" | "failed", step, result-or-None), from worker threads.
+Listener = Callable[[str, Step, StepResult | None], None]
+
+
+class Executor:
+    def __init__(self, aws: Aws, pool: ThreadPoolExecutor, actions: Mapping[str, Action] = ACTIONS):
+        self.aws = aws
+        self.pool = pool
+        self.actions = actions
+
+    def run(self, plan: Plan, *, undo_on_failure: bool = False,
+            listener: Listener | None = None) -> RunResult:
+        started = time.monotonic()
+        result = RunResult(plan=plan)
+        outputs: dict[str, Mapping[str, Any]] = {}
+        pending = {s.id: s for s in plan.steps}
+        running: dict[Future[StepResult], Step] = {}
+        done: set[str] = set()
+        failure: StepResult | None = None
+        lock = threading.Lock()
+
+        def ready() -> list[Step]:
+            return [s for s in pending.values() if all(d in done or d not in _ids(plan) for d in s.depends_on)]
+
+        while pending or running:
+            if failure is None:
+                for step in ready():
+                    del pending[step.id]
+                    with lock:
+                        params = resolve(step.params, outputs)
+                    running[self.pool.submit(self._run_step, step, params, listener)] = step
+            if not running:
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                step = running.pop(fut)
+                res = fut.result()
+                result.results.append(res)
+                if res.ok:
+                    with lock:
+                        outputs[step.id] = res.outputs
+                    done.add(step.id)
+                elif failure is None:
+                    failure = res
+            if failure is not None:
+                pending.clear()
+        result.seconds = time.monotonic() - started
+        if failure is not None:
+            if undo_on_failure:
+                result.undone = self._undo(plan, result, listener)
+            raise StepFailedError(failure, result)
+        return result
+
+    def _run_step(self, step: Step, params: Any, listener: Listener | None) -> StepResult:
+        if listener:
+            listener("start", step, None)
+        t0 = time.monotonic()
+        try:
+            out = self.actions[step.action](self.aws, params)
+            res = StepResult(step.id, step.action, True, time.monotonic() - t0, out)
+        except ClientError as exc:
+            err = aws_error(exc, step.description or step.id)
+            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=err.message)
+        except EdenError as exc:
+            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=exc.message)
+        except Exception as exc:  # a bug or a network error: still undo, still report
+            msg = f"{type(exc).__name__}: {exc}"
+            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=msg)
+        if listener:
+            listener("done" if res.ok else "failed", step, res)
+        return res
+
+    def _undo(self, plan: Plan, result: RunResult, listener: Listener | None) -> list[StepResult]:
+        """Takes back the completed steps, last made first. Best effort: report, not raise."""
+        outputs = result.outputs()
+        undone: list[StepResult] = []
+        for step in reversed(topological(plan.steps)):
+            if step.id not in outputs or step.undo is None:
+                continue
+            params = resolve(step.undo.params, outputs)
+            undone.append(self._run_step(step.undo, params, listener))
+        return undone
+
+
+def _ids(plan: Plan) -> set[str]:
+    return {s.id for s in plan.steps}
+
+
+class DryRunExecutor:
+    """Runs nothing; returns the plan as the result so callers print one thing."""
+
+    def run(self, plan: Plan, *, undo_on_failure: bool = False,
+            listener: Listener | None = None) -> RunResult:
+        return RunResult(plan=plan, dry_run=True)
+
+
+class StepFailedError(ExecutionFailed):
+    def __init__(self, failure: StepResult, result: RunResult):
+        undone = [r.id for r in result.undone if r.ok]
+        not_undone = [r.id for r in result.undone if not r.ok]
+        hint = "fix the cause and run the same command again: every step is idempotent"
+        if undone:
+            hint = f"undid {', '.join(undone)}; " + hint
+        if not_undone:
+            hint += f"; could not undo {', '.join(not_undone)} (run `eden delete` to clean up)"
+        super().__init__(f"step {failure.id} failed: {failure.error}", hint=hint, where=failure.action)
+        self.failure = failure
+        self.result = result

@@ -1,0 +1,69 @@
+"""Wires a profile into a working engine: clients, adapter, pool, state. The one factory.
+
+Nothing here runs at import time; the CLI and the API call ``open_engine`` per command
+or per process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+from eden.aws.clients import AwsClients, AwsSettings
+from eden.aws.ops import Aws
+from eden.config import Profile
+from eden.engine import Engine
+from eden.state.base import StateStore, open_store
+
+WORKERS = 16
+
+
+def is_loopback_url(url: str | None) -> bool:
+    if not url:
+        return False
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def aws_settings(profile: Profile) -> AwsSettings:
+    """The profile's region and endpoint. A loopback endpoint (the sandbox) gets fixed
+    credentials unless the environment has some, so the sandbox needs no AWS account."""
+    creds: dict[str, str] = {}
+    if is_loopback_url(profile.endpoint_url) and not os.environ.get("AWS_ACCESS_KEY_ID"):
+        creds = {"access_key_id": "sandbox", "secret_access_key": "sandbox"}
+    return AwsSettings(
+        region=profile.region,
+        endpoint_url=profile.endpoint_url,
+        retry_mode=profile.retry_mode,
+        **creds,  # type: ignore[arg-type]  # str fields only
+    )
+
+
+@contextmanager
+def open_engine(
+    profile: Profile,
+    *,
+    store: StateStore | None = None,
+    clients: AwsClients | None = None,
+    inject_latency: float = 0.0,
+    actor: str | None = None,
+) -> Iterator[Engine]:
+    clients = clients or AwsClients(aws_settings(profile), inject_latency=inject_latency)
+    own_store = store is None
+    store = store or open_store(profile.state_url())
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="eden")
+    try:
+        yield Engine(profile, Aws(clients), store, pool=pool, actor=actor)
+    finally:
+        pool.shutdown(wait=True)
+        if own_store:
+            store.close()

@@ -1,0 +1,10 @@
+"""Where eden remembers environments and what happened to them.
+
+``StateStore`` is the interface; ``SqliteStore`` the embedded default. ``open_store``
+turns a profile's ``state`` URL into a store.
+"""
+
+from eden.state.base import EnvRecord, Event, StateStore, open_store
+from eden.state.sqlite import SqliteStore
+
+__all__ = ["EnvRecord", "Event", "SqliteStore", "StateStore", "open_store"]

@@ -1,0 +1,116 @@
+"""The embedded state store: one SQLite file, safe for threads and processes.
+
+WAL mode and a busy timeout let a CLI, an API server and a scheduler share one file.
+Records are stored as JSON next to the columns that are queried, so the schema stays
+small while the record grows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from eden.state.base import EnvRecord, Event
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS environments (
+    profile TEXT NOT NULL,
+    name TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    last_deploy_at REAL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (profile, name)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile TEXT NOT NULL,
+    env TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    seconds REAL NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    image TEXT
+);
+CREATE INDEX IF NOT EXISTS events_env ON events (profile, env, started_at);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str):
+        if isinstance(path, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        with self._lock:
+            self._db.executescript(SCHEMA)
+
+    def get(self, profile: str, name: str) -> EnvRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record FROM environments WHERE profile = ? AND name = ?", (profile, name)
+            ).fetchone()
+        return EnvRecord.from_json(row[0]) if row else None
+
+    def put(self, record: EnvRecord) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO environments (profile, name, branch, status, created_at,"
+                " last_deploy_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (profile, name) DO UPDATE SET branch = excluded.branch,"
+                " status = excluded.status, last_deploy_at = excluded.last_deploy_at,"
+                " record = excluded.record",
+                (record.profile, record.name, record.branch, record.status, record.created_at,
+                 record.last_deploy_at, record.to_json()),
+            )
+
+    def delete(self, profile: str, name: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM environments WHERE profile = ? AND name = ?", (profile, name)
+            )
+
+    def list_envs(self, profile: str | None = None) -> list[EnvRecord]:
+        with self._lock:
+            if profile is None:
+                rows = self._db.execute(
+                    "SELECT record FROM environments ORDER BY profile, created_at"
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT record FROM environments WHERE profile = ? ORDER BY created_at",
+                    (profile,),
+                ).fetchall()
+        return [EnvRecord.from_json(r[0]) for r in rows]
+
+    def add_event(self, event: Event) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO events (profile, env, action, actor, started_at, seconds, result,"
+                " detail, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (event.profile, event.env, event.action, event.actor, event.started_at,
+                 event.seconds, event.result, event.detail, event.image),
+            )
+
+    def events(self, profile: str, name: str, limit: int = 50) -> list[Event]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT profile, env, action, actor, started_at, seconds, result, detail, image"
+                " FROM events WHERE profile = ? AND env = ? ORDER BY started_at DESC, id DESC"
+                " LIMIT ?",
+                (profile, name, limit),
+            ).fetchall()
+        return [Event(*r) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
