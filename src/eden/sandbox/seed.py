@@ -23,7 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from eden import config
+from eden import config, paths
 from eden.aws.clients import AwsClients, AwsSettings
 from eden.errors import SandboxError
 from eden.sandbox import server
@@ -580,6 +580,8 @@ def sandbox_profile_values(info: SeedInfo, endpoint_url: str) -> dict[str, Any]:
         "name_prefix": "eden",
         "domain_prefix": "api",
         "desired_count": 1,
+        # Its own state file: the sandbox forgets everything on `down`, and so must state.
+        "state": f"sqlite:///{sandbox_state_path()}",
         "endpoints": {
             "bucket": info.bucket,
             "key": info.key,
@@ -591,7 +593,13 @@ def sandbox_profile_values(info: SeedInfo, endpoint_url: str) -> dict[str, Any]:
 
 
 def load_seed() -> SeedInfo | None:
-    """What the running sandbox was seeded with, or None (not running, or not seeded yet)."""
+    """What the running sandbox was seeded with, or None (not running, or not seeded yet).
+
+    A seed recorded for a server that has died describes nothing any more, so the
+    server is checked first (which also clears its stale record).
+    """
+    if server.status() is None:
+        return None
     raw = server.read_seed()
     return SeedInfo.from_dict(raw) if raw is not None else None
 
@@ -614,6 +622,13 @@ def up(config_path: Path, port: int | None = None) -> tuple[server.ServerInfo, S
     return info, seeded
 
 
+def sandbox_state_path() -> Path:
+    return paths.sandbox_dir() / "state.db"
+
+
 def down() -> bool:
     """Stop the sandbox; everything it held is gone with it. False when none was running."""
-    return server.stop()
+    stopped = server.stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sandbox_state_path()}{suffix}").unlink(missing_ok=True)
+    return stopped

@@ -125,7 +125,7 @@ def status() -> ServerInfo | None:
 
 
 def read_seed() -> dict[str, Any] | None:
-    """The seed recorded next to the running server, as stored (None before seeding)."""
+    """The seed as stored in sandbox.json (None before seeding); liveness is not checked."""
     state = _read_state()
     seed = state.get(SEED_KEY) if state else None
     return dict(seed) if isinstance(seed, Mapping) else None

@@ -5,6 +5,8 @@ to act on. Scaling up happens at once (capped by ``max_step_up``). Scaling in ha
 
 * when it is enabled at all,
 * after the stabilization window has seen data (no scale-in at start-up),
+* a whole stabilization window after the count last changed (one step per window, not one
+  UpdateService call per tick as the average drifts down),
 * when the recent past was fully observed (missing data never shrinks a service),
 * to the largest count recommended during the stabilization window (so a dip must last),
 * and by at most ``scale_in_factor`` per step (2 = at most halving).
@@ -55,6 +57,8 @@ class Governor:
         self._proposals = TimeWindowMax(bounds.scale_in_delay)
         self._first_at: float | None = None
         self._last_blind_at: float | None = None
+        self._last_change_at: float | None = None
+        self._last_current: int | None = None
 
     def note_view(self, at: float, *, complete: bool) -> None:
         """Record whether this tick saw enough of the service to trust a scale-in."""
@@ -65,6 +69,13 @@ class Governor:
 
     def govern(self, at: float, proposal: int, current: int) -> tuple[int, str]:
         """The count to act on and why. ``proposal`` is remembered for stabilization."""
+        if self._last_current is not None and current != self._last_current:
+            # Observed, not assumed: a dry run or a failed UpdateService changes nothing.
+            self._last_change_at = at
+        self._last_current = current
+        return self._propose(at, proposal, current)
+
+    def _propose(self, at: float, proposal: int, current: int) -> tuple[int, str]:
         b = self.bounds
         self._proposals.push(at, proposal)
         if proposal > current:
@@ -84,6 +95,8 @@ class Governor:
         first = self._first_at if self._first_at is not None else at
         if at - first < b.scale_in_delay:
             return self._bounded(current, current, "scale-in waits for a full window of data")
+        if self._last_change_at is not None and at - self._last_change_at < b.scale_in_delay:
+            return self._bounded(current, current, "scale-in waits a window after a change")
         if self._last_blind_at is not None and at - self._last_blind_at < b.full_view_window:
             return self._bounded(current, current, "missing data: no scale-in")
         stable = self._proposals.max(at)

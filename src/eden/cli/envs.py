@@ -1,0 +1,173 @@
+"""`eden create | delete | ls | show | endpoints`: environments from the command line."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import click
+from rich.table import Table
+
+from eden.cli.common import Options, common_options, err, out, print_json, when
+from eden.engine import Outcome, parse_env_pairs
+from eden.errors import ConfigError
+from eden.executor import StepResult
+from eden.plan import Step, render
+
+
+def _progress(opts: Options) -> Any:
+    """Prints each step as it starts and ends (stderr, text mode only)."""
+    if opts.json:
+        return None
+    lock = threading.Lock()
+
+    def listener(event: str, step: Step, result: StepResult | None) -> None:
+        with lock:
+            if event == "start":
+                err.print(f"  [dim]…[/dim] {step.description or step.id}")
+            elif result is not None:
+                mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
+                tail = f"  [red]{result.error}[/red]" if result.error else ""
+                err.print(f"  {mark} {step.description or step.id} "
+                          f"[dim]({result.seconds:.2f}s)[/dim]{tail}")
+
+    return listener
+
+
+def _print_plan(outcome: Outcome) -> None:
+    plan = outcome.plan
+    out.print(f"Plan: {plan.operation} [bold]{plan.env}[/bold] "
+              f"({len(plan.steps)} steps, {plan.critical_path()} in sequence)")
+    for note in plan.notes:
+        out.print(f"  note: {note}")
+    for i, step in enumerate(plan.steps, 1):
+        deps = f" after {', '.join(step.depends_on)}" if step.depends_on else ""
+        out.print(f"{i}. {step.id}: {step.action}{deps}")
+        out.print(f"   {step.description}")
+        body = json.dumps(render(dict(step.params)), indent=2, default=str)
+        for line in body.splitlines():
+            out.print(f"     {line}", markup=False)
+    out.print("DRY RUN OK: nothing was changed")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--image", required=True, metavar="URI", help="Container image for the target container.")
+@click.option("--alias", metavar="SHORT", help="Short name to use instead of the branch's slug.")
+@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VAL",
+              help="Environment variable for the target container (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print the plan (every AWS call and its inputs); change nothing.")
+@click.option("--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging).")
+@common_options()
+def create(name: str, image: str, alias: str | None, env_pairs: tuple[str, ...], dry_run: bool,
+           keep_on_failure: bool, opts: Options) -> None:
+    """Create the environment for branch NAME, or deploy IMAGE to it if it exists.
+
+    \b
+    eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
+    """
+    env = parse_env_pairs(env_pairs)
+    with opts.engine() as engine:
+        outcome = engine.create(name, image, alias=alias, env=env, dry_run=dry_run,
+                                keep_on_failure=keep_on_failure, listener=_progress(opts))
+    if opts.json:
+        print_json(outcome.as_dict())
+    elif dry_run:
+        _print_plan(outcome)
+    else:
+        verb = "deployed" if outcome.operation == "deploy" else "created"
+        out.print(f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@common_options()
+def delete(name: str, dry_run: bool, opts: Options) -> None:
+    """Delete environment NAME (a name, alias or branch) and every resource it has.
+
+    Deleting an environment that is already gone succeeds.
+    """
+    with opts.engine() as engine:
+        outcome = engine.delete(name, dry_run=dry_run, listener=_progress(opts))
+    if opts.json:
+        print_json(outcome.as_dict())
+    elif dry_run:
+        _print_plan(outcome)
+    else:
+        for message in outcome.messages:
+            out.print(message)
+        if outcome.plan.steps:
+            out.print(f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s")
+
+
+@click.command(name="ls")
+@common_options()
+def ls(opts: Options) -> None:
+    """List the environments of the profile."""
+    with opts.engine() as engine:
+        records = engine.environments()
+    if opts.json:
+        print_json([r.as_dict() for r in records])
+        return
+    if not records:
+        out.print("no environments (create one with `eden create BRANCH --image URI`)")
+        return
+    table = Table(box=None, pad_edge=False)
+    for col in ("NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"):
+        table.add_column(col, no_wrap=True)
+    for r in records:
+        table.add_row(r.name, r.branch, r.url, r.image, when(r.created_at),
+                      when(r.last_deploy_at), r.status)
+    # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
+    out.print(table, width=max(out.width, 1000), crop=False)
+
+
+@click.command()
+@click.argument("name")
+@common_options()
+def show(name: str, opts: Options) -> None:
+    """Show environment NAME: its resources with ARNs, URL and deploy history."""
+    with opts.engine() as engine:
+        record, events = engine.show(name)
+    if opts.json:
+        print_json({**record.as_dict(), "events": [e.as_dict() for e in events]})
+        return
+    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
+    out.print(f"  branch:      {record.branch}")
+    if record.alias:
+        out.print(f"  alias:       {record.alias}")
+    out.print(f"  created:     {when(record.created_at)}")
+    out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    for svc in record.services:
+        out.print(f"  service {svc.role}:")
+        out.print(f"    image:           {svc.image}")
+        out.print(f"    task definition: {svc.task_definition_arn}")
+        out.print(f"    service:         {svc.service_arn}")
+        out.print(f"    target group:    {svc.target_group_arn}")
+        out.print(f"    listener rule:   {svc.rule_arn}")
+    out.print("  history:")
+    for e in events:
+        out.print(f"    {when(e.started_at)}  {e.action:<7} {e.result:<6} {e.seconds:6.2f}s  "
+                  f"{e.actor}  {e.image or ''}  {e.detail}", markup=False)
+
+
+@click.group()
+def endpoints() -> None:
+    """The endpoints document in S3 that client apps read."""
+
+
+@endpoints.command(name="show")
+@common_options(output=False)
+def endpoints_show(opts: Options) -> None:
+    """Print the profile's endpoints document."""
+    with opts.engine() as engine:
+        doc = engine.profile.endpoints
+        if doc is None:
+            raise ConfigError(
+                f"profile {engine.profile.name} has no [endpoints] table",
+                hint="add one with bucket, key and update_key to keep a document",
+            )
+        data, _ = engine.aws.get_json(doc.bucket, doc.key)
+    print_json(data if data is not None else {"environments": []})
