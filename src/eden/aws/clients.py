@@ -61,6 +61,7 @@ class AwsClients:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._recorder = _Recorder(latency=inject_latency)
+        self._handlers: list[tuple[str, Any]] = []
 
     @property
     def region(self) -> str:
@@ -78,6 +79,16 @@ class AwsClients:
             if service not in self._clients:
                 self._clients[service] = self._build(service)
             return self._clients[service]
+
+    def on(self, event: str, handler: Any) -> None:
+        """Registers a botocore event handler on every client, now and later built.
+
+        Tests use it to hold moto to AWS's rules (``before-call.ecs.CreateService``...).
+        """
+        with self._lock:
+            self._handlers.append((event, handler))
+            for client in self._clients.values():
+                client.meta.events.register(event, handler)
 
     def calls(self) -> list[CallRecord]:
         """Every call made so far, in the order they finished."""
@@ -116,6 +127,8 @@ class AwsClients:
         events.register("before-call.*.*", self._before_call)
         events.register("after-call.*.*", self._after_call)
         events.register("after-call-error.*.*", self._after_call)
+        for event, handler in self._handlers:
+            events.register(event, handler)
         return client
 
     def _before_call(self, model: Any, context: Any = None, **_: Any) -> None:

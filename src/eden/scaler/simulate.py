@@ -113,7 +113,7 @@ def simulate(trace: Trace, policy: Policy, settings: SimSettings | None = None) 
     changes = peak = 0
     onset: float | None = None
     reacted: float | None = None
-    steps = int(round((s.preroll + trace.duration) / s.tick))
+    steps = round((s.preroll + trace.duration) / s.tick)
     for step in range(steps):
         t = step * s.tick - s.preroll
         scored = t >= 0

@@ -1,0 +1,122 @@
+"""Helpers shared by eden's benchmarks: an in-process moto server and call-trace analysis.
+
+Kept apart from any one benchmark so that every benchmark counts round trips the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import metadata
+from typing import Any
+
+from moto.server import ThreadedMotoServer
+
+from eden.aws.clients import CallRecord
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A quiet moto server on 127.0.0.1 (a free port), in this process; yields its URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def critical_path(calls: Sequence[CallRecord]) -> list[CallRecord]:
+    """The longest chain of calls in which each one starts after the previous one ended.
+
+    Sort by start, then a longest-path DP over "ended before I started". Its length is the
+    number of round trips that had to happen one after another. With injected latency a
+    call's recorded start is the moment before its injected sleep, so two calls that ran
+    at the same time overlap and never chain: the chain is the real sequential path.
+    Without latency calls last a few milliseconds, so calls that merely happened to run
+    one after another (thread scheduling, the GIL) chain too: an upper bound.
+    Ties go to the predecessor that ended last (the one that actually held things up).
+    """
+    order = sorted(calls, key=lambda c: (c.start, c.end))
+    length: list[int] = []
+    prev: list[int | None] = []
+    for j, call in enumerate(order):
+        best, arg = 0, None
+        for i in range(j):
+            if order[i].end > call.start:
+                continue
+            if length[i] > best or (
+                length[i] == best and arg is not None and order[i].end > order[arg].end
+            ):
+                best, arg = length[i], i
+        length.append(best + 1)
+        prev.append(arg)
+    if not order:
+        return []
+    last: int | None = max(range(len(order)), key=lambda k: (length[k], order[k].end))
+    chain: list[CallRecord] = []
+    while last is not None:
+        chain.append(order[last])
+        last = prev[last]
+    chain.reverse()
+    return chain
+
+
+def op_name(call: CallRecord) -> str:
+    return f"{call.service}.{call.operation}"
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def int_range(values: Sequence[int]) -> str:
+    """``7`` when every run agreed, ``7–8`` when they did not."""
+    lo, hi = min(values), max(values)
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def fmt_ms(latency_ms: float) -> str:
+    return f"{latency_ms:g}"
+
+
+def environment() -> dict[str, Any]:
+    """What the numbers were measured on, for the JSON record."""
+
+    def version(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "eden": version("eden"),
+        "boto3": version("boto3"),
+        "botocore": version("botocore"),
+        "moto": version("moto"),
+    }
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
+                   align: Sequence[str] | None = None) -> str:
+    """A GitHub Markdown table; ``align`` holds "l" or "r" per column."""
+    align = align or ["l"] * len(header)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            c.rjust(w) if a == "r" else c.ljust(w)
+            for c, w, a in zip(cells, widths, align, strict=True)
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = [("-" * (w - 1) + ":") if a == "r" else "-" * w for w, a in zip(widths, align, strict=True)]
+    return "\n".join([line(header), line(rule), *(line(r) for r in rows)])

@@ -1,0 +1,66 @@
+"""Acting on a decision: UpdateService, or (dry run) only saying what would be done.
+
+Dry run is another actuator, not a flag checked everywhere: the daemon runs the same code
+either way. A failed call raises AwsError; the daemon logs it and the next tick, which still
+sees the old count, simply decides again (throttling heals itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from eden.errors import AwsError
+
+log = logging.getLogger("eden.scaler")
+
+
+class Actuator(Protocol):
+    dry_run: bool
+
+    async def set_desired(self, cluster: str, service: str, count: int) -> None: ...
+
+
+class EcsActuator:
+    """Calls ECS UpdateService(desiredCount) in a worker thread."""
+
+    dry_run = False
+
+    def __init__(self, ecs: Any) -> None:
+        self.ecs = ecs
+
+    async def set_desired(self, cluster: str, service: str, count: int) -> None:
+        await asyncio.to_thread(self._update, cluster, service, count)
+
+    def _update(self, cluster: str, service: str, count: int) -> None:
+        try:
+            self.ecs.update_service(cluster=cluster, service=service, desiredCount=count)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise AwsError(
+                f"UpdateService failed: {err.get('Message', exc)}",
+                code=str(err.get("Code", "")),
+                operation="UpdateService",
+                where=f"{cluster}/{service}",
+                hint="retried on the next tick; check IAM (ecs:UpdateService) if it persists",
+            ) from exc
+        except BotoCoreError as exc:
+            raise AwsError(f"UpdateService failed: {exc}", operation="UpdateService",
+                           where=f"{cluster}/{service}") from exc
+
+
+@dataclass
+class DryRunActuator:
+    """Logs what it would do and remembers it; never calls AWS."""
+
+    dry_run: bool = True
+    calls: list[tuple[str, str, int]] = field(default_factory=list)
+
+    async def set_desired(self, cluster: str, service: str, count: int) -> None:
+        log.info("DRY RUN: would set %s/%s desiredCount=%d", cluster, service, count)
+        self.calls.append((cluster, service, count))
+        del self.calls[:-100]  # bounded: a dry run may go on for days

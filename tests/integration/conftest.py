@@ -1,0 +1,81 @@
+"""A real moto server over HTTP, seeded like the sandbox, with AWS's rules enforced."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from aws_rules import AwsRules
+from eden.aws.clients import AwsClients
+from eden.aws.ops import Aws
+from eden.config import Profile, build_profile
+from eden.engine import Engine
+from eden.factory import aws_settings, open_engine
+from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
+from eden.state import SqliteStore
+
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def seeded(moto_url: str) -> SeedInfo:
+    """A fresh account per test: reset moto, then seed the reference stack."""
+    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).close()
+    return seed(sandbox_clients(moto_url))
+
+
+@pytest.fixture
+def profile_values(seeded: SeedInfo, moto_url: str, tmp_path: Any) -> dict[str, Any]:
+    values = sandbox_profile_values(seeded, moto_url)
+    values["state"] = f"sqlite:///{tmp_path / 'state.db'}"
+    return values
+
+
+@pytest.fixture
+def profile(profile_values: dict[str, Any]) -> Profile:
+    return build_profile("sandbox", profile_values)
+
+
+@dataclass
+class World:
+    """What a test needs: the engine, its call log, a checker client and the seed."""
+
+    engine: Engine
+    clients: AwsClients
+    checker: Aws
+    seed: SeedInfo
+    rules: AwsRules
+    store: SqliteStore
+
+    @property
+    def image(self) -> str:
+        return self.seed.image_uris[0]
+
+
+@pytest.fixture
+def world(profile: Profile, seeded: SeedInfo, tmp_path: Any) -> Iterator[World]:
+    checker = AwsClients(aws_settings(profile))
+    clients = AwsClients(aws_settings(profile))
+    rules = AwsRules(checker)
+    rules.install(clients)
+    store = SqliteStore(tmp_path / "state.db")
+    with open_engine(profile, store=store, clients=clients, actor="test") as engine:
+        yield World(engine, clients, Aws(checker), seeded, rules, store)
+    store.close()
