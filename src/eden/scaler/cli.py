@@ -77,7 +77,7 @@ async def _serve(daemon: Daemon, config: ScalerConfig) -> None:
                              render_prometheus(daemon.statuses, leader=daemon.leader)),
         "/status": json_route(lambda: _status_doc(daemon)),
     })
-    if config.metrics_port is not None:
+    if config.metrics_enabled:
         port = await exporter.start(config.metrics_host, config.metrics_port)
         logging.getLogger("eden.scaler").info(
             "metrics on http://%s:%d/metrics", config.metrics_host, port)
@@ -106,9 +106,9 @@ def status(config_path: Path | None, url: str | None, output: str) -> None:
         if config_path is None:
             raise UsageError("need --url or --config to find the daemon")
         config = load_config(config_path)
-        if config.metrics_port is None:
-            raise UsageError("the config disables the metrics port",
-                             hint="set scaler.metrics_port or pass --url")
+        if not config.metrics_enabled or not config.metrics_port:
+            raise UsageError("the config gives no fixed metrics port to ask",
+                             hint="set scaler.metrics_port (and metrics = true) or pass --url")
         url = f"http://{config.metrics_host}:{config.metrics_port}"
     doc = _fetch_status(url.rstrip("/") + "/status")
     if output == "json":

@@ -6,6 +6,7 @@ never starts half-configured. Example::
     [scaler]
     tick = 1.0                  # seconds between decisions
     metrics_port = 9464         # Prometheus /metrics and /status on metrics_host
+    lease_path = "/shared/eden-scaler.lease"   # only with two or more replicas
 
     [aws]
     region = "eu-west-1"
@@ -87,7 +88,8 @@ class ScalerConfig:
     scrape_timeout: float = 0.5
     scrape_concurrency: int = 256
     metrics_host: str = "127.0.0.1"
-    metrics_port: int | None = 9464
+    metrics_port: int = 9464  # 0 picks a free port (logged at start)
+    metrics_enabled: bool = True
     lease_path: str = ""
     lease_ttl: float = 10.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
@@ -218,7 +220,6 @@ def parse_config(doc: Mapping[str, Any], source: str = "scaler.toml") -> ScalerC
     s = _Fields(top.table_of("scaler"), "scaler", source)
     a = _Fields(top.table_of("aws"), "aws", source)
     n = _Fields(top.table_of("notify"), "notify", source)
-    port = s.integer("metrics_port", 9464)
     return ScalerConfig(
         services=services,
         tick=s.number("tick", 1.0),
@@ -226,7 +227,8 @@ def parse_config(doc: Mapping[str, Any], source: str = "scaler.toml") -> ScalerC
         scrape_timeout=s.number("scrape_timeout", 0.5),
         scrape_concurrency=s.integer("scrape_concurrency", 256, low=1),
         metrics_host=s.text("metrics_host", "127.0.0.1"),
-        metrics_port=port if port else None,
+        metrics_port=s.integer("metrics_port", 9464),
+        metrics_enabled=s.flag("metrics", True),
         lease_path=s.text("lease_path", ""),
         lease_ttl=s.number("lease_ttl", 10.0),
         owner=s.text("owner", "") or f"{socket.gethostname()}:{os.getpid()}",

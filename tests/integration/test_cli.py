@@ -1,0 +1,175 @@
+"""The `eden` command as a user runs it: profiles file, exit codes, text and JSON output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import World
+from inventory import inventory
+
+from eden.cli import main
+from eden.config import write_profile
+from eden.sandbox.seed import SeedInfo
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, profile_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A profiles file with the sandbox profile, used through $EDEN_CONFIG."""
+    path = tmp_path / "eden.toml"
+    write_profile(path, "sandbox", profile_values)
+    monkeypatch.setenv("EDEN_CONFIG", str(path))
+    monkeypatch.delenv("EDEN_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_create_ls_show_delete_json(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = seeded.image_uris[0]
+    code, out, _ = run(capsys, "create", "feature/login", "--image", image, "-o", "json")
+    assert code == 0
+    created = json.loads(out)
+    assert created["operation"] == "create"
+    assert created["url"] == "https://api-feature-login.dev.example.com"
+    assert [s["ok"] for s in created["steps"]] == [True] * 6
+
+    code, out, _ = run(capsys, "ls", "-o", "json")
+    assert code == 0
+    listed = json.loads(out)
+    assert [e["name"] for e in listed] == ["feature-login"]
+    assert listed[0]["branch"] == "feature/login" and listed[0]["image"] == image
+
+    code, out, _ = run(capsys, "create", "feature/login", "--image", seeded.image_uris[1])
+    assert code == 0 and "deployed feature-login" in out
+
+    code, out, _ = run(capsys, "show", "feature/login", "-o", "json")
+    shown = json.loads(out)
+    assert [e["action"] for e in shown["events"]] == ["deploy", "create"]
+    assert shown["services"][0]["task_definition_arn"].endswith(":2")
+
+    code, out, _ = run(capsys, "endpoints", "show")
+    assert code == 0
+    names = [e["name"] for e in json.loads(out)["environments"]]
+    assert names == ["staging", "dev-feature-login"]
+
+    code, out, _ = run(capsys, "delete", "feature/login")
+    assert code == 0 and "deleted feature-login" in out
+    code, out, _ = run(capsys, "delete", "feature/login")
+    assert code == 0 and "already deleted" in out
+    code, out, _ = run(capsys, "ls")
+    assert "no environments" in out
+
+
+def test_text_output_and_dry_run(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "create", "feature/a", "--image", seeded.image_uris[0], "--dry-run")
+    assert code == 0
+    assert "DRY RUN OK" in out and "elbv2.create_rule" in out
+    assert "<target_group.TargetGroupArn>" in out
+    code, out, _ = run(capsys, "ls")
+    assert "no environments" in out
+
+
+@pytest.mark.parametrize(
+    "args, code, fragment",
+    [
+        (["create", "has space", "--image", "IMG"], 2, "not a valid branch name"),
+        (["create", "", "--image", "IMG"], 2, "empty"),
+        (["create", "a..b", "--image", "IMG"], 2, "'..'"),
+        (["create", "feature/x", "--image", "IMG:nope"], 2, "does not exist in ECR"),
+        (["create", "feature/x", "--image", "IMG", "--env", "NOPE"], 2, "KEY=VALUE"),
+        (["create", "feature/x", "--image", "IMG", "-p", "nope"], 3, "profile 'nope' not found"),
+        (["show", "feature/unknown"], 4, "no environment"),
+        (["create", "feature/x"], 2, "--image"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_clear_message(
+    cli_env: Path, seeded: SeedInfo, world: World, capsys: pytest.CaptureFixture[str],
+    args: list[str], code: int, fragment: str,
+) -> None:
+    image = seeded.image_uris[0]
+    args = [a.replace("IMG:nope", image.rsplit(":", 1)[0] + ":nope").replace("IMG", image)
+            for a in args]
+    before = inventory(world.checker, world.seed)
+    got, out, err = run(capsys, *args)
+    assert got == code, (out, err)
+    assert fragment in err
+    assert "Traceback" not in err
+    assert inventory(world.checker, world.seed) == before
+
+
+def test_config_show_and_check(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str], moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, _ = run(capsys, "config", "check")
+    assert code == 0, out
+    assert "✓ reference service" in out and "✗" not in out
+    monkeypatch.setenv("EDEN_ZONE_ID", "ZMISSING")  # env var beats the file
+    code, out, _ = run(capsys, "config", "show", "-o", "json")
+    assert json.loads(out)["zone_id"] == "ZMISSING"
+    code, out, err = run(capsys, "config", "check")
+    assert code == 3
+    assert "✗" in out and "ZMISSING" in out
+
+
+def test_2019_ini_profile_imports_and_works(
+    tmp_path: Path, seeded: SeedInfo, moto_url: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 2019 tool's ~/.eden/config, imported as it is, creates and deletes."""
+    ini = tmp_path / "config"
+    ini.write_text(
+        "[dev]\n"
+        f"reference_service_arn = {seeded.reference_service_arn}\n"
+        f"target_cluster = {seeded.cluster}\n"
+        f"master_alb_arn = {seeded.shared_alb_arn}\n"
+        f"dynamic_zone_id = {seeded.zone_id}\n"
+        "name_prefix = dev\n"
+        "domain_name_prefix = api\n"
+        f"endpoint_s3_bucket_name = {seeded.bucket}\n"
+        f"endpoint_s3_key = {seeded.key}\n"
+        "endpoint_update_key = api\n"
+        "endpoint_env_type = dev\n"
+        "endpoint_name_prefix = dev\n"
+    )
+    target = tmp_path / "eden.toml"
+    monkeypatch.setenv("EDEN_CONFIG", str(target))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("EDEN_ENDPOINT_URL", moto_url)  # the sandbox stands in for AWS
+    code, out, err = run(capsys, "config", "import", str(ini))
+    assert code == 0, err
+    assert "imported profile dev" in out
+    code, out, err = run(capsys, "config", "import", str(ini))
+    assert code == 2 and "--force" in err
+
+    code, out, err = run(capsys, "create", "feature/login", "--image", seeded.image_uris[0],
+                         "-p", "dev", "-o", "json")
+    assert code == 0, err
+    assert json.loads(out)["url"] == "https://api-feature-login.dev.example.com"
+    code, out, err = run(capsys, "delete", "feature/login", "-p", "dev")
+    assert code == 0, err
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    for cmd in (["--help"], ["create", "--help"], ["delete", "--help"], ["ls", "--help"],
+                ["show", "--help"], ["config", "--help"], ["config", "import", "--help"],
+                ["sandbox", "up", "--help"]):
+        code, out, _ = run(capsys, *cmd)
+        assert code == 0 and "Usage:" in out
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and "eden, version" in out
