@@ -5,6 +5,7 @@ Kept apart from any one benchmark so that every benchmark counts round trips the
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import statistics
@@ -21,7 +22,12 @@ from eden.aws.clients import CallRecord
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """A quiet moto server on 127.0.0.1 (a free port), in this process; yields its URL."""
+    """A quiet moto server on 127.0.0.1 (a free port), in this process; yields its URL.
+
+    ``verbose=False`` only silences moto's start-up line; werkzeug logs every request
+    unless its logger is set above INFO first.
+    """
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -29,6 +35,22 @@ def moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def _chain_lengths(order: Sequence[CallRecord]) -> tuple[list[int], list[int]]:
+    """For calls sorted by start: the longest chain ending at each call, and at or after it."""
+    n = len(order)
+    upto = [1] * n
+    for j in range(n):
+        for i in range(j):
+            if order[i].end <= order[j].start:
+                upto[j] = max(upto[j], upto[i] + 1)
+    after = [1] * n
+    for i in reversed(range(n)):
+        for j in range(i + 1, n):
+            if order[i].end <= order[j].start:
+                after[i] = max(after[i], after[j] + 1)
+    return upto, after
 
 
 def critical_path(calls: Sequence[CallRecord]) -> list[CallRecord]:
@@ -40,31 +62,44 @@ def critical_path(calls: Sequence[CallRecord]) -> list[CallRecord]:
     at the same time overlap and never chain: the chain is the real sequential path.
     Without latency calls last a few milliseconds, so calls that merely happened to run
     one after another (thread scheduling, the GIL) chain too: an upper bound.
-    Ties go to the predecessor that ended last (the one that actually held things up).
+
+    When several calls could take a place in the chain, the one that ended last is taken
+    (the one that held things up); ``critical_levels`` shows every candidate.
     """
     order = sorted(calls, key=lambda c: (c.start, c.end))
-    length: list[int] = []
-    prev: list[int | None] = []
-    for j, call in enumerate(order):
-        best, arg = 0, None
-        for i in range(j):
-            if order[i].end > call.start:
-                continue
-            if length[i] > best or (
-                length[i] == best and arg is not None and order[i].end > order[arg].end
-            ):
-                best, arg = length[i], i
-        length.append(best + 1)
-        prev.append(arg)
     if not order:
         return []
-    last: int | None = max(range(len(order)), key=lambda k: (length[k], order[k].end))
+    upto, after = _chain_lengths(order)
+    best = max(upto)
     chain: list[CallRecord] = []
-    while last is not None:
-        chain.append(order[last])
-        last = prev[last]
-    chain.reverse()
+    for level in range(1, best + 1):
+        nxt = chain[-1].end if chain else float("-inf")
+        candidates = [
+            k for k in range(len(order))
+            if upto[k] == level and upto[k] + after[k] - 1 == best and order[k].start >= nxt
+        ]
+        # Among the calls that still leave a longest chain, the one that ended last.
+        k = max(candidates, key=lambda k: order[k].end)
+        chain.append(order[k])
     return chain
+
+
+def critical_levels(calls: Sequence[CallRecord]) -> list[list[CallRecord]]:
+    """Every call on some longest chain, grouped by its place in the chain.
+
+    Level k holds the calls that can be the k-th round trip of a longest chain: the
+    calls running side by side at that point of the critical path.
+    """
+    order = sorted(calls, key=lambda c: (c.start, c.end))
+    if not order:
+        return []
+    upto, after = _chain_lengths(order)
+    best = max(upto)
+    levels: list[list[CallRecord]] = [[] for _ in range(best)]
+    for k, call in enumerate(order):
+        if upto[k] + after[k] - 1 == best:
+            levels[upto[k] - 1].append(call)
+    return levels
 
 
 def op_name(call: CallRecord) -> str:

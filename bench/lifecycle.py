@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import sys
 import time
@@ -53,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    critical_levels,
     critical_path,
     environment,
     fmt_ms,
@@ -74,6 +76,7 @@ DEFAULT_LATENCIES_MS = (0.0, 100.0)
 DEFAULT_RUNS = 5
 PHASES = ("create", "deploy", "delete")
 KINDS = ("short", "long")
+SERVICES = ("ecs", "elbv2", "route53", "s3", "ecr")  # every service a lifecycle calls
 RESULTS = Path(__file__).resolve().parent / "results" / "lifecycle.json"
 
 # The 2019 tool: every call one after another, 19 per create and 19 per delete.
@@ -102,6 +105,7 @@ class Sample:
     branch: str
     env: str
     wall_s: float
+    head_s: float  # from the call into eden to its first AWS request
     calls: tuple[CallRecord, ...]
     plan_steps: tuple[str, ...]
     plan_depth: int
@@ -113,6 +117,12 @@ class Sample:
     @property
     def round_trips(self) -> int:
         return len(self.chain)
+
+    def levels(self) -> tuple[tuple[str, ...], ...]:
+        """The operations that can stand at each place of a longest chain."""
+        return tuple(
+            tuple(sorted({op_name(c) for c in level})) for level in critical_levels(self.calls)
+        )
 
     def as_dict(self) -> dict[str, Any]:
         t0 = min((c.start for c in self.calls), default=0.0)
@@ -129,12 +139,14 @@ class Sample:
             "branch": self.branch,
             "env": self.env,
             "wall_s": round(self.wall_s, 4),
+            "to_first_call_s": round(self.head_s, 4),
             "calls": len(self.calls),
             "round_trips": self.round_trips,
             "plan_steps": list(self.plan_steps),
             "plan_depth": self.plan_depth,
             "calls_by_op": dict(Counter(op_name(c) for c in self.calls).most_common()),
             "critical_path": [call(c) for c in self.chain],
+            "critical_levels": [list(level) for level in self.levels()],
             "trace": [call(c) for c in sorted(self.calls, key=lambda c: c.start)],
         }
 
@@ -142,20 +154,32 @@ class Sample:
 class Lifecycle:
     """Runs create / deploy / delete against the seeded sandbox and records each phase."""
 
-    def __init__(self, profile: Profile, settings: AwsSettings, info: SeedInfo):
+    def __init__(self, profile: Profile, settings: AwsSettings, info: SeedInfo, *,
+                 warm_clients: bool = False):
         self.profile = profile
         self.settings = settings
         self.info = info
+        self.warm_clients = warm_clients
         self.store = SqliteStore(":memory:")
 
     def _phase(self, latency_ms: float, op: Callable[[Engine], Outcome],
-               ) -> tuple[Outcome, float, list[CallRecord]]:
+               ) -> tuple[Outcome, float, float, list[CallRecord]]:
+        """Runs ``op`` on a fresh engine and fresh clients: outcome, wall, head, calls."""
         clients = AwsClients(self.settings, inject_latency=latency_ms / 1000)
+        if self.warm_clients:
+            for service in SERVICES:
+                clients.client(service)
+        # moto runs in this process and its heap is large: a full collection triggered
+        # by eden's allocations would scan it too, which a real CLI process never does.
+        gc.collect()
+        gc.freeze()
         with open_engine(self.profile, store=self.store, clients=clients) as engine:
-            t0 = time.perf_counter()
+            t0 = time.monotonic()  # the clock CallRecord uses
             outcome = op(engine)
-            wall = time.perf_counter() - t0
-        return outcome, wall, clients.calls()
+            wall = time.monotonic() - t0
+        calls = clients.calls()
+        head = min((c.start for c in calls), default=t0 + wall) - t0
+        return outcome, wall, head, calls
 
     def run_once(self, latency_ms: float, run: int, index: int) -> list[Sample]:
         """One lifecycle of a short and a long branch; ``index`` makes the names fresh."""
@@ -171,7 +195,7 @@ class Lifecycle:
 
         samples: list[Sample] = []
         for phase, kind, op in ops:
-            outcome, wall, calls = self._phase(latency_ms, op)
+            outcome, wall, head, calls = self._phase(latency_ms, op)
             _check(phase, branches[kind], outcome)
             samples.append(
                 Sample(
@@ -182,6 +206,7 @@ class Lifecycle:
                     branch=branches[kind],
                     env=outcome.env,
                     wall_s=wall,
+                    head_s=head,
                     calls=tuple(calls),
                     plan_steps=tuple(s.id for s in outcome.plan.steps),
                     plan_depth=outcome.plan.critical_path(),

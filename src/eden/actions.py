@@ -135,8 +135,7 @@ def _edit_document(aws: Aws, bucket: str, key: str, edit: Callable[[dict[str, An
             doc = {"environments": []}
         if not isinstance(doc, dict) or not isinstance(doc.get("environments", []), list):
             raise AwsError(
-                f"s3://{bucket}/{key} is not an endpoints document "
-                '({"environments": [...]})',
+                f's3://{bucket}/{key} is not an endpoints document ({{"environments": [...]}})',
                 hint="fix the document by hand; eden will not overwrite what it cannot read",
             )
         if not edit(doc):

@@ -144,7 +144,9 @@ def read_file(path: Path) -> dict[str, Any]:
         ) from exc
 
 
-def write_profile(path: Path, name: str, values: Mapping[str, Any], *, default: bool = False) -> None:
+def write_profile(
+    path: Path, name: str, values: Mapping[str, Any], *, default: bool = False
+) -> None:
     """Add or replace one profile in the file, keeping every other profile as it was."""
     _check_profile_name(name)
     data = read_file(path)
@@ -228,9 +230,7 @@ def _coerce(key: str, value: str, kind: type, *, where: str) -> Any:
         try:
             return int(value)
         except ValueError:
-            raise ConfigError(
-                f"{key} must be a whole number, got {value!r}", where=where
-            ) from None
+            raise ConfigError(f"{key} must be a whole number, got {value!r}", where=where) from None
     return value
 
 
@@ -246,14 +246,12 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         )
     for key, kind in _TOP_FIELDS.items():
         if key in values and not isinstance(values[key], kind):
-            raise ConfigError(
-                f"{key} must be a {kind.__name__}, got {values[key]!r}", where=where
-            )
+            raise ConfigError(f"{key} must be a {kind.__name__}, got {values[key]!r}", where=where)
 
     def need(key: str, what: str) -> str:
         value = values.get(key)
         if not value:
-            raise ConfigError(f"{key} is missing: {what}", where=where, hint=f"set {key} = \"...\"")
+            raise ConfigError(f"{key} is missing: {what}", where=where, hint=f'set {key} = "..."')
         return str(value)
 
     reference = need("reference_service", "the ECS service to clone (name or ARN)")
@@ -272,8 +270,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
     zone_id = zone_id.removeprefix("/hostedzone/")
     if not _ZONE_RE.match(zone_id):
         raise ConfigError(
-            f"zone_id {zone_id!r} is not a Route 53 hosted zone id", where=where,
-            hint="copy the Id of the zone from `aws route53 list-hosted-zones` (like Z0123456789ABC)",
+            f"zone_id {zone_id!r} is not a Route 53 hosted zone id",
+            where=where,
+            hint="copy the zone Id from `aws route53 list-hosted-zones` (like Z0123456789ABC)",
         )
     listener = values.get("listener_arn")
     alb = values.get("alb_arn")
@@ -388,7 +387,7 @@ def _env_table(raw: Any, *, where: str) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise ConfigError("[env] must be a table of NAME = \"value\"", where=where)
+        raise ConfigError('[env] must be a table of NAME = "value"', where=where)
     out: dict[str, str] = {}
     for key, value in raw.items():
         if not _ENV_KEY_RE.match(key):

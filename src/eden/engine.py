@@ -189,8 +189,17 @@ class Engine:
         record.last_deploy_at = now
         self.store.put(record)
         self.store.add_event(
-            Event(self.profile.name, name, plan.operation, self.actor, started, now - started,
-                  "ok", f"{len(plan.steps)} steps", image)
+            Event(
+                self.profile.name,
+                name,
+                plan.operation,
+                self.actor,
+                started,
+                now - started,
+                "ok",
+                f"{len(plan.steps)} steps",
+                image,
+            )
         )
         return Outcome(plan.operation, name, url, result, record, list(plan.notes))
 
@@ -224,7 +233,9 @@ class Engine:
             self.store.put(record)
         return record
 
-    def _fill_record(self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str) -> None:
+    def _fill_record(
+        self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str
+    ) -> None:
         out = result.outputs()
         cur = snap.current
         svc = ServiceRecord(
@@ -245,8 +256,14 @@ class Engine:
             record.extra["rule_priority"] = out["listener_rule"].get("Priority")
 
     def _record_failure(
-        self, record: EnvRecord, plan: Plan, exc: StepFailedError, started: float, *,
-        brand_new: bool, image: str,
+        self,
+        record: EnvRecord,
+        plan: Plan,
+        exc: StepFailedError,
+        started: float,
+        *,
+        brand_new: bool,
+        image: str,
     ) -> None:
         created = {r.id for r in exc.result.results if r.ok}
         undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
@@ -256,13 +273,23 @@ class Engine:
             record.status = "failed"
             self.store.put(record)
         self.store.add_event(
-            Event(self.profile.name, record.name, plan.operation, self.actor, started,
-                  self.clock() - started, "failed", exc.message, image)
+            Event(
+                self.profile.name,
+                record.name,
+                plan.operation,
+                self.actor,
+                started,
+                self.clock() - started,
+                "failed",
+                exc.message,
+                image,
+            )
         )
 
     # --- delete -------------------------------------------------------------------------
-    def delete(self, name_or_branch: str, *, dry_run: bool = False,
-               listener: Listener | None = None) -> Outcome:
+    def delete(
+        self, name_or_branch: str, *, dry_run: bool = False, listener: Listener | None = None
+    ) -> Outcome:
         record = self.find(name_or_branch)
         if record is not None:
             names_in_zone = self._names(record.branch, record.alias)
@@ -278,8 +305,9 @@ class Engine:
         if not plan.steps:
             messages.append(f"nothing of {snap.names.name} exists: already deleted")
         if dry_run:
-            return Outcome("delete", snap.names.name, url, DryRunExecutor().run(plan),
-                           record, messages)
+            return Outcome(
+                "delete", snap.names.name, url, DryRunExecutor().run(plan), record, messages
+            )
         if record is not None:
             record.status = "deleting"
             self.store.put(record)
@@ -290,15 +318,31 @@ class Engine:
                 record.status = "failed"
                 self.store.put(record)
             self.store.add_event(
-                Event(self.profile.name, snap.names.name, "delete", self.actor, started,
-                      self.clock() - started, "failed", exc.message)
+                Event(
+                    self.profile.name,
+                    snap.names.name,
+                    "delete",
+                    self.actor,
+                    started,
+                    self.clock() - started,
+                    "failed",
+                    exc.message,
+                )
             )
             raise
         self.store.delete(self.profile.name, snap.names.name)
         if plan.steps or record is not None:
             self.store.add_event(
-                Event(self.profile.name, snap.names.name, "delete", self.actor, started,
-                      self.clock() - started, "ok", f"{len(plan.steps)} steps")
+                Event(
+                    self.profile.name,
+                    snap.names.name,
+                    "delete",
+                    self.actor,
+                    started,
+                    self.clock() - started,
+                    "ok",
+                    f"{len(plan.steps)} steps",
+                )
             )
         return Outcome("delete", snap.names.name, url, result, record, messages)
 

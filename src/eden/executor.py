@@ -74,8 +74,9 @@ class Executor:
         self.pool = pool
         self.actions = actions
 
-    def run(self, plan: Plan, *, undo_on_failure: bool = False,
-            listener: Listener | None = None) -> RunResult:
+    def run(
+        self, plan: Plan, *, undo_on_failure: bool = False, listener: Listener | None = None
+    ) -> RunResult:
         started = time.monotonic()
         result = RunResult(plan=plan)
         outputs: dict[str, Mapping[str, Any]] = {}
@@ -86,7 +87,11 @@ class Executor:
         lock = threading.Lock()
 
         def ready() -> list[Step]:
-            return [s for s in pending.values() if all(d in done or d not in _ids(plan) for d in s.depends_on)]
+            return [
+                s
+                for s in pending.values()
+                if all(d in done or d not in _ids(plan) for d in s.depends_on)
+            ]
 
         while pending or running:
             if failure is None:
@@ -155,8 +160,9 @@ def _ids(plan: Plan) -> set[str]:
 class DryRunExecutor:
     """Runs nothing; returns the plan as the result so callers print one thing."""
 
-    def run(self, plan: Plan, *, undo_on_failure: bool = False,
-            listener: Listener | None = None) -> RunResult:
+    def run(
+        self, plan: Plan, *, undo_on_failure: bool = False, listener: Listener | None = None
+    ) -> RunResult:
         return RunResult(plan=plan, dry_run=True)
 
 
@@ -169,6 +175,8 @@ class StepFailedError(ExecutionFailed):
             hint = f"undid {', '.join(undone)}; " + hint
         if not_undone:
             hint += f"; could not undo {', '.join(not_undone)} (run `eden delete` to clean up)"
-        super().__init__(f"step {failure.id} failed: {failure.error}", hint=hint, where=failure.action)
+        super().__init__(
+            f"step {failure.id} failed: {failure.error}", hint=hint, where=failure.action
+        )
         self.failure = failure
         self.result = result

@@ -56,7 +56,9 @@ def validate_branch(branch: str) -> str:
     they almost always mean a quoting mistake.
     """
     if branch is None or branch == "":
-        raise UsageError("the environment name is empty", hint="give a branch name, e.g. feature/login")
+        raise UsageError(
+            "the environment name is empty", hint="give a branch name, e.g. feature/login"
+        )
     if len(branch) > BRANCH_MAX:
         raise UsageError(
             f"the branch name is {len(branch)} characters; at most {BRANCH_MAX} are allowed",

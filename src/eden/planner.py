@@ -338,8 +338,12 @@ def plan_delete(profile: Profile, names: EnvNames, cur: Current, zone_id: str) -
             Step(
                 id="endpoint",
                 action="s3.endpoints_remove",
-                params={"Bucket": e.bucket, "Key": e.key, "Name": names.endpoint_name,
-                        "UpdateKey": e.update_key},
+                params={
+                    "Bucket": e.bucket,
+                    "Key": e.key,
+                    "Name": names.endpoint_name,
+                    "UpdateKey": e.update_key,
+                },
                 description=f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}",
             )
         )
@@ -466,7 +470,11 @@ def service_params(
         if profile.desired_count is not None
         else int(svc.get("desiredCount", 1)),
         "loadBalancers": [
-            {"targetGroupArn": tg, "containerName": ref.container, "containerPort": ref.container_port}
+            {
+                "targetGroupArn": tg,
+                "containerName": ref.container,
+                "containerPort": ref.container_port,
+            }
         ],
     }
     for key in _SERVICE_FIELDS:

@@ -70,7 +70,11 @@ class Reader:
         svc_t = profile.service
         listener_f = self._submit("read the shared listener", lambda: self._listener(profile))
         zone_f = self._submit("read the hosted zone", lambda: aws.zone_name(profile.zone_id))
-        image_f = self._submit("look up the image in ECR", lambda: aws.image_exists(image)) if image else None
+        image_f = (
+            self._submit("look up the image in ECR", lambda: aws.image_exists(image))
+            if image
+            else None
+        )
         ref_svc_f = (
             self._submit(
                 "read the reference service",
@@ -294,14 +298,21 @@ def check_reachable(reader: Reader, profile: Profile) -> list[tuple[str, bool, s
         used = len([r for r in ref.rules if r.priority is not None])
         results.append(("listener rules", True, f"{used} of 100 in use"))
     except EdenError as exc:
-        results.append(("reference stack", False, exc.message + (f" -- {exc.hint}" if exc.hint else "")))
+        results.append(
+            ("reference stack", False, exc.message + (f" -- {exc.hint}" if exc.hint else ""))
+        )
     if profile.endpoints:
         e = profile.endpoints
         try:
             ok = reader.aws.bucket_exists(e.bucket)
             results.append(
-                ("endpoints bucket", ok, f"s3://{e.bucket}/{e.key}" if ok else
-                 f"bucket {e.bucket} does not exist or is not readable")
+                (
+                    "endpoints bucket",
+                    ok,
+                    f"s3://{e.bucket}/{e.key}"
+                    if ok
+                    else f"bucket {e.bucket} does not exist or is not readable",
+                )
             )
         except ClientError as exc:
             results.append(("endpoints bucket", False, aws_error(exc, "read the bucket").message))

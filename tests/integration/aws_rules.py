@@ -41,11 +41,12 @@ class AwsRules:
         self.violations: list[str] = []
 
     def install(self, clients: AwsClients) -> None:
+        elb = "before-parameter-build.elastic-load-balancing-v2"
         rules: dict[str, Callable[[dict[str, Any]], None]] = {
             "before-parameter-build.ecs.CreateService": self.create_service,
             "before-parameter-build.ecs.RegisterTaskDefinition": self.register_task_definition,
-            "before-parameter-build.elastic-load-balancing-v2.CreateTargetGroup": self.create_target_group,
-            "before-parameter-build.elastic-load-balancing-v2.CreateRule": self.create_rule,
+            f"{elb}.CreateTargetGroup": self.create_target_group,
+            f"{elb}.CreateRule": self.create_rule,
         }
         for event, rule in rules.items():
             clients.on(event, self._wrap(rule))
@@ -94,9 +95,11 @@ class AwsRules:
             raise _fail("ClientException", f"invalid family {body['family']}", op)
         if not body.get("containerDefinitions"):
             raise _fail("ClientException", "containerDefinitions must not be empty", op)
-        if "FARGATE" in body.get("requiresCompatibilities", []):
-            if body.get("networkMode") != "awsvpc" or not body.get("cpu") or not body.get("memory"):
-                raise _fail("ClientException", "Fargate needs awsvpc, cpu and memory", op)
+        fargate = "FARGATE" in body.get("requiresCompatibilities", [])
+        if fargate and (
+            body.get("networkMode") != "awsvpc" or not body.get("cpu") or not body.get("memory")
+        ):
+            raise _fail("ClientException", "Fargate needs awsvpc, cpu and memory", op)
         _check_tags(body.get("tags", []), "key", op)
 
     def create_target_group(self, body: dict[str, Any]) -> None:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aws_rules import AwsRules
 from moto.server import ThreadedMotoServer
 
-from aws_rules import AwsRules
 from eden.aws.clients import AwsClients
 from eden.aws.ops import Aws
 from eden.config import Profile, build_profile
@@ -19,7 +19,6 @@ from eden.engine import Engine
 from eden.factory import aws_settings, open_engine
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
-
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 

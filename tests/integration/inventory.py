@@ -29,7 +29,9 @@ def inventory(aws: Aws, seed: SeedInfo) -> dict[str, Any]:
         for r in aws.rules(seed.listener_arn)
     ]
     records = []
-    for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=seed.zone_id):
+    for page in route53.get_paginator("list_resource_record_sets").paginate(
+        HostedZoneId=seed.zone_id
+    ):
         records += [(r["Name"], r["Type"]) for r in page["ResourceRecordSets"]]
     doc, _ = aws.get_json(seed.bucket, seed.key)
     return {

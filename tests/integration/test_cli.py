@@ -98,12 +98,18 @@ def test_text_output_and_dry_run(
     ],
 )
 def test_bad_input_exits_non_zero_with_a_clear_message(
-    cli_env: Path, seeded: SeedInfo, world: World, capsys: pytest.CaptureFixture[str],
-    args: list[str], code: int, fragment: str,
+    cli_env: Path,
+    seeded: SeedInfo,
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    fragment: str,
 ) -> None:
     image = seeded.image_uris[0]
-    args = [a.replace("IMG:nope", image.rsplit(":", 1)[0] + ":nope").replace("IMG", image)
-            for a in args]
+    args = [
+        a.replace("IMG:nope", image.rsplit(":", 1)[0] + ":nope").replace("IMG", image) for a in args
+    ]
     before = inventory(world.checker, world.seed)
     got, out, err = run(capsys, *args)
     assert got == code, (out, err)
@@ -113,7 +119,10 @@ def test_bad_input_exits_non_zero_with_a_clear_message(
 
 
 def test_config_show_and_check(
-    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str], moto_url: str,
+    cli_env: Path,
+    seeded: SeedInfo,
+    capsys: pytest.CaptureFixture[str],
+    moto_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code, out, _ = run(capsys, "config", "check")
@@ -122,13 +131,16 @@ def test_config_show_and_check(
     monkeypatch.setenv("EDEN_ZONE_ID", "ZMISSING")  # env var beats the file
     code, out, _ = run(capsys, "config", "show", "-o", "json")
     assert json.loads(out)["zone_id"] == "ZMISSING"
-    code, out, err = run(capsys, "config", "check")
+    code, out, _ = run(capsys, "config", "check")
     assert code == 3
     assert "✗" in out and "ZMISSING" in out
 
 
 def test_2019_ini_profile_imports_and_works(
-    tmp_path: Path, seeded: SeedInfo, moto_url: str, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    seeded: SeedInfo,
+    moto_url: str,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The 2019 tool's ~/.eden/config, imported as it is, creates and deletes."""
@@ -157,8 +169,17 @@ def test_2019_ini_profile_imports_and_works(
     code, out, err = run(capsys, "config", "import", str(ini))
     assert code == 2 and "--force" in err
 
-    code, out, err = run(capsys, "create", "feature/login", "--image", seeded.image_uris[0],
-                         "-p", "dev", "-o", "json")
+    code, out, err = run(
+        capsys,
+        "create",
+        "feature/login",
+        "--image",
+        seeded.image_uris[0],
+        "-p",
+        "dev",
+        "-o",
+        "json",
+    )
     assert code == 0, err
     assert json.loads(out)["url"] == "https://api-feature-login.dev.example.com"
     code, out, err = run(capsys, "delete", "feature/login", "-p", "dev")
@@ -166,9 +187,16 @@ def test_2019_ini_profile_imports_and_works(
 
 
 def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
-    for cmd in (["--help"], ["create", "--help"], ["delete", "--help"], ["ls", "--help"],
-                ["show", "--help"], ["config", "--help"], ["config", "import", "--help"],
-                ["sandbox", "up", "--help"]):
+    for cmd in (
+        ["--help"],
+        ["create", "--help"],
+        ["delete", "--help"],
+        ["ls", "--help"],
+        ["show", "--help"],
+        ["config", "--help"],
+        ["config", "import", "--help"],
+        ["sandbox", "up", "--help"],
+    ):
         code, out, _ = run(capsys, *cmd)
         assert code == 0 and "Usage:" in out
     code, out, _ = run(capsys, "--version")

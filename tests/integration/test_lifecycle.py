@@ -76,7 +76,9 @@ def test_create_makes_the_six_resources_tagged_and_wired(world: World) -> None:
     assert doc is not None
     names = {e["name"]: e for e in doc["environments"]}
     assert names["dev-feature-login"] == {
-        "name": "dev-feature-login", "env": "dev", "api": "api-feature-login.dev.example.com"
+        "name": "dev-feature-login",
+        "env": "dev",
+        "api": "api-feature-login.dev.example.com",
     }
     assert "staging" in names
 
@@ -110,7 +112,10 @@ def test_aws_rules_fixture_rejects_a_service_before_its_rule(world: World) -> No
     )["TargetGroups"][0]["TargetGroupArn"]
     with pytest.raises(ClientError, match="does not have an associated load balancer"):
         ecs.create_service(
-            cluster=world.seed.cluster, serviceName="lonely", taskDefinition="api", desiredCount=1,
+            cluster=world.seed.cluster,
+            serviceName="lonely",
+            taskDefinition="api",
+            desiredCount=1,
             loadBalancers=[{"targetGroupArn": tg, "containerName": "app", "containerPort": 8080}],
             networkConfiguration={"awsvpcConfiguration": {"subnets": list(world.seed.subnet_ids)}},
         )
@@ -118,10 +123,13 @@ def test_aws_rules_fixture_rejects_a_service_before_its_rule(world: World) -> No
         svc = world.checker.describe_service(world.seed.cluster, "api")
         assert svc is not None
         ecs.create_service(
-            cluster=world.seed.cluster, serviceName="api", taskDefinition="api", desiredCount=1,
+            cluster=world.seed.cluster,
+            serviceName="api",
+            taskDefinition="api",
+            desiredCount=1,
             networkConfiguration=svc["networkConfiguration"],
         )
-    with pytest.raises(ClientError, match="(?i)target group name"):
+    with pytest.raises(ClientError, match=r"(?i)target group name"):
         elbv2.create_target_group(Name="x" * 33, Protocol="HTTP", Port=80, VpcId=world.seed.vpc_id)
 
 
@@ -245,7 +253,9 @@ def test_failure_half_way_is_undone(world: World) -> None:
     before = inventory(world.checker, world.seed)
 
     def boom(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "boom"}}, "CreateService")
+        raise ClientError(
+            {"Error": {"Code": "ServiceUnavailable", "Message": "boom"}}, "CreateService"
+        )
 
     world.clients.on("before-call.ecs.CreateService", boom)
     with pytest.raises(ExecutionFailed, match="boom") as info:
@@ -262,7 +272,9 @@ def test_keep_on_failure_keeps_and_the_next_create_converges(world: World, profi
 
     def boom(**_: Any) -> None:
         if failing["on"]:
-            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "boom"}}, "CreateService")
+            raise ClientError(
+                {"Error": {"Code": "ServiceUnavailable", "Message": "boom"}}, "CreateService"
+            )
 
     world.clients.on("before-call.ecs.CreateService", boom)
     with pytest.raises(ExecutionFailed):
@@ -297,8 +309,11 @@ def test_dry_run_changes_nothing_and_shows_every_call(world: World) -> None:
         "<task_definition.taskDefinitionArn>"
     )
     assert inventory(world.checker, world.seed) == before
-    writes = [c.operation for c in world.clients.calls()
-              if not c.operation.startswith(("Describe", "List", "Get", "Head"))]
+    writes = [
+        c.operation
+        for c in world.clients.calls()
+        if not c.operation.startswith(("Describe", "List", "Get", "Head"))
+    ]
     assert writes == []
 
 
@@ -309,7 +324,8 @@ def test_listener_full_is_refused_before_anything_is_made(world: World) -> None:
     )["TargetGroups"][0]["TargetGroupArn"]
     for i in range(100):
         elbv2.create_rule(
-            ListenerArn=world.seed.listener_arn, Priority=2000 + i,
+            ListenerArn=world.seed.listener_arn,
+            Priority=2000 + i,
             Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": [f"f{i}.x"]}}],
             Actions=[{"Type": "forward", "TargetGroupArn": filler_tg}],
         )
@@ -327,7 +343,8 @@ def test_rules_beyond_the_first_page_are_found(world: World) -> None:
     )["TargetGroups"][0]["TargetGroupArn"]
     for i in range(60):
         elbv2.create_rule(
-            ListenerArn=world.seed.listener_arn, Priority=1 + i,
+            ListenerArn=world.seed.listener_arn,
+            Priority=1 + i,
             Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": [f"f{i}.x"]}}],
             Actions=[{"Type": "forward", "TargetGroupArn": filler_tg}],
         )
@@ -350,7 +367,8 @@ def test_priority_taken_by_a_concurrent_create_is_retried(world: World) -> None:
         if not raced["done"]:
             raced["done"] = True
             elbv2.create_rule(
-                ListenerArn=world.seed.listener_arn, Priority=int(params["body"]["Priority"]),
+                ListenerArn=world.seed.listener_arn,
+                Priority=int(params["body"]["Priority"]),
                 Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["racer.x"]}}],
                 Actions=[{"Type": "forward", "TargetGroupArn": filler_tg}],
             )
@@ -379,9 +397,11 @@ def test_profile_pointing_at_missing_things_fails_cleanly(
     }
     for key, value in bad.items():
         prof = build_profile("sandbox", {**profile_values, key: value})
-        with open_engine(prof, store=world.store, clients=world.clients) as engine:
-            with pytest.raises(ConfigError) as info:
-                engine.create("feature/login", world.image)
+        with (
+            open_engine(prof, store=world.store, clients=world.clients) as engine,
+            pytest.raises(ConfigError) as info,
+        ):
+            engine.create("feature/login", world.image)
         assert info.value.hint, key
     assert inventory(world.checker, world.seed) == before
     assert world.store.list_envs() == []

@@ -11,8 +11,12 @@ LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 def names(branch: str, alias: str | None = None) -> naming.EnvNames:
     return naming.names_for(
-        branch, name_prefix="eden", domain_prefix="api", zone_name="dev.example.com.",
-        endpoint_prefix="dev", alias=alias,
+        branch,
+        name_prefix="eden",
+        domain_prefix="api",
+        zone_name="dev.example.com.",
+        endpoint_prefix="dev",
+        alias=alias,
     )
 
 

@@ -77,7 +77,9 @@ class Aws:
         out = self._c("ecs").describe_clusters(clusters=[cluster])
         return any(c.get("status") == "ACTIVE" for c in out.get("clusters", []))
 
-    def describe_task_definition(self, ref: str) -> tuple[dict[str, Any], list[dict[str, str]]] | None:
+    def describe_task_definition(
+        self, ref: str
+    ) -> tuple[dict[str, Any], list[dict[str, str]]] | None:
         try:
             out = self._c("ecs").describe_task_definition(taskDefinition=ref, include=["TAGS"])
         except ClientError as exc:
@@ -92,7 +94,9 @@ class Aws:
     def task_definition_arns(self, family: str) -> list[str]:
         """Every ACTIVE revision of exactly this family (familyPrefix also matches longer ones)."""
         arns: list[str] = []
-        for page in self._pages("ecs", "list_task_definitions", familyPrefix=family, status="ACTIVE"):
+        for page in self._pages(
+            "ecs", "list_task_definitions", familyPrefix=family, status="ACTIVE"
+        ):
             for arn in page.get("taskDefinitionArns", []):
                 if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
                     arns.append(arn)
@@ -346,7 +350,9 @@ class Aws:
         m = ECR_URI_RE.match(image_uri)
         if not m:
             return None
-        image_id = {"imageDigest": m["digest"]} if m["digest"] else {"imageTag": m["tag"] or "latest"}
+        image_id = (
+            {"imageDigest": m["digest"]} if m["digest"] else {"imageTag": m["tag"] or "latest"}
+        )
         try:
             out = self._c("ecr").describe_images(
                 registryId=m["account"], repositoryName=m["repo"], imageIds=[image_id]

@@ -34,6 +34,7 @@ def app() -> None:
 for command in (create, delete, ls, show, endpoints, config, sandbox):
     app.add_command(command)
 
+
 def _add_scaler() -> None:
     # The autoscaler lives in its own subpackage with its own optional dependencies.
     try:

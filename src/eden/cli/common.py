@@ -48,8 +48,14 @@ def common_options(*, output: bool = True) -> Callable[[F], F]:
     """--profile/-p, --config, --output, -v on a command; passes ``opts: Options``."""
 
     def decorate(fn: F) -> F:
-        def wrapper(*args: Any, profile: str | None, config: str | None, verbose: int,
-                    output_format: str = "text", **kwargs: Any) -> Any:
+        def wrapper(
+            *args: Any,
+            profile: str | None,
+            config: str | None,
+            verbose: int,
+            output_format: str = "text",
+            **kwargs: Any,
+        ) -> Any:
             setup_logging(verbose)
             opts = Options(profile, config, output_format, verbose)
             return fn(*args, opts=opts, **kwargs)
@@ -59,18 +65,28 @@ def common_options(*, output: bool = True) -> Callable[[F], F]:
         decorated: Any = wrapper
         if output:
             decorated = click.option(
-                "--output", "-o", "output_format", type=click.Choice(["text", "json"]),
-                default="text", show_default=True, help="How to print the result.",
+                "--output",
+                "-o",
+                "output_format",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="How to print the result.",
             )(decorated)
         decorated = click.option(
             "-v", "--verbose", count=True, help="Log what eden does (-vv: every AWS call)."
         )(decorated)
         decorated = click.option(
-            "--config", envvar="EDEN_CONFIG", metavar="PATH",
+            "--config",
+            envvar="EDEN_CONFIG",
+            metavar="PATH",
             help="Profiles file [env EDEN_CONFIG; default ./eden.toml, then the user config dir].",
         )(decorated)
         decorated = click.option(
-            "--profile", "-p", envvar="EDEN_PROFILE", metavar="NAME",
+            "--profile",
+            "-p",
+            envvar="EDEN_PROFILE",
+            metavar="NAME",
             help="Profile to use [env EDEN_PROFILE; default: the file's default_profile].",
         )(decorated)
         return decorated  # type: ignore[no-any-return]
@@ -80,7 +96,9 @@ def common_options(*, output: bool = True) -> Callable[[F], F]:
 
 def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     if verbose < 2:
         for noisy in ("botocore", "boto3", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

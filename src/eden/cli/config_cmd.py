@@ -47,7 +47,9 @@ _INIT_FIELDS = (
 @click.option("--listener-arn", metavar="ARN", help="HTTPS:443 listener of the shared ALB.")
 @click.option("--zone-id", metavar="ID", help="Route 53 zone of the environments' names.")
 @click.option("--region", help="AWS region (default: from the ARNs or the AWS config).")
-@click.option("--name-prefix", default="eden", show_default=True, help="Prefix of AWS resource names.")
+@click.option(
+    "--name-prefix", default="eden", show_default=True, help="Prefix of AWS resource names."
+)
 @click.option("--domain-prefix", default="api", show_default=True, help="First part of host names.")
 @click.option("--container", help="Container whose image changes (default: the load balancer's).")
 @click.option("--endpoints-bucket", metavar="BUCKET", help="S3 bucket of the endpoints document.")
@@ -61,7 +63,9 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
     path = find_config_file(opts.config)
     name = opts.profile or "default"
     if name in profile_names(path) and not force:
-        raise UsageError(f"profile {name!r} already exists in {path}", hint="add --force to replace it")
+        raise UsageError(
+            f"profile {name!r} already exists in {path}", hint="add --force to replace it"
+        )
     for key, label, required in _INIT_FIELDS:
         if not fields.get(key) and required:
             if not sys.stdin.isatty():
@@ -71,8 +75,16 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
             fields[key] = click.prompt(label)
     values: dict[str, Any] = {
         k: fields[k]
-        for k in ("reference_service", "cluster", "listener_arn", "zone_id", "region",
-                  "name_prefix", "domain_prefix", "container")
+        for k in (
+            "reference_service",
+            "cluster",
+            "listener_arn",
+            "zone_id",
+            "region",
+            "name_prefix",
+            "domain_prefix",
+            "container",
+        )
         if fields.get(k)
     }
     if fields.get("endpoints_bucket"):
@@ -84,8 +96,9 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
         }
     build_profile(name, values, where=f"profile {name}")
     write_profile(path, name, values)
-    out.print(f"wrote profile [bold]{name}[/bold] to {path}; check it with "
-              f"`eden config check -p {name}`")
+    out.print(
+        f"wrote profile [bold]{name}[/bold] to {path}; check it with `eden config check -p {name}`"
+    )
 
 
 @config.command()
@@ -101,16 +114,23 @@ def check(opts: Options) -> None:
         pool.shutdown()
     ok = all(r[1] for r in results)
     if opts.json:
-        print_json({"profile": profile.name, "ok": ok,
-                    "checks": [{"check": c, "ok": k, "detail": d} for c, k, d in results]})
+        print_json(
+            {
+                "profile": profile.name,
+                "ok": ok,
+                "checks": [{"check": c, "ok": k, "detail": d} for c, k, d in results],
+            }
+        )
     else:
         out.print(f"profile [bold]{profile.name}[/bold]: fields valid")
         for check_name, good, detail in results:
             mark = "[green]✓[/green]" if good else "[red]✗[/red]"
             out.print(f"  {mark} {check_name}: {detail}")
     if not ok:
-        raise ConfigError(f"profile {profile.name} points at something that is not there",
-                          hint="fix the field named above, then run `eden config check` again")
+        raise ConfigError(
+            f"profile {profile.name} points at something that is not there",
+            hint="fix the field named above, then run `eden config check` again",
+        )
 
 
 @config.command(name="show")
@@ -151,8 +171,10 @@ def import_(path: Path, force: bool, opts: Options) -> None:
     existing = set(profile_names(target))
     clash = sorted(existing & set(profiles))
     if clash and not force:
-        raise UsageError(f"profile(s) {', '.join(clash)} already exist in {target}",
-                         hint="add --force to replace them")
+        raise UsageError(
+            f"profile(s) {', '.join(clash)} already exist in {target}",
+            hint="add --force to replace them",
+        )
     for name, values in profiles.items():
         write_profile(target, name, values)
         out.print(f"imported profile [bold]{name}[/bold] into {target}")

@@ -29,16 +29,20 @@ def _progress(opts: Options) -> Any:
             elif result is not None:
                 mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
                 tail = f"  [red]{result.error}[/red]" if result.error else ""
-                err.print(f"  {mark} {step.description or step.id} "
-                          f"[dim]({result.seconds:.2f}s)[/dim]{tail}")
+                err.print(
+                    f"  {mark} {step.description or step.id} "
+                    f"[dim]({result.seconds:.2f}s)[/dim]{tail}"
+                )
 
     return listener
 
 
 def _print_plan(outcome: Outcome) -> None:
     plan = outcome.plan
-    out.print(f"Plan: {plan.operation} [bold]{plan.env}[/bold] "
-              f"({len(plan.steps)} steps, {plan.critical_path()} in sequence)")
+    out.print(
+        f"Plan: {plan.operation} [bold]{plan.env}[/bold] "
+        f"({len(plan.steps)} steps, {plan.critical_path()} in sequence)"
+    )
     for note in plan.notes:
         out.print(f"  note: {note}")
     for i, step in enumerate(plan.steps, 1):
@@ -53,15 +57,35 @@ def _print_plan(outcome: Outcome) -> None:
 
 @click.command()
 @click.argument("name")
-@click.option("--image", required=True, metavar="URI", help="Container image for the target container.")
+@click.option(
+    "--image", required=True, metavar="URI", help="Container image for the target container."
+)
 @click.option("--alias", metavar="SHORT", help="Short name to use instead of the branch's slug.")
-@click.option("--env", "env_pairs", multiple=True, metavar="KEY=VAL",
-              help="Environment variable for the target container (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Print the plan (every AWS call and its inputs); change nothing.")
-@click.option("--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging).")
+@click.option(
+    "--env",
+    "env_pairs",
+    multiple=True,
+    metavar="KEY=VAL",
+    help="Environment variable for the target container (repeatable).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (every AWS call and its inputs); change nothing.",
+)
+@click.option(
+    "--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging)."
+)
 @common_options()
-def create(name: str, image: str, alias: str | None, env_pairs: tuple[str, ...], dry_run: bool,
-           keep_on_failure: bool, opts: Options) -> None:
+def create(
+    name: str,
+    image: str,
+    alias: str | None,
+    env_pairs: tuple[str, ...],
+    dry_run: bool,
+    keep_on_failure: bool,
+    opts: Options,
+) -> None:
     """Create the environment for branch NAME, or deploy IMAGE to it if it exists.
 
     \b
@@ -69,8 +93,15 @@ def create(name: str, image: str, alias: str | None, env_pairs: tuple[str, ...],
     """
     env = parse_env_pairs(env_pairs)
     with opts.engine() as engine:
-        outcome = engine.create(name, image, alias=alias, env=env, dry_run=dry_run,
-                                keep_on_failure=keep_on_failure, listener=_progress(opts))
+        outcome = engine.create(
+            name,
+            image,
+            alias=alias,
+            env=env,
+            dry_run=dry_run,
+            keep_on_failure=keep_on_failure,
+            listener=_progress(opts),
+        )
     if opts.json:
         print_json(outcome.as_dict())
     elif dry_run:
@@ -118,8 +149,9 @@ def ls(opts: Options) -> None:
     for col in ("NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"):
         table.add_column(col, no_wrap=True)
     for r in records:
-        table.add_row(r.name, r.branch, r.url, r.image, when(r.created_at),
-                      when(r.last_deploy_at), r.status)
+        table.add_row(
+            r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at), r.status
+        )
     # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
     out.print(table, width=max(out.width, 1000), crop=False)
 
@@ -149,8 +181,11 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    listener rule:   {svc.rule_arn}")
     out.print("  history:")
     for e in events:
-        out.print(f"    {when(e.started_at)}  {e.action:<7} {e.result:<6} {e.seconds:6.2f}s  "
-                  f"{e.actor}  {e.image or ''}  {e.detail}", markup=False)
+        out.print(
+            f"    {when(e.started_at)}  {e.action:<7} {e.result:<6} {e.seconds:6.2f}s  "
+            f"{e.actor}  {e.image or ''}  {e.detail}",
+            markup=False,
+        )
 
 
 @click.group()

@@ -28,7 +28,9 @@ def sandbox() -> None:
 
 
 @sandbox.command()
-@click.option("--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
+)
 @common_options()
 def up(port: int | None, opts: Options) -> None:
     """Start the sandbox in the background, seed it, and write the `sandbox` profile."""
@@ -68,7 +70,9 @@ def status(opts: Options) -> None:
             data["seed"] = seed.as_dict() if seed else None
         print_json(data)
     elif info:
-        out.print(f"sandbox running at {info.endpoint_url} (pid {info.pid}, since {info.started_at})")
+        out.print(
+            f"sandbox running at {info.endpoint_url} (pid {info.pid}, since {info.started_at})"
+        )
     else:
         out.print("sandbox is not running (start it with `eden sandbox up`)")
     if info is None:

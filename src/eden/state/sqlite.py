@@ -46,8 +46,9 @@ class SqliteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(
+            self.path, timeout=30, check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA busy_timeout = 30000")
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -69,8 +70,15 @@ class SqliteStore:
                 " ON CONFLICT (profile, name) DO UPDATE SET branch = excluded.branch,"
                 " status = excluded.status, last_deploy_at = excluded.last_deploy_at,"
                 " record = excluded.record",
-                (record.profile, record.name, record.branch, record.status, record.created_at,
-                 record.last_deploy_at, record.to_json()),
+                (
+                    record.profile,
+                    record.name,
+                    record.branch,
+                    record.status,
+                    record.created_at,
+                    record.last_deploy_at,
+                    record.to_json(),
+                ),
             )
 
     def delete(self, profile: str, name: str) -> None:
@@ -97,8 +105,17 @@ class SqliteStore:
             self._db.execute(
                 "INSERT INTO events (profile, env, action, actor, started_at, seconds, result,"
                 " detail, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (event.profile, event.env, event.action, event.actor, event.started_at,
-                 event.seconds, event.result, event.detail, event.image),
+                (
+                    event.profile,
+                    event.env,
+                    event.action,
+                    event.actor,
+                    event.started_at,
+                    event.seconds,
+                    event.result,
+                    event.detail,
+                    event.image,
+                ),
             )
 
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]:

@@ -1,0 +1,84 @@
+"""Helpers for the scaler's integration tests: a moto-backed ECS service and stub tasks."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from eden.aws.clients import AwsClients, AwsSettings
+
+
+def moto_clients(url: str) -> AwsClients:
+    return AwsClients(AwsSettings(region="us-east-1", endpoint_url=url,
+                                  access_key_id="testing", secret_access_key="testing",
+                                  max_attempts=2))
+
+
+@dataclass(frozen=True)
+class MotoService:
+    cluster: str
+    service: str
+    target_group_arn: str
+
+
+def create_service(clients: AwsClients, desired: int = 1) -> MotoService:
+    """A cluster, an awsvpc service and an ip target group, uniquely named per call."""
+    name = f"scaler-{uuid.uuid4().hex[:8]}"
+    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=name, Description="scaler", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(
+        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+        cpu="256", memory="512",
+        containerDefinitions=[{"name": "nginx", "image": "nginx", "memory": 512,
+                               "portMappings": [{"containerPort": 80}]}],
+    )
+    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc,
+                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    ecs.create_service(
+        cluster=name, serviceName="web", taskDefinition=name, desiredCount=desired,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
+                                                      "securityGroups": [sg]}},
+    )
+    return MotoService(name, "web", tg)
+
+
+def desired_count(clients: AwsClients, svc: MotoService) -> int:
+    found = clients.client("ecs").describe_services(cluster=svc.cluster, services=[svc.service])
+    return int(found["services"][0]["desiredCount"])
+
+
+class StubTask:
+    """A thread-served stub_status page on its own loopback address (moto keys targets by IP)."""
+
+    def __init__(self, host: str, in_flight: int) -> None:
+        self.in_flight = in_flight
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = (f"Active connections: {owner.in_flight + 1} \nserver accepts handled "
+                        f"requests\n 1 1 1 \nReading: 0 Writing: {owner.in_flight + 1} "
+                        "Waiting: 0 \n").encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.host, self.port = host, int(self.server.server_address[1])
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,125 @@
+"""The scaler's AWS paths against a moto server over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from scaler_it_helpers import StubTask, create_service, desired_count, moto_clients
+
+from eden.errors import AwsError
+from eden.scaler.actuator import EcsActuator
+from eden.scaler.cli import scale
+from eden.scaler.discovery import TargetGroupDiscovery
+from eden.scaler.notify import ScaleEvent, SnsNotifier, WebhookNotifier
+
+pytestmark = pytest.mark.integration
+
+
+def test_target_group_discovery_reads_targets_and_counts(moto_url: str) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=2)
+    elb = clients.client("elbv2")
+    elb.register_targets(TargetGroupArn=svc.target_group_arn,
+                         Targets=[{"Id": "127.0.0.11", "Port": 8080},
+                                  {"Id": "127.0.0.12", "Port": 8081}])
+    source = TargetGroupDiscovery(clients.client("ecs"), elb, svc.cluster, svc.service,
+                                  svc.target_group_arn)
+    view = source.discover()
+    assert [(e.host, e.port) for e in view.endpoints] == [("127.0.0.11", 8080),
+                                                          ("127.0.0.12", 8081)]
+    assert view.desired == 2
+    ops = [c.operation for c in clients.calls()]
+    assert ops[-2:] == ["DescribeServices", "DescribeTargetHealth"]
+
+
+def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients)
+    actuator = EcsActuator(clients.client("ecs"))
+    asyncio.run(actuator.set_desired(svc.cluster, svc.service, 7))
+    assert desired_count(clients, svc) == 7
+    with pytest.raises(AwsError) as err:
+        asyncio.run(actuator.set_desired(svc.cluster, "no-such-service", 3))
+    assert err.value.operation == "UpdateService" and err.value.code
+
+
+def write_config(path: Path, url: str, cluster: str, tg: str, **extra: Any) -> Path:
+    lines = [
+        "[scaler]", "metrics = false", "refresh = 2",
+        "[aws]", 'region = "us-east-1"', f'endpoint_url = "{url}"',
+        'access_key_id = "testing"', 'secret_access_key = "testing"',
+        "[[services]]", f'cluster = "{cluster}"', 'service = "web"', "max = 30", "target = 10",
+        'discovery = "target_group"', f'target_group_arn = "{tg}"',
+    ]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_run_once_scales_the_service_and_dry_run_does_not(moto_url: str,
+                                                          tmp_path: Path) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=2)
+    tasks = [StubTask("127.0.0.21", 60), StubTask("127.0.0.22", 60)]
+    try:
+        clients.client("elbv2").register_targets(
+            TargetGroupArn=svc.target_group_arn,
+            Targets=[{"Id": t.host, "Port": t.port} for t in tasks])
+        cfg = write_config(tmp_path / "scaler.toml", moto_url, svc.cluster,
+                           svc.target_group_arn)
+        dry = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert f"{svc.cluster}/web: 2 -> 12" in dry.output
+        assert desired_count(clients, svc) == 2
+        real = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once"])
+        assert real.exit_code == 0, real.output
+        assert desired_count(clients, svc) == 12
+    finally:
+        for t in tasks:
+            t.stop()
+
+
+def test_sns_notification_reaches_a_subscribed_queue(moto_url: str) -> None:
+    clients = moto_clients(moto_url)
+    sns, sqs = clients.client("sns"), clients.client("sqs")
+    topic = sns.create_topic(Name="eden-scaling")["TopicArn"]
+    queue = sqs.create_queue(QueueName="eden-scaling")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs",
+                  Endpoint=arn["Attributes"]["QueueArn"])
+    asyncio.run(SnsNotifier(sns, topic).notify(ScaleEvent("c/web", 2, 12, "panic: scale up")))
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    body = json.loads(json.loads(messages[0]["Body"])["Message"])
+    assert body["new"] == 12 and "from 2 to 12" in body["text"]
+
+
+def test_webhook_posts_slack_compatible_json() -> None:
+    received: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            size = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(size)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        asyncio.run(WebhookNotifier(url).notify(ScaleEvent("c/web", 4, 2, "scale in")))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert received[0]["text"].startswith("eden scaled c/web from 4 to 2")
