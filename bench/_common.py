@@ -153,5 +153,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = [("-" * (w - 1) + ":") if a == "r" else "-" * w for w, a in zip(widths, align, strict=True)]
+    rule = [
+        "-" * (w - 1) + ":" if a == "r" else "-" * w
+        for w, a in zip(widths, align, strict=True)
+    ]
     return "\n".join([line(header), line(rule), *(line(r) for r in rows)])

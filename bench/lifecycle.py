@@ -186,12 +186,9 @@ class Lifecycle:
         v1, v2 = self.info.image_uris[0], self.info.image_uris[1]
         branches = {"short": short_branch(index), "long": long_branch(index)}
         ops: list[tuple[str, str, Callable[[Engine], Outcome]]] = []
-        for kind, branch in branches.items():
-            ops.append(("create", kind, lambda e, b=branch: e.create(b, v1)))
-        for kind, branch in branches.items():
-            ops.append(("deploy", kind, lambda e, b=branch: e.create(b, v2)))
-        for kind, branch in branches.items():
-            ops.append(("delete", kind, lambda e, b=branch: e.delete(b)))
+        for phase in PHASES:
+            for kind, branch in branches.items():
+                ops.append((phase, kind, _operation(phase, branch, v1, v2)))
 
         samples: list[Sample] = []
         for phase, kind, op in ops:
@@ -217,10 +214,17 @@ class Lifecycle:
     def warm_up(self) -> None:
         """One untimed lifecycle: imports, botocore's model loading, moto's first requests."""
         v1, v2 = self.info.image_uris[0], self.info.image_uris[1]
-        branch = "bench/warm-up"
-        for op in (lambda e: e.create(branch, v1), lambda e: e.create(branch, v2),
-                   lambda e: e.delete(branch)):
-            self._phase(0.0, op)
+        for phase in PHASES:
+            self._phase(0.0, _operation(phase, "bench/warm-up", v1, v2))
+
+
+def _operation(phase: str, branch: str, v1: str, v2: str) -> Callable[[Engine], Outcome]:
+    """What ``phase`` calls on the engine: create with v1, deploy v2 over it, delete."""
+    if phase == "create":
+        return lambda engine: engine.create(branch, v1)
+    if phase == "deploy":
+        return lambda engine: engine.create(branch, v2)
+    return lambda engine: engine.delete(branch)
 
 
 def _check(phase: str, branch: str, outcome: Outcome) -> None:
@@ -248,6 +252,10 @@ class Row:
         return [s.wall_s for s in self.samples]
 
     @property
+    def heads(self) -> list[float]:
+        return [s.head_s for s in self.samples]
+
+    @property
     def calls(self) -> list[int]:
         return [len(s.calls) for s in self.samples]
 
@@ -266,10 +274,12 @@ class Row:
             return None
         return LEGACY_SEQUENTIAL_CALLS * self.latency_ms / 1000
 
-    def common_chain(self) -> tuple[str, ...]:
-        """The critical path most runs took, as operation names."""
-        chains = Counter(tuple(op_name(c) for c in s.chain) for s in self.samples)
-        return chains.most_common(1)[0][0]
+    def common_levels(self) -> tuple[tuple[str, ...], ...]:
+        """The critical path most runs had: at each place, the operations that fit there."""
+        return Counter(s.levels() for s in self.samples).most_common(1)[0][0]
+
+    def common_levels_share(self) -> int:
+        return Counter(s.levels() for s in self.samples).most_common(1)[0][1]
 
     def as_dict(self) -> dict[str, Any]:
         legacy = self.legacy_s
@@ -280,6 +290,7 @@ class Row:
             "runs": len(self.samples),
             "wall_median_s": round(median(self.walls), 4),
             "wall_min_s": round(min(self.walls), 4),
+            "to_first_call_median_s": round(median(self.heads), 4),
             "calls_median": median(self.calls),
             "calls_min": min(self.calls),
             "calls_max": max(self.calls),
@@ -298,7 +309,8 @@ class Row:
                 if legacy is not None
                 else None
             ),
-            "critical_path_most_common": list(self.common_chain()),
+            "critical_levels_most_common": [list(level) for level in self.common_levels()],
+            "critical_levels_most_common_runs": self.common_levels_share(),
             "samples": [s.as_dict() for s in self.samples],
         }
 
@@ -324,43 +336,56 @@ def legacy_line(latency_ms: float) -> str:
     )
 
 
-def render(rows: Sequence[Row], runs: int) -> str:
+def _levels_text(levels: Sequence[Sequence[str]]) -> str:
+    return " -> ".join(
+        level[0] if len(level) == 1 else "{" + " | ".join(level) + "}" for level in levels
+    )
+
+
+def render(rows: Sequence[Row], runs: int, warm_clients: bool) -> str:
     header = [
-        "latency", "phase", "branch", "wall median (s)", "wall min (s)", "AWS calls",
-        "round trips", "wall / L", "2019 tool (s)", "2019 / eden (time; round trips)",
+        "latency", "phase", "branch", "wall median (s)", "wall min (s)", "to 1st call (ms)",
+        "AWS calls", "round trips", "wall / L", "2019 tool (s)", "2019 / eden",
     ]
-    align = ["r", "l", "l", "r", "r", "r", "r", "r", "r", "r"]
+    align = ["r", "l", "l", "r", "r", "r", "r", "r", "r", "r", "l"]
     body: list[list[str]] = []
     for r in rows:
         wl = r.wall_over_latency
         legacy = r.legacy_s
+        rt = median(r.round_trips)
         body.append([
             f"{fmt_ms(r.latency_ms)} ms",
             r.phase,
             r.kind,
             f"{median(r.walls):.3f}",
             f"{min(r.walls):.3f}",
+            f"{median(r.heads) * 1000:.0f}",
             int_range(r.calls),
             int_range(r.round_trips),
             f"{wl:.2f}" if wl is not None else "—",
             f">= {legacy:.1f}" if legacy is not None else "—",
             (
-                f">= {legacy / median(r.walls):.1f}x; "
-                f"{LEGACY_SEQUENTIAL_CALLS}/{median(r.round_trips):g} = "
-                f"{LEGACY_SEQUENTIAL_CALLS / median(r.round_trips):.1f}x"
+                f">= {legacy / median(r.walls):.1f}x time, "
+                f"{LEGACY_SEQUENTIAL_CALLS / rt:.1f}x round trips "
+                f"({LEGACY_SEQUENTIAL_CALLS} vs {rt:g})"
                 if legacy is not None
                 else "—"
             ),
         ])
+    clients = "pre-built (--warm-clients)" if warm_clients else "fresh and cold, as in a CLI run"
     lines = [
-        f"## eden lifecycle, {runs} runs per latency (median and min wall time over runs)",
+        f"## eden lifecycle: {runs} runs per latency; boto3 clients {clients}",
         "",
         markdown_table(header, body, align),
         "",
-        "AWS calls and round trips: the value in every run, or the range when runs differed.",
-        "round trips: longest chain of calls each starting after the previous ended.",
-        "wall / L: median wall time over the injected per-call latency (about the round"
-        " trips on the critical path, plus eden's own CPU time).",
+        "- wall: time inside Engine.create / Engine.delete, median and min over the runs.",
+        "- to 1st call: median time from entering eden to its first AWS request (building",
+        "  the boto3 session and clients, reading state).",
+        "- AWS calls, round trips: the value in every run, or the range when runs differed.",
+        "  Round trips: the longest chain of calls each starting after the previous one",
+        "  ended. At 0 ms it is an upper bound (calls that merely ran one after another count).",
+        "- wall / L: median wall over the injected latency per call; round trips plus eden's",
+        "  own time. The 2019 figures cover create and delete only.",
     ]
     for latency in sorted({r.latency_ms for r in rows if r.latency_ms}):
         lines.append("")
@@ -368,17 +393,25 @@ def render(rows: Sequence[Row], runs: int) -> str:
         for r in rows:
             if r.latency_ms != latency or r.legacy_s is None:
                 continue
+            rt = median(r.round_trips)
             lines.append(
-                f"- eden {r.phase} ({r.kind} branch): {median(r.walls):.2f} s median, "
-                f"{median(r.round_trips):g} round trips -> {r.legacy_s / median(r.walls):.1f}x "
-                "faster"
+                f"- eden {r.phase}, {r.kind} branch: {median(r.walls):.2f} s median, "
+                f"{rt:g} round trips: {r.legacy_s / median(r.walls):.1f}x less time, "
+                f"{LEGACY_SEQUENTIAL_CALLS / rt:.1f}x fewer round trips"
             )
     top = max((r.latency_ms for r in rows), default=0.0)
-    lines += ["", f"Critical path at {fmt_ms(top)} ms (most common chain over the runs):"]
+    lines += [
+        "",
+        f"Critical path at {fmt_ms(top)} ms (the most common over the runs; {{a | b}}: calls",
+        "running side by side at that point, any of which completes a longest chain):",
+    ]
     for r in rows:
         if r.latency_ms == top:
-            chain = r.common_chain()
-            lines.append(f"- {r.phase} / {r.kind} ({len(chain)}): {' -> '.join(chain)}")
+            levels = r.common_levels()
+            lines.append(
+                f"- {r.phase} / {r.kind}, {len(levels)} round trips "
+                f"({r.common_levels_share()}/{len(r.samples)} runs): {_levels_text(levels)}"
+            )
     return "\n".join(lines)
 
 
@@ -396,6 +429,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS,
                         help=f"lifecycles per latency (default: {DEFAULT_RUNS})")
+    parser.add_argument(
+        "--warm-clients", action="store_true",
+        help="build the boto3 clients before timing each phase (default: fresh and cold, "
+        "as every CLI invocation has them), to see the round trips alone",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS,
                         help="where to write the JSON results (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -418,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = dataclasses.replace(
             aws_settings(profile), access_key_id="sandbox", secret_access_key="sandbox"
         )
-        bench = Lifecycle(profile, settings, info)
+        bench = Lifecycle(profile, settings, info, warm_clients=args.warm_clients)
         bench.warm_up()
         index = 0
         for latency in latencies:
@@ -428,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"latency {fmt_ms(latency)} ms: run {run + 1}/{args.runs} done",
                       file=sys.stderr, flush=True)
     rows = summarize(samples, latencies)
-    print(render(rows, args.runs))
+    print(render(rows, args.runs, args.warm_clients))
 
     elapsed = time.perf_counter() - started
     out: Path = args.out
@@ -438,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "runs": args.runs,
         "latencies_ms": latencies,
+        "warm_clients": args.warm_clients,
         "elapsed_s": round(elapsed, 1),
         "environment": environment(),
         "legacy_2019": {
