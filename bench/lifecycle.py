@@ -274,12 +274,10 @@ class Row:
             return None
         return LEGACY_SEQUENTIAL_CALLS * self.latency_ms / 1000
 
-    def common_levels(self) -> tuple[tuple[str, ...], ...]:
-        """The critical path most runs had: at each place, the operations that fit there."""
-        return Counter(s.levels() for s in self.samples).most_common(1)[0][0]
-
-    def common_levels_share(self) -> int:
-        return Counter(s.levels() for s in self.samples).most_common(1)[0][1]
+    def median_sample(self) -> Sample:
+        """The run with the median wall time (the lower one for an even count)."""
+        ordered = sorted(self.samples, key=lambda s: s.wall_s)
+        return ordered[(len(ordered) - 1) // 2]
 
     def as_dict(self) -> dict[str, Any]:
         legacy = self.legacy_s
@@ -309,8 +307,7 @@ class Row:
                 if legacy is not None
                 else None
             ),
-            "critical_levels_most_common": [list(level) for level in self.common_levels()],
-            "critical_levels_most_common_runs": self.common_levels_share(),
+            "median_run": self.median_sample().run,
             "samples": [s.as_dict() for s in self.samples],
         }
 
@@ -402,15 +399,14 @@ def render(rows: Sequence[Row], runs: int, warm_clients: bool) -> str:
     top = max((r.latency_ms for r in rows), default=0.0)
     lines += [
         "",
-        f"Critical path at {fmt_ms(top)} ms (the most common over the runs; {{a | b}}: calls",
-        "running side by side at that point, any of which completes a longest chain):",
+        f"Critical path at {fmt_ms(top)} ms, in the run with the median wall time; {{a | b}}:",
+        "calls running side by side at that point, any of which completes a longest chain:",
     ]
     for r in rows:
         if r.latency_ms == top:
-            levels = r.common_levels()
+            levels = r.median_sample().levels()
             lines.append(
-                f"- {r.phase} / {r.kind}, {len(levels)} round trips "
-                f"({r.common_levels_share()}/{len(r.samples)} runs): {_levels_text(levels)}"
+                f"- {r.phase} / {r.kind}, {len(levels)} round trips: {_levels_text(levels)}"
             )
     return "\n".join(lines)
 

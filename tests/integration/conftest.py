@@ -5,17 +5,16 @@ from __future__ import annotations
 import logging
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aws_rules import AwsRules
+from eden_world import World
 from moto.server import ThreadedMotoServer
 
 from eden.aws.clients import AwsClients
 from eden.aws.ops import Aws
 from eden.config import Profile, build_profile
-from eden.engine import Engine
 from eden.factory import aws_settings, open_engine
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
@@ -50,22 +49,6 @@ def profile_values(seeded: SeedInfo, moto_url: str, tmp_path: Any) -> dict[str, 
 @pytest.fixture
 def profile(profile_values: dict[str, Any]) -> Profile:
     return build_profile("sandbox", profile_values)
-
-
-@dataclass
-class World:
-    """What a test needs: the engine, its call log, a checker client and the seed."""
-
-    engine: Engine
-    clients: AwsClients
-    checker: Aws
-    seed: SeedInfo
-    rules: AwsRules
-    store: SqliteStore
-
-    @property
-    def image(self) -> str:
-        return self.seed.image_uris[0]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import World
+from eden_world import World
 from inventory import inventory
 
 from eden.cli import main

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import World
+from eden_world import World
 from inventory import inventory
 
 from eden.errors import ConfigError, ExecutionFailed, UsageError

@@ -71,7 +71,7 @@ def plan_of(*steps: Step) -> Plan:
 
 
 def test_independent_steps_run_at_the_same_time(pool: ThreadPoolExecutor) -> None:
-    barrier = threading.Barrier(2, timeout=5)
+    barrier = threading.Barrier(2, timeout=3)
 
     def meet(aws: Any, p: Mapping[str, Any]) -> dict[str, Any]:
         barrier.wait()  # raises BrokenBarrierError unless the other step runs meanwhile

@@ -12,9 +12,15 @@ from eden.aws.clients import AwsClients, AwsSettings
 
 
 def moto_clients(url: str) -> AwsClients:
-    return AwsClients(AwsSettings(region="us-east-1", endpoint_url=url,
-                                  access_key_id="testing", secret_access_key="testing",
-                                  max_attempts=2))
+    return AwsClients(
+        AwsSettings(
+            region="us-east-1",
+            endpoint_url=url,
+            access_key_id="testing",
+            secret_access_key="testing",
+            max_attempts=2,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -33,18 +39,30 @@ def create_service(clients: AwsClients, desired: int = 1) -> MotoService:
     sg = ec2.create_security_group(GroupName=name, Description="scaler", VpcId=vpc)["GroupId"]
     ecs.create_cluster(clusterName=name)
     ecs.register_task_definition(
-        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
-        cpu="256", memory="512",
-        containerDefinitions=[{"name": "nginx", "image": "nginx", "memory": 512,
-                               "portMappings": [{"containerPort": 80}]}],
+        family=name,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "nginx",
+                "image": "nginx",
+                "memory": 512,
+                "portMappings": [{"containerPort": 80}],
+            }
+        ],
     )
-    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc,
-                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     ecs.create_service(
-        cluster=name, serviceName="web", taskDefinition=name, desiredCount=desired,
+        cluster=name,
+        serviceName="web",
+        taskDefinition=name,
+        desiredCount=desired,
         launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet],
-                                                      "securityGroups": [sg]}},
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
     )
     return MotoService(name, "web", tg)
 
@@ -63,9 +81,11 @@ class StubTask:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = (f"Active connections: {owner.in_flight + 1} \nserver accepts handled "
-                        f"requests\n 1 1 1 \nReading: 0 Writing: {owner.in_flight + 1} "
-                        "Waiting: 0 \n").encode()
+                body = (
+                    f"Active connections: {owner.in_flight + 1} \nserver accepts handled "
+                    f"requests\n 1 1 1 \nReading: 0 Writing: {owner.in_flight + 1} "
+                    "Waiting: 0 \n"
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -26,14 +26,18 @@ def test_target_group_discovery_reads_targets_and_counts(moto_url: str) -> None:
     clients = moto_clients(moto_url)
     svc = create_service(clients, desired=2)
     elb = clients.client("elbv2")
-    elb.register_targets(TargetGroupArn=svc.target_group_arn,
-                         Targets=[{"Id": "127.0.0.11", "Port": 8080},
-                                  {"Id": "127.0.0.12", "Port": 8081}])
-    source = TargetGroupDiscovery(clients.client("ecs"), elb, svc.cluster, svc.service,
-                                  svc.target_group_arn)
+    elb.register_targets(
+        TargetGroupArn=svc.target_group_arn,
+        Targets=[{"Id": "127.0.0.11", "Port": 8080}, {"Id": "127.0.0.12", "Port": 8081}],
+    )
+    source = TargetGroupDiscovery(
+        clients.client("ecs"), elb, svc.cluster, svc.service, svc.target_group_arn
+    )
     view = source.discover()
-    assert [(e.host, e.port) for e in view.endpoints] == [("127.0.0.11", 8080),
-                                                          ("127.0.0.12", 8081)]
+    assert [(e.host, e.port) for e in view.endpoints] == [
+        ("127.0.0.11", 8080),
+        ("127.0.0.12", 8081),
+    ]
     assert view.desired == 2
     ops = [c.operation for c in clients.calls()]
     assert ops[-2:] == ["DescribeServices", "DescribeTargetHealth"]
@@ -52,28 +56,37 @@ def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:
 
 def write_config(path: Path, url: str, cluster: str, tg: str, **extra: Any) -> Path:
     lines = [
-        "[scaler]", "metrics = false", "refresh = 2",
-        "[aws]", 'region = "us-east-1"', f'endpoint_url = "{url}"',
-        'access_key_id = "testing"', 'secret_access_key = "testing"',
-        "[[services]]", f'cluster = "{cluster}"', 'service = "web"', "max = 30", "target = 10",
-        'discovery = "target_group"', f'target_group_arn = "{tg}"',
+        "[scaler]",
+        "metrics = false",
+        "refresh = 2",
+        "[aws]",
+        'region = "us-east-1"',
+        f'endpoint_url = "{url}"',
+        'access_key_id = "testing"',
+        'secret_access_key = "testing"',
+        "[[services]]",
+        f'cluster = "{cluster}"',
+        'service = "web"',
+        "max = 30",
+        "target = 10",
+        'discovery = "target_group"',
+        f'target_group_arn = "{tg}"',
     ]
     lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def test_run_once_scales_the_service_and_dry_run_does_not(moto_url: str,
-                                                          tmp_path: Path) -> None:
+def test_run_once_scales_the_service_and_dry_run_does_not(moto_url: str, tmp_path: Path) -> None:
     clients = moto_clients(moto_url)
     svc = create_service(clients, desired=2)
     tasks = [StubTask("127.0.0.21", 60), StubTask("127.0.0.22", 60)]
     try:
         clients.client("elbv2").register_targets(
             TargetGroupArn=svc.target_group_arn,
-            Targets=[{"Id": t.host, "Port": t.port} for t in tasks])
-        cfg = write_config(tmp_path / "scaler.toml", moto_url, svc.cluster,
-                           svc.target_group_arn)
+            Targets=[{"Id": t.host, "Port": t.port} for t in tasks],
+        )
+        cfg = write_config(tmp_path / "scaler.toml", moto_url, svc.cluster, svc.target_group_arn)
         dry = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once", "--dry-run"])
         assert dry.exit_code == 0, dry.output
         assert f"{svc.cluster}/web: 2 -> 12" in dry.output
@@ -92,8 +105,7 @@ def test_sns_notification_reaches_a_subscribed_queue(moto_url: str) -> None:
     topic = sns.create_topic(Name="eden-scaling")["TopicArn"]
     queue = sqs.create_queue(QueueName="eden-scaling")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
-    sns.subscribe(TopicArn=topic, Protocol="sqs",
-                  Endpoint=arn["Attributes"]["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["Attributes"]["QueueArn"])
     asyncio.run(SnsNotifier(sns, topic).notify(ScaleEvent("c/web", 2, 12, "panic: scale up")))
     messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
     body = json.loads(json.loads(messages[0]["Body"])["Message"])
