@@ -10,13 +10,14 @@ What it measures
     * deploy  -- ``Engine.create(branch, image v2)`` again: a new image to the running env;
     * delete  -- ``Engine.delete(name)``.
 
-    Per phase it reports the wall time (median and min over the runs), the number of AWS
-    API calls, and the number of sequential round trips on the critical path: the longest
-    chain of recorded calls in which each starts after the previous one ended (see
-    ``_common.critical_path``). For L > 0 it also prints wall / L, which should come out a
-    little above the round-trip count (the rest is eden's and botocore's own CPU time,
-    including building boto3 clients, which every CLI invocation pays), and compares with
-    the 2019 tool, which made 19 sequential calls per create and per delete.
+    Per phase it reports the wall time (median and min over the runs), the time to the
+    first AWS request, the number of AWS API calls, and the number of sequential round
+    trips on the critical path: the longest chain of recorded calls in which each starts
+    after the previous one ended (see ``_common.critical_path``), with the operations on
+    it. For L > 0 it also prints wall / L, which should come out a little above the
+    round-trip count (the rest is eden's and botocore's own CPU time, including building
+    boto3 clients, which every CLI invocation pays), and compares with the 2019 tool,
+    which made 19 sequential calls per create and per delete.
 
 Why inject latency
     moto answers in about a millisecond; AWS's control plane (ECS, ELBv2, Route 53, S3,
@@ -28,15 +29,21 @@ Why inject latency
     At 0 ms the same run shows eden's own overhead; its round-trip count is only an upper
     bound there (calls that merely happened to run one after another chain too).
 
-How to run (from the repository root; about 40 s with the defaults on 2 cores)
+How to run (from the repository root; about 30 s with the defaults on 2 cores)
     .venv/bin/python bench/lifecycle.py
     .venv/bin/python bench/lifecycle.py --runs 10 --latency-ms 0 --latency-ms 50 --latency-ms 200
+    .venv/bin/python bench/lifecycle.py --warm-clients   # round trips without client set-up
 
 It starts moto in-process on 127.0.0.1 (a free port), seeds the reference stack with
 ``eden.sandbox.seed.seed`` through a latency-free client, runs one untimed warm-up
-lifecycle, and then measures. Each phase gets a fresh ``AwsClients`` so its calls are
-counted alone. It prints a Markdown table and writes the same results, with every run's
-calls and critical path, to ``bench/results/lifecycle.json``.
+lifecycle, and then measures. Each phase gets a fresh ``AwsClients`` (so its calls are
+counted alone, and its boto3 clients are built cold, as in every CLI invocation) and a
+fresh engine over one shared in-memory ``SqliteStore``. Before each phase the garbage
+collector is run and the surviving heap frozen (``gc.freeze``): moto's large in-process
+heap would otherwise make an occasional full collection inside the timed region cost
+~0.2 s, noise a real CLI process does not have. It prints a Markdown table (stdout;
+progress goes to stderr) and writes the same results, with every run's calls, trace and
+critical path, to ``bench/results/lifecycle.json`` (``--out`` to change).
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ def test_full_config(tmp_path: Path) -> None:
     path = tmp_path / "scaler.toml"
     path.write_text(FULL)
     cfg = load_config(path)
-    assert cfg.tick == 0.5 and cfg.refresh == 3 and cfg.metrics_port == 0 and not cfg.metrics_enabled
+    assert cfg.tick == 0.5 and cfg.refresh == 3
+    assert cfg.metrics_port == 0 and not cfg.metrics_enabled
     assert cfg.aws.region == "eu-west-1" and cfg.notify.webhook_url
     web, api = cfg.services
     assert web.key == "prod/web" and web.policy == "threshold"
@@ -105,7 +106,7 @@ def test_no_services_and_duplicates() -> None:
         parse_config({})
     with pytest.raises(ConfigError, match="twice"):
         parse_config({"services": [BASE, BASE]})
-    with pytest.raises(ConfigError, match="scaler.tick"):
+    with pytest.raises(ConfigError, match=r"scaler\.tick"):
         parse_config({"services": [BASE], "scaler": {"tick": 0}})
 
 
