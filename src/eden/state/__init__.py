@@ -4,7 +4,15 @@
 turns a profile's ``state`` URL into a store.
 """
 
-from eden.state.base import EnvRecord, Event, StateStore, open_store
+from eden.state.base import ApiKey, EnvRecord, Event, ServiceRecord, StateStore, open_store
 from eden.state.sqlite import SqliteStore
 
-__all__ = ["EnvRecord", "Event", "SqliteStore", "StateStore", "open_store"]
+__all__ = [
+    "ApiKey",
+    "EnvRecord",
+    "Event",
+    "ServiceRecord",
+    "SqliteStore",
+    "StateStore",
+    "open_store",
+]

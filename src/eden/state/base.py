@@ -76,6 +76,23 @@ class Event:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ApiKey:
+    """An HTTP API key. Only the SHA-256 of the secret is stored, never the secret."""
+
+    id: str  # public, shown in listings
+    name: str
+    secret_hash: str
+    scope: str  # read | write
+    created_at: float
+    revoked: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("secret_hash")
+        return d
+
+
 class StateStore(Protocol):
     def get(self, profile: str, name: str) -> EnvRecord | None: ...
     def put(self, record: EnvRecord) -> None: ...
@@ -83,6 +100,10 @@ class StateStore(Protocol):
     def list_envs(self, profile: str | None = None) -> list[EnvRecord]: ...
     def add_event(self, event: Event) -> None: ...
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]: ...
+    def put_api_key(self, key: ApiKey) -> None: ...
+    def find_api_key(self, secret_hash: str) -> ApiKey | None: ...
+    def list_api_keys(self) -> list[ApiKey]: ...
+    def revoke_api_key(self, key_id: str) -> bool: ...
     def close(self) -> None: ...
 
 

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from eden.state.base import EnvRecord, Event
+from eden.state.base import ApiKey, EnvRecord, Event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (
@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS events (
     image TEXT
 );
 CREATE INDEX IF NOT EXISTS events_env ON events (profile, env, started_at);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -128,6 +136,45 @@ class SqliteStore:
             ).fetchall()
         return [Event(*r) for r in rows]
 
+    def put_api_key(self, key: ApiKey) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO api_keys (id, name, secret_hash, scope, created_at, revoked)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key.id, key.name, key.secret_hash, key.scope, key.created_at, int(key.revoked)),
+            )
+
+    def find_api_key(self, secret_hash: str) -> ApiKey | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, name, secret_hash, scope, created_at, revoked FROM api_keys"
+                " WHERE secret_hash = ?",
+                (secret_hash,),
+            ).fetchone()
+        return _api_key(row) if row else None
+
+    def list_api_keys(self) -> list[ApiKey]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, name, secret_hash, scope, created_at, revoked FROM api_keys"
+                " ORDER BY created_at"
+            ).fetchall()
+        return [_api_key(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0", (key_id,)
+            )
+        return cur.rowcount > 0
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _api_key(row: tuple[object, ...]) -> ApiKey:
+    key_id, name, secret_hash, scope, created_at, revoked = row
+    return ApiKey(
+        str(key_id), str(name), str(secret_hash), str(scope), float(str(created_at)), bool(revoked)
+    )
