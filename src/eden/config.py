@@ -116,11 +116,13 @@ _ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix")
 _TABLE_FIELDS = ("endpoints", "env")
 
 
-def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path:
+def find_config_file(
+    explicit: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     """The file to read: the flag, ``$EDEN_CONFIG``, ``./eden.toml``, the user config dir."""
     if explicit:
         return Path(explicit).expanduser()
-    env = os.environ.get("EDEN_CONFIG")
+    env = (os.environ if environ is None else environ).get("EDEN_CONFIG")
     if env:
         return Path(env).expanduser()
     local = Path.cwd() / CONFIG_FILE_NAME
@@ -165,11 +167,13 @@ def profile_names(path: Path) -> list[str]:
     return sorted(read_file(path).get("profiles", {}))
 
 
-def resolve_profile_name(flag: str | None, data: Mapping[str, Any]) -> str:
+def resolve_profile_name(
+    flag: str | None, data: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> str:
     """flag > $EDEN_PROFILE > the file's ``default_profile`` > the only profile > ``default``."""
     if flag:
         return flag
-    env = os.environ.get("EDEN_PROFILE")
+    env = (os.environ if environ is None else environ).get("EDEN_PROFILE")
     if env:
         return env
     if isinstance(data.get("default_profile"), str):
@@ -188,9 +192,10 @@ def load_profile(
     environ: Mapping[str, str] | None = None,
 ) -> Profile:
     """Read, merge and validate one profile. Raises ConfigError naming the bad field."""
-    path = find_config_file(config)
+    env = os.environ if environ is None else environ
+    path = find_config_file(config, env)
     data = read_file(path)
-    profile_name = resolve_profile_name(name, data)
+    profile_name = resolve_profile_name(name, data, env)
     profiles = data.get("profiles", {})
     if profile_name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"
@@ -206,7 +211,7 @@ def load_profile(
     raw = profiles[profile_name]
     if not isinstance(raw, Mapping):
         raise ConfigError(f"[profiles.{profile_name}] must be a table", where=str(path))
-    merged = merge_values(raw, environ if environ is not None else os.environ, overrides or {})
+    merged = merge_values(raw, env, overrides or {})
     return build_profile(profile_name, merged, where=f"{path} [profiles.{profile_name}]")
 
 
@@ -245,7 +250,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
             hint=f"known fields: {', '.join([*_TOP_FIELDS, *_TABLE_FIELDS])}",
         )
     for key, kind in _TOP_FIELDS.items():
-        if key in values and not isinstance(values[key], kind):
+        # bool is an int to Python, never to a user writing `desired_count = true`.
+        wrong_bool = kind is not bool and isinstance(values.get(key), bool)
+        if key in values and (wrong_bool or not isinstance(values[key], kind)):
             raise ConfigError(f"{key} must be a {kind.__name__}, got {values[key]!r}", where=where)
 
     def need(key: str, what: str) -> str:
@@ -262,13 +269,13 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
             where=where,
             hint='set cluster = "my-cluster", or give reference_service as a full service ARN',
         )
-    if not (_NAME_RE.match(reference) or _ARN_RE.match(reference)):
+    if not (_NAME_RE.fullmatch(reference) or _ARN_RE.fullmatch(reference)):
         raise ConfigError(
             f"reference_service {reference!r} is neither a service name nor an ARN", where=where
         )
     zone_id = need("zone_id", "the Route 53 hosted zone of the environments' host names")
     zone_id = zone_id.removeprefix("/hostedzone/")
-    if not _ZONE_RE.match(zone_id):
+    if not _ZONE_RE.fullmatch(zone_id):
         raise ConfigError(
             f"zone_id {zone_id!r} is not a Route 53 hosted zone id",
             where=where,
@@ -282,13 +289,13 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
             where=where,
             hint="set listener_arn (or alb_arn, and eden finds its HTTPS:443 listener)",
         )
-    if listener and not _LISTENER_ARN_RE.match(listener):
+    if listener and not _LISTENER_ARN_RE.fullmatch(listener):
         raise ConfigError(f"listener_arn {listener!r} is not an ALB listener ARN", where=where)
-    if alb and not _ALB_ARN_RE.match(alb):
+    if alb and not _ALB_ARN_RE.fullmatch(alb):
         raise ConfigError(f"alb_arn {alb!r} is not an application load balancer ARN", where=where)
 
     name_prefix = values.get("name_prefix", DEFAULT_NAME_PREFIX)
-    if not _PREFIX_RE.match(name_prefix) or name_prefix.startswith("internal"):
+    if not _PREFIX_RE.fullmatch(name_prefix) or name_prefix.startswith("internal"):
         raise ConfigError(
             f"name_prefix {name_prefix!r} must be 1-16 lower-case letters, digits or '-', "
             "not starting with 'internal'",
@@ -296,17 +303,17 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
             hint='for example name_prefix = "eden"',
         )
     domain_prefix = values.get("domain_prefix", DEFAULT_DOMAIN_PREFIX)
-    if not _PREFIX_RE.match(domain_prefix):
+    if not _PREFIX_RE.fullmatch(domain_prefix):
         raise ConfigError(
             f"domain_prefix {domain_prefix!r} must be 1-16 lower-case letters, digits or '-'",
             where=where,
             hint='for example domain_prefix = "api"',
         )
     region = values.get("region") or _region_from_arn(listener or alb or reference)
-    if region and not _REGION_RE.match(region):
+    if region and not _REGION_RE.fullmatch(region):
         raise ConfigError(f"region {region!r} is not an AWS region name", where=where)
     endpoint_url = values.get("endpoint_url")
-    if endpoint_url and not re.match(r"^https?://[^\s/]+", endpoint_url):
+    if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
         raise ConfigError(f"endpoint_url {endpoint_url!r} is not an http(s) URL", where=where)
     desired = values.get("desired_count")
     if desired is not None and not 0 <= desired <= 1000:
@@ -317,7 +324,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
             f"retry_mode must be standard, adaptive or legacy, got {retry_mode!r}", where=where
         )
     container = values.get("container")
-    if container is not None and not _NAME_RE.match(container):
+    if container is not None and not _NAME_RE.fullmatch(container):
         raise ConfigError(f"container {container!r} is not a container name", where=where)
     state = values.get("state")
     if state is not None and not state.startswith(("sqlite://", "dynamodb://")):
@@ -372,7 +379,7 @@ def _endpoints(raw: Any, *, where: str) -> EndpointsDoc | None:
             where=where,
             hint="set bucket, or remove the [endpoints] table to skip the document",
         )
-    if not _BUCKET_RE.match(bucket):
+    if not _BUCKET_RE.fullmatch(bucket):
         raise ConfigError(f"endpoints.bucket {bucket!r} is not an S3 bucket name", where=where)
     doc = EndpointsDoc(bucket=bucket)
     for key in _ENDPOINT_FIELDS[1:]:
@@ -390,7 +397,7 @@ def _env_table(raw: Any, *, where: str) -> dict[str, str]:
         raise ConfigError('[env] must be a table of NAME = "value"', where=where)
     out: dict[str, str] = {}
     for key, value in raw.items():
-        if not _ENV_KEY_RE.match(key):
+        if not _ENV_KEY_RE.fullmatch(key):
             raise ConfigError(f"env var name {key!r} is not valid", where=where)
         if not isinstance(value, str | int | float | bool):
             raise ConfigError(f"env.{key} must be a string", where=where)
@@ -399,7 +406,7 @@ def _env_table(raw: Any, *, where: str) -> dict[str, str]:
 
 
 def _check_profile_name(name: str) -> None:
-    if not _PROFILE_RE.match(name):
+    if not _PROFILE_RE.fullmatch(name):
         raise ConfigError(
             f"profile name {name!r} may only use letters, digits, '.', '_' and '-' (1-64)",
             hint="pick a simpler name, like `dev` or `staging`",
@@ -408,7 +415,7 @@ def _check_profile_name(name: str) -> None:
 
 def _cluster_from_service_arn(reference: str) -> str | None:
     # New-format service ARNs carry the cluster: ...:service/CLUSTER/NAME
-    if _ARN_RE.match(reference):
+    if _ARN_RE.fullmatch(reference):
         parts = reference.split(":", 5)[5].split("/")
         if len(parts) == 3 and parts[0] == "service":
             return parts[1]
@@ -416,7 +423,7 @@ def _cluster_from_service_arn(reference: str) -> str | None:
 
 
 def _region_from_arn(arn: str) -> str | None:
-    if _ARN_RE.match(arn):
+    if _ARN_RE.fullmatch(arn):
         return arn.split(":")[3] or None
     return None
 

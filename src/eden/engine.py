@@ -63,7 +63,7 @@ def default_actor() -> str:
 
 
 def validate_image(image: str) -> str:
-    if not image or not _IMAGE_RE.match(image):
+    if not image or not _IMAGE_RE.fullmatch(image):
         raise UsageError(
             f"{image!r} is not a container image reference",
             hint="give a URI like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123",
@@ -76,7 +76,7 @@ def parse_env_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not _ENV_KEY_RE.match(key):
+        if not sep or not _ENV_KEY_RE.fullmatch(key):
             raise UsageError(
                 f"--env {pair!r} is not KEY=VALUE with a valid variable name",
                 hint="for example --env LOG_LEVEL=debug",
@@ -164,7 +164,7 @@ class Engine:
         started = self.clock()
         snap = self.reader.snapshot(self.profile, names_in_zone, image=image)
         if snap.image_found is False:
-            m = ECR_URI_RE.match(image)
+            m = ECR_URI_RE.fullmatch(image)
             repo = m["repo"] if m else image
             raise UsageError(
                 f"image {image} does not exist in ECR repository {repo}",

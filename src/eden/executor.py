@@ -8,6 +8,7 @@ completed steps are undone in reverse order unless the caller asked to keep them
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -123,8 +124,7 @@ class Executor:
         return result
 
     def _run_step(self, step: Step, params: Any, listener: Listener | None) -> StepResult:
-        if listener:
-            listener("start", step, None)
+        _notify(listener, "start", step, None)
         t0 = time.monotonic()
         try:
             out = self.actions[step.action](self.aws, params)
@@ -137,8 +137,7 @@ class Executor:
         except Exception as exc:  # a bug or a network error: still undo, still report
             msg = f"{type(exc).__name__}: {exc}"
             res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=msg)
-        if listener:
-            listener("done" if res.ok else "failed", step, res)
+        _notify(listener, "done" if res.ok else "failed", step, res)
         return res
 
     def _undo(self, plan: Plan, result: RunResult, listener: Listener | None) -> list[StepResult]:
@@ -151,6 +150,16 @@ class Executor:
             params = resolve(step.undo.params, outputs)
             undone.append(self._run_step(step.undo, params, listener))
         return undone
+
+
+def _notify(listener: Listener | None, event: str, step: Step, res: StepResult | None) -> None:
+    """A listener (progress output) must never break a run or skip an undo."""
+    if listener is None:
+        return
+    try:
+        listener(event, step, res)
+    except Exception:
+        logging.getLogger(__name__).exception("progress listener failed on %s", step.id)
 
 
 def _ids(plan: Plan) -> set[str]:

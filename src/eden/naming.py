@@ -107,7 +107,7 @@ def fit(text: str, limit: int, *, seed: str | None = None) -> str:
 
 
 def validate_alias(alias: str) -> str:
-    if not alias or len(alias) > NAME_MAX or not _ALIAS_RE.match(alias):
+    if not alias or len(alias) > NAME_MAX or not _ALIAS_RE.fullmatch(alias):
         raise UsageError(
             f"alias {alias!r} must be 1-{NAME_MAX} lower-case letters, digits or '-', "
             "starting and ending with a letter or digit",

@@ -347,7 +347,7 @@ class Aws:
     # --- ECR --------------------------------------------------------------------------
     def image_exists(self, image_uri: str) -> bool | None:
         """True/False for an ECR URI; None when the URI is not ECR (cannot be checked)."""
-        m = ECR_URI_RE.match(image_uri)
+        m = ECR_URI_RE.fullmatch(image_uri)
         if not m:
             return None
         image_id = (

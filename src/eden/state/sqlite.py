@@ -77,7 +77,8 @@ class SqliteStore:
                 " last_deploy_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (profile, name) DO UPDATE SET branch = excluded.branch,"
                 " status = excluded.status, last_deploy_at = excluded.last_deploy_at,"
-                " record = excluded.record",
+                # created_at stays the first put's, in the column and in the record alike
+                " record = json_set(excluded.record, '$.created_at', environments.created_at)",
                 (
                     record.profile,
                     record.name,

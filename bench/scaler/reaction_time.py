@@ -1,0 +1,131 @@
+"""Reaction time: load onset -> UpdateService call, over repeated runs at a 1 s tick.
+
+    .venv/bin/python bench/scaler/reaction_time.py [--runs 20] [--tick 1.0]
+
+Each run builds a fresh daemon (``build_daemon``, the code ``eden scale run`` uses) against
+a moto server on loopback; its one task is a stub stub_status server registered in the
+service's ALB target group. After a warm-up of 3 s plus a random fraction of a tick (so
+onsets land at every phase of the tick), the task's in-flight count jumps from 5 to 50
+(target 10 per task). The UpdateService start time comes from eden's AWS call recorder.
+
+Reported: onset -> first UpdateService (the reaction), and onset -> the UpdateService that
+reaches the full count (5). Task start-up (20-90 s on Fargate) comes after both and is not
+included; see the simulator for its effect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import threading
+import time
+import uuid
+from typing import Any
+
+from bench_support import LoopThread, StubTasks, percentile
+from moto.server import ThreadedMotoServer
+
+from eden.aws.clients import AwsClients, AwsSettings
+from eden.scaler.config import parse_config
+from eden.scaler.wiring import build_daemon
+
+
+def make_service(clients: AwsClients) -> tuple[str, str]:
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=name, Description="b", VpcId=vpc)["GroupId"]
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(
+        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+        memory="512", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}])
+    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc,
+                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    ecs.create_service(cluster=name, serviceName="web", taskDefinition=name, desiredCount=1,
+                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                           "subnets": [subnet], "securityGroups": [sg]}})
+    return name, tg
+
+
+def one_run(url: str, io: LoopThread, tick: float, rng: random.Random) -> tuple[float, float]:
+    clients = AwsClients(AwsSettings(region="us-east-1", endpoint_url=url,
+                                     access_key_id="testing", secret_access_key="testing",
+                                     max_attempts=2))
+    cluster, tg = make_service(clients)
+    stub = io.run(StubTasks(in_flight=5).start(1))
+    clients.client("elbv2").register_targets(
+        TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": stub.ports[0]}])
+    doc: dict[str, Any] = {
+        "scaler": {"tick": tick, "refresh": 5.0, "metrics": False},
+        "aws": {"region": "us-east-1", "endpoint_url": url,
+                "access_key_id": "testing", "secret_access_key": "testing"},
+        "services": [{"cluster": cluster, "service": "web", "max": 20, "target": 10,
+                      "discovery": "target_group", "target_group_arn": tg}],
+    }
+    daemon = build_daemon(parse_config(doc), clients=clients)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(daemon.run(),),
+                              daemon=True)
+    thread.start()
+    try:
+        time.sleep(3.0 + rng.uniform(0, tick))
+        clients.reset_calls()
+        onset = time.monotonic()
+        stub.in_flight = 50
+        first = full = None
+        deadline = onset + 30
+        while full is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            updates = [c for c in clients.calls() if c.operation == "UpdateService"]
+            if updates and first is None:
+                first = updates[0].start - onset
+            if daemon.statuses[0].ecs_desired >= 5 or (updates and len(updates) and
+                                                        daemon.statuses[0].desired >= 5):
+                full = max(c.start for c in updates) - onset if updates else None
+        if first is None or full is None:
+            raise RuntimeError("the daemon did not react within 30 s")
+        return first, full
+    finally:
+        loop.call_soon_threadsafe(daemon.stop)
+        thread.join(timeout=10)
+        io.run(stub.stop())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--tick", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    io, rng = LoopThread(), random.Random(args.seed)
+    firsts, fulls = [], []
+    try:
+        for i in range(args.runs):
+            first, full = one_run(f"http://{host}:{port}", io, args.tick, rng)
+            firsts.append(first)
+            fulls.append(full)
+            print(f"run {i + 1:2d}: first UpdateService {first:.3f} s, full count {full:.3f} s",
+                  flush=True)
+    finally:
+        io.close()
+        server.stop()
+    print(f"\ntick {args.tick:g} s, {args.runs} runs")
+    print("| measure | p50 s | p95 s | max s |")
+    print("|---|---:|---:|---:|")
+    for label, values in (("onset -> first UpdateService", firsts),
+                          ("onset -> UpdateService at full count", fulls)):
+        print(f"| {label} | {percentile(values, 50):.3f} | {percentile(values, 95):.3f} | "
+              f"{max(values):.3f} |")
+    goal = percentile(firsts, 95)
+    print(f"\ngoal p95 <= 2.5 s: {goal:.3f} s -> {'MET' if goal <= 2.5 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
