@@ -120,6 +120,11 @@ def fmt_ms(latency_ms: float) -> str:
     return f"{latency_ms:g}"
 
 
+def fmt_s(seconds: float) -> str:
+    """Seconds with at most two decimals and no trailing zeros: 1.9, 0.95, 3.8."""
+    return f"{seconds:.2f}".rstrip("0").rstrip(".")
+
+
 def environment() -> dict[str, Any]:
     """What the numbers were measured on, for the JSON record."""
 

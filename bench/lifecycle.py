@@ -65,6 +65,7 @@ from _common import (
     critical_path,
     environment,
     fmt_ms,
+    fmt_s,
     int_range,
     markdown_table,
     median,
@@ -236,8 +237,7 @@ def _operation(phase: str, branch: str, v1: str, v2: str) -> Callable[[Engine], 
 
 def _check(phase: str, branch: str, outcome: Outcome) -> None:
     """Fail loudly if a phase did not do what it is timed as doing."""
-    want = {"create": "create", "deploy": "deploy", "delete": "delete"}[phase]
-    if outcome.operation != want or not outcome.plan.steps:
+    if outcome.operation != phase or not outcome.plan.steps:
         raise RuntimeError(
             f"{phase} of {branch!r} ran as {outcome.operation!r} with "
             f"{len(outcome.plan.steps)} steps: the sandbox is not in the expected state"
@@ -335,7 +335,7 @@ def summarize(samples: Sequence[Sample], latencies: Sequence[float]) -> list[Row
 def legacy_line(latency_ms: float) -> str:
     total = LEGACY_SEQUENTIAL_CALLS * latency_ms / 1000
     return (
-        f"2019 tool at {fmt_ms(latency_ms)} ms/call: >= {total:.1f} s per create and per "
+        f"2019 tool at {fmt_ms(latency_ms)} ms/call: >= {fmt_s(total)} s per create and per "
         f"delete ({LEGACY_SEQUENTIAL_CALLS} sequential calls)"
     )
 
@@ -367,7 +367,7 @@ def render(rows: Sequence[Row], runs: int, warm_clients: bool) -> str:
             int_range(r.calls),
             int_range(r.round_trips),
             f"{wl:.2f}" if wl is not None else "—",
-            f">= {legacy:.1f}" if legacy is not None else "—",
+            f">= {fmt_s(legacy)}" if legacy is not None else "—",
             (
                 f">= {legacy / median(r.walls):.1f}x time, "
                 f"{LEGACY_SEQUENTIAL_CALLS / rt:.1f}x round trips "

@@ -82,9 +82,8 @@ def one_run(url: str, io: LoopThread, tick: float, rng: random.Random) -> tuple[
             updates = [c for c in clients.calls() if c.operation == "UpdateService"]
             if updates and first is None:
                 first = updates[0].start - onset
-            if daemon.statuses[0].ecs_desired >= 5 or (updates and len(updates) and
-                                                        daemon.statuses[0].desired >= 5):
-                full = max(c.start for c in updates) - onset if updates else None
+            if updates and daemon.statuses[0].ecs_desired >= 5:
+                full = max(c.start for c in updates) - onset
         if first is None or full is None:
             raise RuntimeError("the daemon did not react within 30 s")
         return first, full

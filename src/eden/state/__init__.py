@@ -4,13 +4,24 @@
 turns a profile's ``state`` URL into a store.
 """
 
-from eden.state.base import ApiKey, EnvRecord, Event, ServiceRecord, StateStore, open_store
+from eden.state.base import (
+    ApiKey,
+    EnvRecord,
+    Event,
+    JournalEntry,
+    LockInfo,
+    ServiceRecord,
+    StateStore,
+    open_store,
+)
 from eden.state.sqlite import SqliteStore
 
 __all__ = [
     "ApiKey",
     "EnvRecord",
     "Event",
+    "JournalEntry",
+    "LockInfo",
     "ServiceRecord",
     "SqliteStore",
     "StateStore",

@@ -35,6 +35,7 @@ class EnvRecord:
     names: dict[str, str] = field(default_factory=dict)  # every AWS name, from eden.naming
     services: list[ServiceRecord] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # DNS record, endpoint entry, notes
+    pinned: bool = False  # exempt from the stale-environment cleaner
 
     @property
     def image(self) -> str:
@@ -93,6 +94,29 @@ class ApiKey:
         return d
 
 
+@dataclass(frozen=True)
+class LockInfo:
+    key: str
+    owner: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One step of one operation, written before it runs and again when it ends."""
+
+    profile: str
+    env: str
+    operation_id: str
+    step: str
+    phase: str  # start | done | failed | undone
+    at: float
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class StateStore(Protocol):
     def get(self, profile: str, name: str) -> EnvRecord | None: ...
     def put(self, record: EnvRecord) -> None: ...
@@ -104,6 +128,21 @@ class StateStore(Protocol):
     def find_api_key(self, secret_hash: str) -> ApiKey | None: ...
     def list_api_keys(self) -> list[ApiKey]: ...
     def revoke_api_key(self, key_id: str) -> bool: ...
+
+    # Leases: a lock is held until ``expires_at``; acquiring an expired lock, or one the
+    # caller already owns (a renewal), succeeds. Both are single atomic operations.
+    def acquire_lock(self, key: str, owner: str, ttl: float, now: float) -> bool: ...
+    def release_lock(self, key: str, owner: str) -> bool: ...
+    def lock_info(self, key: str) -> LockInfo | None: ...
+
+    def add_journal(self, entry: JournalEntry) -> None: ...
+    def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]: ...
+
+    # Profiles shared by a team (``eden config push | pull``): TOML values by name.
+    def put_profile(self, name: str, values: dict[str, Any]) -> None: ...
+    def get_profile(self, name: str) -> dict[str, Any] | None: ...
+    def list_profiles(self) -> list[str]: ...
+    def delete_profile(self, name: str) -> bool: ...
     def close(self) -> None: ...
 
 

@@ -7,11 +7,13 @@ small while the record grows.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
-from eden.state.base import ApiKey, EnvRecord, Event
+from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (
@@ -37,6 +39,26 @@ CREATE TABLE IF NOT EXISTS events (
     image TEXT
 );
 CREATE INDEX IF NOT EXISTS events_env ON events (profile, env, started_at);
+CREATE TABLE IF NOT EXISTS locks (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile TEXT NOT NULL,
+    env TEXT NOT NULL,
+    operation_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    at REAL NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_env ON journal (profile, env, at);
+CREATE TABLE IF NOT EXISTS profiles (
+    name TEXT PRIMARY KEY,
+    profile TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -167,6 +189,81 @@ class SqliteStore:
             cur = self._db.execute(
                 "UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0", (key_id,)
             )
+        return cur.rowcount > 0
+
+    def acquire_lock(self, key: str, owner: str, ttl: float, now: float) -> bool:
+        # One statement, so atomic across threads and processes: insert, or take over
+        # a lock that has expired or that we already hold (renewal).
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO locks (key, owner, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,"
+                " expires_at = excluded.expires_at"
+                " WHERE locks.expires_at < ? OR locks.owner = excluded.owner",
+                (key, owner, now + ttl, now),
+            )
+        return cur.rowcount > 0
+
+    def release_lock(self, key: str, owner: str) -> bool:
+        with self._lock:
+            cur = self._db.execute("DELETE FROM locks WHERE key = ? AND owner = ?", (key, owner))
+        return cur.rowcount > 0
+
+    def lock_info(self, key: str) -> LockInfo | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key, owner, expires_at FROM locks WHERE key = ?", (key,)
+            ).fetchone()
+        return LockInfo(row[0], row[1], row[2]) if row else None
+
+    def add_journal(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO journal (profile, env, operation_id, step, phase, at, detail)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    entry.profile,
+                    entry.env,
+                    entry.operation_id,
+                    entry.step,
+                    entry.phase,
+                    entry.at,
+                    entry.detail,
+                ),
+            )
+
+    def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT profile, env, operation_id, step, phase, at, detail FROM journal"
+                " WHERE profile = ? AND env = ? ORDER BY at DESC, id DESC LIMIT ?",
+                (profile, env, limit),
+            ).fetchall()
+        return [JournalEntry(*r) for r in rows]
+
+    def put_profile(self, name: str, values: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO profiles (name, profile) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET profile = excluded.profile",
+                (name, json.dumps(values, sort_keys=True)),
+            )
+
+    def get_profile(self, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT profile FROM profiles WHERE name = ?", (name,)
+            ).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def list_profiles(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT name FROM profiles ORDER BY name").fetchall()
+        return [r[0] for r in rows]
+
+    def delete_profile(self, name: str) -> bool:
+        with self._lock:
+            cur = self._db.execute("DELETE FROM profiles WHERE name = ?", (name,))
         return cur.rowcount > 0
 
     def close(self) -> None:

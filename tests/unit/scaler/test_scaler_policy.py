@@ -168,3 +168,13 @@ def test_invalid_bounds_are_rejected() -> None:
         Bounds(min_tasks=5, max_tasks=2)
     with pytest.raises(ValueError):
         Bounds(max_step_up=0)
+
+
+def test_one_scale_in_step_per_window_after_a_change(feed: Feed) -> None:
+    p = make()
+    feed(p, 0, 120, 400.0, 40)
+    first = feed(p, 120, 240, 40.0, 40)
+    assert first.desired == 20
+    # ECS now reports 20: the next halving waits a whole window, not the next tick.
+    assert feed(p, 240, 270, 40.0, 20).desired == 20
+    assert feed(p, 270, 340, 40.0, 20).desired == 10
