@@ -10,21 +10,25 @@ import getpass
 import re
 import socket
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from eden import naming
+from eden.actions import ACTIONS, Action
 from eden.aws.ops import ECR_URI_RE, Aws
 from eden.config import Profile
 from eden.errors import ExecutionFailed, NotFound, UsageError
 from eden.executor import DryRunExecutor, Executor, Listener, RunResult, StepFailedError
-from eden.plan import Plan
+from eden.locks import LockPolicy, env_key, held, new_owner, shared_key
+from eden.plan import Plan, Step
 from eden.planner import Request, plan_create, plan_delete
 from eden.reader import Reader, Snapshot
-from eden.state.base import EnvRecord, Event, ServiceRecord, StateStore
+from eden.state.base import EnvRecord, Event, JournalEntry, LockInfo, ServiceRecord, StateStore
 
+WaitCallback = Callable[[LockInfo | None, float], None]
 _IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -95,15 +99,70 @@ class Engine:
         pool: ThreadPoolExecutor,
         actor: str | None = None,
         clock: Callable[[], float] = time.time,
+        lock_policy: LockPolicy | None = None,
     ):
         self.profile = profile
         self.aws = aws
         self.store = store
         self.pool = pool
         self.reader = Reader(aws, pool)
-        self.executor = Executor(aws, pool)
+        self.lock_policy = lock_policy or LockPolicy()
+        self.executor = Executor(aws, pool, actions=self._with_shared_locks(ACTIONS))
         self.actor = actor or default_actor()
         self.clock = clock
+
+    # --- locks and journal ----------------------------------------------------------------
+    def _with_shared_locks(self, actions: Mapping[str, Action]) -> dict[str, Action]:
+        """Actions on things every environment shares run under a short shared lease.
+
+        Rule priorities and the endpoints document are read-modify-write across
+        environments; AWS's own guards (PriorityInUse, S3 If-Match) catch a lost race,
+        and the lease makes the race rare (and, where S3 conditional writes are not
+        atomic, as in moto, impossible).
+        """
+        wrapped = dict(actions)
+        policy = LockPolicy(mode="wait", timeout=120.0, ttl=self.lock_policy.ttl)
+
+        def guard(name: str, key: Callable[[Mapping[str, Any]], str]) -> None:
+            inner = wrapped[name]
+
+            def run(aws: Aws, params: Mapping[str, Any]) -> dict[str, Any]:
+                with held(self.store, key(params), new_owner(), policy):
+                    return inner(aws, params)
+
+            wrapped[name] = run
+
+        guard("elbv2.create_rule", lambda p: shared_key(f"rules:{p['ListenerArn']}"))
+        for action in ("s3.endpoints_upsert", "s3.endpoints_remove"):
+            guard(action, lambda p: shared_key(f"endpoints:{p['Bucket']}/{p['Key']}"))
+        return wrapped
+
+    def _journal(self, env: str, listener: Listener | None) -> Listener:
+        """Every step is journaled in state before and after it runs (then shown to the user)."""
+        op = uuid.uuid4().hex[:12]
+
+        def record(event: str, step: Step, result: Any) -> None:
+            detail = (result.error or "") if result is not None else step.description
+            self.store.add_journal(
+                JournalEntry(
+                    self.profile.name,
+                    env,
+                    op,
+                    step.id,
+                    "start" if event == "start" else event,
+                    self.clock(),
+                    detail,
+                )
+            )
+            if listener is not None:
+                listener(event, step, result)
+
+        return record
+
+    def _env_lock(self, name: str, on_wait: WaitCallback | None) -> Any:
+        return held(
+            self.store, env_key(self.profile.name, name), new_owner(), self.lock_policy, on_wait
+        )
 
     # --- naming -------------------------------------------------------------------------
     def _names(self, branch: str, alias: str | None) -> Callable[[str], naming.EnvNames]:
@@ -148,8 +207,28 @@ class Engine:
         dry_run: bool = False,
         keep_on_failure: bool = False,
         listener: Listener | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> Outcome:
         validate_image(image)
+        existing = self._by_branch(branch)
+        name = self._names(branch, alias or (existing.alias if existing else None))(
+            "zone.invalid"
+        ).name
+        if dry_run:
+            return self._create(branch, image, alias, env, True, keep_on_failure, listener)
+        with self._env_lock(name, on_wait):
+            return self._create(branch, image, alias, env, False, keep_on_failure, listener)
+
+    def _create(
+        self,
+        branch: str,
+        image: str,
+        alias: str | None,
+        env: Mapping[str, str] | None,
+        dry_run: bool,
+        keep_on_failure: bool,
+        listener: Listener | None,
+    ) -> Outcome:
         existing = self._by_branch(branch)
         if alias is None and existing is not None:
             alias = existing.alias
@@ -177,9 +256,14 @@ class Engine:
         if dry_run:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan))
 
+        messages = list(plan.notes)
+        if taken is not None and taken.status in ("creating", "deleting", "failed"):
+            messages.append(f"resuming: the last operation on {name} ended as {taken.status!r}")
         record = self._record_before(snap, alias, image, taken, started)
         try:
-            result = self.executor.run(plan, undo_on_failure=not keep_on_failure, listener=listener)
+            result = self.executor.run(
+                plan, undo_on_failure=not keep_on_failure, listener=self._journal(name, listener)
+            )
         except StepFailedError as exc:
             self._record_failure(record, plan, exc, started, brand_new=taken is None, image=image)
             raise
@@ -201,7 +285,7 @@ class Engine:
                 image,
             )
         )
-        return Outcome(plan.operation, name, url, result, record, list(plan.notes))
+        return Outcome(plan.operation, name, url, result, record, messages)
 
     def _by_branch(self, branch: str) -> EnvRecord | None:
         for r in self.store.list_envs(self.profile.name):
@@ -288,9 +372,28 @@ class Engine:
 
     # --- delete -------------------------------------------------------------------------
     def delete(
-        self, name_or_branch: str, *, dry_run: bool = False, listener: Listener | None = None
+        self,
+        name_or_branch: str,
+        *,
+        dry_run: bool = False,
+        listener: Listener | None = None,
+        on_wait: WaitCallback | None = None,
     ) -> Outcome:
         record = self.find(name_or_branch)
+        if dry_run:
+            return self._delete(name_or_branch, record, True, listener)
+        name = record.name if record else self._names(name_or_branch, None)("zone.invalid").name
+        with self._env_lock(name, on_wait):
+            # Read again under the lease: a create may have finished while we waited.
+            return self._delete(name_or_branch, self.find(name_or_branch), False, listener)
+
+    def _delete(
+        self,
+        name_or_branch: str,
+        record: EnvRecord | None,
+        dry_run: bool,
+        listener: Listener | None,
+    ) -> Outcome:
         if record is not None:
             names_in_zone = self._names(record.branch, record.alias)
         else:
@@ -312,7 +415,7 @@ class Engine:
             record.status = "deleting"
             self.store.put(record)
         try:
-            result = self.executor.run(plan, listener=listener)
+            result = self.executor.run(plan, listener=self._journal(snap.names.name, listener))
         except StepFailedError as exc:
             if record is not None:
                 record.status = "failed"

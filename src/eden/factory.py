@@ -17,6 +17,7 @@ from eden.aws.clients import AwsClients, AwsSettings
 from eden.aws.ops import Aws
 from eden.config import Profile
 from eden.engine import Engine
+from eden.locks import LockPolicy
 from eden.state.base import StateStore, open_store
 
 WORKERS = 16
@@ -54,15 +55,26 @@ def open_engine(
     *,
     store: StateStore | None = None,
     clients: AwsClients | None = None,
-    inject_latency: float = 0.0,
+    inject_latency: float | None = None,
     actor: str | None = None,
+    lock_policy: LockPolicy | None = None,
 ) -> Iterator[Engine]:
+    if inject_latency is None:
+        # A debugging and benchmarking knob: a fixed delay before every AWS call.
+        inject_latency = float(os.environ.get("EDEN_INJECT_LATENCY_MS", "0")) / 1000
     clients = clients or AwsClients(aws_settings(profile), inject_latency=inject_latency)
     own_store = store is None
     store = store or open_store(profile.state_url())
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="eden")
     try:
-        yield Engine(profile, Aws(clients), store, pool=pool, actor=actor)
+        yield Engine(
+            profile,
+            Aws(clients),
+            store,
+            pool=pool,
+            actor=actor,
+            lock_policy=lock_policy or LockPolicy.from_env(),
+        )
     finally:
         pool.shutdown(wait=True)
         if own_store:

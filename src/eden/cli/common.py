@@ -17,6 +17,7 @@ from rich.console import Console
 from eden.config import Profile, load_profile
 from eden.engine import Engine
 from eden.factory import open_engine
+from eden.locks import LockPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,8 +40,8 @@ class Options:
         return load_profile(self.profile, config=self.config)
 
     @contextmanager
-    def engine(self) -> Iterator[Engine]:
-        with open_engine(self.load()) as engine:
+    def engine(self, lock_policy: LockPolicy | None = None) -> Iterator[Engine]:
+        with open_engine(self.load(), lock_policy=lock_policy) as engine:
             yield engine
 
 
@@ -112,3 +113,37 @@ def when(ts: float | None) -> str:
     if ts is None:
         return "-"
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def lock_options(fn: F) -> F:
+    """--on-locked and --lock-timeout: what to do when another operation holds the env."""
+    fn = click.option(
+        "--lock-timeout",
+        type=click.FloatRange(0),
+        default=600,
+        show_default=True,
+        metavar="SECONDS",
+        help="With --on-locked wait: how long to wait at most.",
+    )(fn)
+    fn = click.option(
+        "--on-locked",
+        type=click.Choice(["wait", "fail"]),
+        envvar="EDEN_ON_LOCKED",
+        default="wait",
+        show_default=True,
+        help="When another operation is changing this environment [env EDEN_ON_LOCKED].",
+    )(fn)
+    return fn
+
+
+def wait_reporter(opts: Options) -> Callable[[Any, float], None]:
+    """Says who holds the lease while we wait, at most every 5 seconds."""
+    last = [-10.0]
+
+    def report(holder: Any, waited: float) -> None:
+        if waited - last[0] >= 5 and not opts.json:
+            last[0] = waited
+            who = holder.owner if holder else "another operation"
+            err.print(f"  waiting for {who} to finish ({waited:.0f}s)")
+
+    return report

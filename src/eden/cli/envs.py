@@ -9,10 +9,20 @@ from typing import Any
 import click
 from rich.table import Table
 
-from eden.cli.common import Options, common_options, err, out, print_json, when
+from eden.cli.common import (
+    Options,
+    common_options,
+    err,
+    lock_options,
+    out,
+    print_json,
+    wait_reporter,
+    when,
+)
 from eden.engine import Outcome, parse_env_pairs
 from eden.errors import ConfigError
 from eden.executor import StepResult
+from eden.locks import LockPolicy
 from eden.plan import Step, render
 
 
@@ -76,6 +86,7 @@ def _print_plan(outcome: Outcome) -> None:
 @click.option(
     "--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging)."
 )
+@lock_options
 @common_options()
 def create(
     name: str,
@@ -84,6 +95,8 @@ def create(
     env_pairs: tuple[str, ...],
     dry_run: bool,
     keep_on_failure: bool,
+    on_locked: str,
+    lock_timeout: float,
     opts: Options,
 ) -> None:
     """Create the environment for branch NAME, or deploy IMAGE to it if it exists.
@@ -92,7 +105,7 @@ def create(
     eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
     """
     env = parse_env_pairs(env_pairs)
-    with opts.engine() as engine:
+    with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.create(
             name,
             image,
@@ -101,12 +114,15 @@ def create(
             dry_run=dry_run,
             keep_on_failure=keep_on_failure,
             listener=_progress(opts),
+            on_wait=wait_reporter(opts),
         )
     if opts.json:
         print_json(outcome.as_dict())
     elif dry_run:
         _print_plan(outcome)
     else:
+        for message in outcome.messages:
+            out.print(message)
         verb = "deployed" if outcome.operation == "deploy" else "created"
         out.print(f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}")
 
@@ -114,14 +130,17 @@ def create(
 @click.command()
 @click.argument("name")
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@lock_options
 @common_options()
-def delete(name: str, dry_run: bool, opts: Options) -> None:
+def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: Options) -> None:
     """Delete environment NAME (a name, alias or branch) and every resource it has.
 
     Deleting an environment that is already gone succeeds.
     """
-    with opts.engine() as engine:
-        outcome = engine.delete(name, dry_run=dry_run, listener=_progress(opts))
+    with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
+        outcome = engine.delete(
+            name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
+        )
     if opts.json:
         print_json(outcome.as_dict())
     elif dry_run:
