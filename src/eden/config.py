@@ -27,6 +27,7 @@ from eden.errors import ConfigError
 CONFIG_FILE_NAME = "eden.toml"
 DEFAULT_NAME_PREFIX = "eden"
 DEFAULT_DOMAIN_PREFIX = "api"
+DEFAULT_TTL_HOURS = 24
 
 _ARN_RE = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
 _LISTENER_ARN_RE = re.compile(
@@ -86,6 +87,7 @@ class Profile:
     desired_count: int | None = None
     state: str | None = None
     retry_mode: str = "standard"
+    ttl_hours: int = DEFAULT_TTL_HOURS  # the stale cleaner's idle limit; each deploy renews it
 
     @property
     def service(self) -> ServiceTemplate:
@@ -111,6 +113,7 @@ _TOP_FIELDS: dict[str, type] = {
     "desired_count": int,
     "state": str,
     "retry_mode": str,
+    "ttl_hours": int,
 }
 _ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix")
 _TABLE_FIELDS = ("endpoints", "env")
@@ -323,6 +326,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         raise ConfigError(
             f"retry_mode must be standard, adaptive or legacy, got {retry_mode!r}", where=where
         )
+    ttl_hours = values.get("ttl_hours", DEFAULT_TTL_HOURS)
+    if not 1 <= ttl_hours <= 24 * 365:
+        raise ConfigError(f"ttl_hours must be 1-8760, got {ttl_hours}", where=where)
     container = values.get("container")
     if container is not None and not _NAME_RE.fullmatch(container):
         raise ConfigError(f"container {container!r} is not a container name", where=where)
@@ -354,6 +360,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         desired_count=desired,
         state=state,
         retry_mode=retry_mode,
+        ttl_hours=ttl_hours,
     )
 
 
@@ -447,6 +454,8 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
     }
     if profile.retry_mode != "standard":
         values["retry_mode"] = profile.retry_mode
+    if profile.ttl_hours != DEFAULT_TTL_HOURS:
+        values["ttl_hours"] = profile.ttl_hours
     if profile.endpoints:
         e = profile.endpoints
         values["endpoints"] = {

@@ -453,6 +453,13 @@ class Engine:
     def environments(self) -> list[EnvRecord]:
         return self.store.list_envs(self.profile.name)
 
+    def pin(self, name_or_branch: str, pinned: bool = True) -> EnvRecord:
+        """Exempts an environment from the stale cleaner (or makes it collectable again)."""
+        record, _ = self.show(name_or_branch)
+        record.pinned = pinned
+        self.store.put(record)
+        return record
+
     def show(self, name_or_branch: str) -> tuple[EnvRecord, list[Event]]:
         record = self.find(name_or_branch)
         if record is None:

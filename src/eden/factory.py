@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -58,6 +59,7 @@ def open_engine(
     inject_latency: float | None = None,
     actor: str | None = None,
     lock_policy: LockPolicy | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Iterator[Engine]:
     if inject_latency is None:
         # A debugging and benchmarking knob: a fixed delay before every AWS call.
@@ -74,6 +76,7 @@ def open_engine(
             pool=pool,
             actor=actor,
             lock_policy=lock_policy or LockPolicy.from_env(),
+            clock=clock,
         )
     finally:
         pool.shutdown(wait=True)

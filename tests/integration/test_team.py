@@ -1,0 +1,421 @@
+"""A team at once: concurrent operations, crashes, injected faults, the cleaner, orphans."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from eden_world import World
+from inventory import inventory
+
+from eden import gc
+from eden.aws.clients import AwsClients
+from eden.config import Profile, write_profile
+from eden.errors import EdenError, ExecutionFailed
+from eden.factory import aws_settings, open_engine
+from eden.locks import LockedError, LockPolicy
+from eden.sandbox.seed import SeedInfo
+from eden.state import SqliteStore, StateStore, open_store
+
+N_CONCURRENT = 20
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path, moto_url: str,
+              seeded: SeedInfo) -> str:
+    """The same tests with each store: a SQLite file, or a DynamoDB table in moto."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'team.db'}"
+    try:
+        from eden.state.dynamodb import DynamoStore
+    except ImportError:  # pragma: no cover - only while the DynamoDB store is absent
+        pytest.fail("eden.state.dynamodb is missing")
+    table = f"eden-{os.getpid()}-{time.monotonic_ns()}"
+    url = f"dynamodb://{table}?region=us-east-1&endpoint_url={moto_url}"
+    store = open_store(url)
+    assert isinstance(store, DynamoStore)
+    store.create_table()
+    return url
+
+
+def _engine_factory(profile: Profile, state_url: str) -> Any:
+    """Each call opens what one process would: its own clients, store and engine."""
+
+    def open_one(**kwargs: Any) -> Any:
+        return open_engine(profile, store=open_store(state_url), **kwargs)
+
+    return open_one
+
+
+def _doc_names(world: World) -> list[str]:
+    doc, _ = world.checker.get_json(world.seed.bucket, world.seed.key)
+    assert doc is not None
+    return sorted(e["name"] for e in doc["environments"])
+
+
+def test_concurrent_creates_and_deletes_in_threads(
+    world: World, profile: Profile, state_url: str
+) -> None:
+    before = inventory(world.checker, world.seed)
+    open_one = _engine_factory(profile, state_url)
+    branches = [f"feature/team-{i:02d}" for i in range(N_CONCURRENT)]
+
+    def create(branch: str) -> str:
+        with open_one() as engine:
+            return str(engine.create(branch, world.image).url)
+
+    with ThreadPoolExecutor(max_workers=N_CONCURRENT) as pool:
+        urls = list(pool.map(create, branches))
+    assert len(set(urls)) == N_CONCURRENT
+    assert _doc_names(world) == sorted(
+        ["staging"] + [f"dev-feature-team-{i:02d}" for i in range(N_CONCURRENT)]
+    )
+    rules = [r for r in world.checker.rules(world.seed.listener_arn) if not r["IsDefault"]]
+    assert len(rules) == N_CONCURRENT
+    assert len({r["Priority"] for r in rules}) == N_CONCURRENT
+    with open_one() as engine:
+        assert len(engine.environments()) == N_CONCURRENT
+        assert gc.find_orphans(engine).by_env == {}
+
+    def delete(branch: str) -> None:
+        with open_one() as engine:
+            engine.delete(branch)
+
+    with ThreadPoolExecutor(max_workers=N_CONCURRENT) as pool:
+        list(pool.map(delete, branches))
+    assert inventory(world.checker, world.seed) == before
+    with open_one() as engine:
+        assert engine.environments() == []
+        assert gc.find_orphans(engine).by_env == {}
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "eden", *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, profile_values: dict[str, Any], state_url: str) -> dict[str, str]:
+    path = tmp_path / "eden.toml"
+    write_profile(path, "sandbox", {**profile_values, "state": state_url})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDEN_")}
+    env.update(EDEN_CONFIG=str(path), EDEN_PROFILE="sandbox",
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    return env
+
+
+def test_concurrent_creates_and_deletes_in_processes(
+    world: World, cli_env: dict[str, str], profile: Profile, state_url: str
+) -> None:
+    before = inventory(world.checker, world.seed)
+    branches = [f"feature/proc-{i:02d}" for i in range(N_CONCURRENT)]
+    procs = [_cli(["create", b, "--image", world.image, "-o", "json"], cli_env) for b in branches]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0] * N_CONCURRENT, [e for _, e in outs]
+    assert _doc_names(world) == sorted(
+        ["staging"] + [f"dev-feature-proc-{i:02d}" for i in range(N_CONCURRENT)]
+    )
+    procs = [_cli(["delete", b], cli_env) for b in branches]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0] * N_CONCURRENT, [e for _, e in outs]
+    assert inventory(world.checker, world.seed) == before
+    with _engine_factory(profile, state_url)() as engine:
+        assert gc.find_orphans(engine).by_env == {}
+
+
+def test_two_operations_on_one_environment_serialize(
+    world: World, profile: Profile, state_url: str
+) -> None:
+    open_one = _engine_factory(profile, state_url)
+    slow = AwsClients(aws_settings(profile), inject_latency=0.15)
+    started = threading.Event()
+    spans: dict[str, tuple[float, float]] = {}
+
+    def first() -> None:
+        with open_one(clients=slow) as engine:
+            t0 = time.monotonic()
+            started.set()
+            engine.create("feature/shared", world.image)
+            spans["first"] = (t0, time.monotonic())
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.3)  # the first holds the lease by now (its reads take >= 0.3 s)
+    with open_one(lock_policy=LockPolicy(mode="fail")) as engine:
+        with pytest.raises(LockedError, match="env:sandbox:feature-shared is held by"):
+            engine.create("feature/shared", world.seed.image_uris[1])
+    waits: list[float] = []
+    with open_one(lock_policy=LockPolicy(mode="wait", timeout=60)) as engine:
+        out = engine.create(
+            "feature/shared", world.seed.image_uris[1], on_wait=lambda _h, w: waits.append(w)
+        )
+        t_end = time.monotonic()
+    thread.join(60)
+    assert waits, "the second operation should have waited"
+    assert out.operation == "deploy"  # it ran after the first had created everything
+    assert spans["first"][1] <= t_end
+    with open_one() as engine:
+        events = engine.store.events("sandbox", "feature-shared")
+        assert [e.action for e in events] == ["deploy", "create"]
+        first_ops = [j for j in engine.store.journal("sandbox", "feature-shared")]
+        ops = {j.operation_id for j in first_ops}
+        assert len(ops) == 2
+        # Journal entries of the two operations do not interleave.
+        ordered = sorted(first_ops, key=lambda j: j.at)
+        switches = sum(1 for a, b in zip(ordered, ordered[1:]) if a.operation_id != b.operation_id)
+        assert switches == 1
+
+
+def _fail_on_call(clients: AwsClients, k: int) -> dict[str, Any]:
+    """Makes the k-th AWS call (counting every call) fail like AWS under load would."""
+    state: dict[str, Any] = {"n": 0, "failed": None}
+    lock = threading.Lock()
+
+    def handler(model: Any, **_: Any) -> None:
+        with lock:
+            state["n"] += 1
+            hit = state["n"] == k
+        if hit:
+            state["failed"] = model.name
+            raise ClientError(
+                {"Error": {"Code": "ServiceUnavailable", "Message": f"injected at call {k}"}},
+                model.name,
+            )
+
+    clients.on("before-call.*.*", handler)
+    return state
+
+
+def _count_calls(profile: Profile, store: StateStore, action: Any) -> int:
+    clients = AwsClients(aws_settings(profile))
+    with open_engine(profile, store=store, clients=clients) as engine:
+        action(engine)
+    return len(clients.calls())
+
+
+def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profile) -> None:
+    before = inventory(world.checker, world.seed)
+    store = world.store
+    image = world.image
+    n_calls = _count_calls(profile, store, lambda e: e.create("feature/probe", image))
+    _count_calls(profile, store, lambda e: e.delete("feature/probe"))
+    assert inventory(world.checker, world.seed) == before
+    assert n_calls >= 10
+    failed_ops = set()
+    for k in range(1, n_calls + 1):
+        branch = f"feature/fault-{k}"
+        clients = AwsClients(aws_settings(profile))
+        state = _fail_on_call(clients, k)
+        with open_engine(profile, store=store, clients=clients) as engine:
+            with pytest.raises(EdenError):
+                engine.create(branch, image)
+        failed_ops.add(state["failed"])
+        # Undo already removed what was made; a create now converges, a delete cleans.
+        with open_engine(profile, store=store) as engine:
+            if k % 2:
+                out = engine.create(branch, image)
+                assert out.record is not None and out.record.status == "ready"
+            engine.delete(branch)
+            assert gc.find_orphans(engine).by_env == {}
+        assert inventory(world.checker, world.seed) == before, f"fault at call {k}"
+    # Faults hit reads and every kind of write.
+    assert {"CreateRule", "CreateService", "RegisterTaskDefinition", "PutObject"} <= failed_ops
+
+
+def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profile) -> None:
+    before = inventory(world.checker, world.seed)
+    store = world.store
+    with open_engine(profile, store=store) as engine:
+        engine.create("feature/probe", world.image)
+    n_calls = _count_calls(profile, store, lambda e: e.delete("feature/probe"))
+    for k in range(1, n_calls + 1):
+        branch = f"feature/dfault-{k}"
+        with open_engine(profile, store=store) as engine:
+            engine.create(branch, world.image)
+        clients = AwsClients(aws_settings(profile))
+        _fail_on_call(clients, k)
+        with open_engine(profile, store=store, clients=clients) as engine:
+            with pytest.raises(EdenError):
+                engine.delete(branch)
+        with open_engine(profile, store=store) as engine:
+            engine.delete(branch)
+            assert gc.find_orphans(engine).by_env == {}
+        assert inventory(world.checker, world.seed) == before, f"fault at call {k}"
+
+
+def _wait_for(predicate: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
+    world: World, cli_env: dict[str, str], profile: Profile, state_url: str
+) -> None:
+    before = inventory(world.checker, world.seed)
+    env = {**cli_env, "EDEN_INJECT_LATENCY_MS": "250", "EDEN_LOCK_TTL": "2"}
+    proc = _cli(["create", "feature/killed", "--image", world.image], env)
+    store = open_store(state_url)
+    # Kill it once a write has started and before the service exists.
+    _wait_for(lambda: any(j.step == "target_group" and j.phase == "done"
+                          for j in store.journal("sandbox", "feature-killed")))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    journal = store.journal("sandbox", "feature-killed")
+    assert not any(j.step == "service" and j.phase == "done" for j in journal)
+    rec = store.get("sandbox", "feature-killed")
+    assert rec is not None and rec.status == "creating"
+
+    # The next create waits out the dead process's lease, then finishes the job.
+    resume = _cli(["create", "feature/killed", "--image", world.image], {**env,
+                  "EDEN_INJECT_LATENCY_MS": "0"})
+    out, err = resume.communicate(timeout=120)
+    assert resume.returncode == 0, err
+    assert "resuming" in out
+    assert world.checker.describe_service(world.seed.cluster, "eden-feature-killed") is not None
+    rec = store.get("sandbox", "feature-killed")
+    assert rec is not None and rec.status == "ready"
+
+    # A second kill, and delete cleans up whatever state it is in.
+    proc = _cli(["create", "feature/killed2", "--image", world.image], env)
+    _wait_for(lambda: any(j.phase == "done" for j in store.journal("sandbox", "feature-killed2")))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    for branch in ("feature/killed", "feature/killed2"):
+        done = _cli(["delete", branch], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
+        _, err = done.communicate(timeout=120)
+        assert done.returncode == 0, err
+    assert inventory(world.checker, world.seed) == before
+    with _engine_factory(profile, state_url)() as engine:
+        assert gc.find_orphans(engine).by_env == {}
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_gc_deletes_idle_environments_keeps_pinned_and_renewed(
+    world: World, profile: Profile, state_url: str
+) -> None:
+    before = inventory(world.checker, world.seed)
+    clock = FakeClock(1_000_000.0)
+    open_one = _engine_factory(profile, state_url)
+    with open_one(clock=clock) as engine:
+        for b in ("feature/idle", "feature/pinned", "feature/busy", "feature/idle2"):
+            engine.create(b, world.image)
+        engine.pin("feature/pinned")
+        clock.now += 20 * 3600
+        engine.create("feature/busy", world.seed.image_uris[1])  # a deploy renews the TTL
+        clock.now += 5 * 3600  # 25 h after creation, 5 h after the deploy
+        assert [r.name for r in gc.stale(engine.environments(), clock(), 24)] == [
+            "feature-idle", "feature-idle2"
+        ]
+        results = gc.collect(engine, gc.stale(engine.environments(), clock(), 24), parallel=2)
+        assert all(r.ok for r in results)
+        assert sorted(r.name for r in engine.environments()) == ["feature-busy", "feature-pinned"]
+        clock.now += 100 * 3600
+        engine.pin("feature/pinned", False)
+        assert len(gc.stale(engine.environments(), clock(), 24)) == 2
+        gc.collect(engine, gc.stale(engine.environments(), clock(), 24))
+        assert engine.environments() == []
+    assert inventory(world.checker, world.seed) == before
+
+
+def test_gc_skips_an_environment_that_is_being_changed(
+    world: World, profile: Profile, state_url: str
+) -> None:
+    clock = FakeClock(2_000_000.0)
+    open_one = _engine_factory(profile, state_url)
+    with open_one(clock=clock) as engine:
+        engine.create("feature/held", world.image)
+        clock.now += 48 * 3600
+        store = engine.store
+        assert store.acquire_lock("env:sandbox:feature-held", "someone", 60, time.time())
+        results = gc.collect(engine, gc.stale(engine.environments(), clock(), 24))
+        assert [r.ok for r in results] == [False]
+        assert "held by someone" in results[0].detail
+        store.release_lock("env:sandbox:feature-held", "someone")
+        assert all(r.ok for r in gc.collect(engine, gc.stale(engine.environments(), clock(), 24)))
+
+
+def test_orphan_sweep_finds_and_removes_what_state_forgot(
+    world: World, cli_env: dict[str, str]
+) -> None:
+    before = inventory(world.checker, world.seed)
+    world.engine.create("feature/forgotten", world.image)
+    world.engine.create("feature/kept", world.image)
+    world.store.delete("sandbox", "feature-forgotten")  # state lost; resources remain
+    orphans = gc.find_orphans(world.engine)
+    assert list(orphans.by_env) == ["feature-forgotten"]
+    kinds = sorted(a.split(":")[2] + ":" + a.split(":")[5].split("/")[0]
+                   for a in orphans.by_env["feature-forgotten"])
+    assert kinds == [
+        "ecs:service", "ecs:task-definition",
+        "elasticloadbalancing:listener-rule", "elasticloadbalancing:targetgroup",
+    ]
+    results = gc.remove_orphans(world.engine, orphans)
+    assert all(r.ok for r in results)
+    assert gc.find_orphans(world.engine).by_env == {}
+    world.engine.delete("feature/kept")
+    assert inventory(world.checker, world.seed) == before
+
+
+def test_gc_cli_dry_run_and_orphans_need_yes(
+    world: World, cli_env: dict[str, str]
+) -> None:
+    world.engine.create("feature/forgotten", world.image)
+    world.store.delete("sandbox", "feature-forgotten")
+    cli_env = {**cli_env, "EDEN_CONFIG": cli_env["EDEN_CONFIG"]}
+    proc = _cli(["gc", "--orphans", "-o", "json"], cli_env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "--yes" in err
+    assert "feature-forgotten" in json.loads(out)["orphans"]
+    proc = _cli(["gc", "--orphans", "--yes"], cli_env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    proc = _cli(["gc", "--dry-run", "-o", "json"], cli_env)
+    out, _ = proc.communicate(timeout=60)
+    assert json.loads(out)["stale"] == []
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads() -> Iterator[None]:
+    yield
+    leases = [t for t in threading.enumerate() if t.name.startswith("lease:")]
+    for t in leases:
+        t.join(5)
+    assert not [t for t in leases if t.is_alive()], "a lease renewer outlived its operation"
+
+
+def test_sqlite_store_type() -> None:
+    assert isinstance(open_store("sqlite://:memory:"), SqliteStore)
+
+
+def test_failure_message_names_the_step(world: World) -> None:
+    def boom(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "CreateRule")
+
+    world.clients.on("before-call.elastic-load-balancing-v2.CreateRule", boom)
+    with pytest.raises(ExecutionFailed, match="step listener_rule failed"):
+        world.engine.create("feature/x", world.image)
