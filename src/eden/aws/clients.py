@@ -10,6 +10,7 @@ path without patching anything.
 from __future__ import annotations
 
 import threading
+from collections import deque
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,10 +45,13 @@ class CallRecord:
     end: float
 
 
+MAX_RECORDS = 100_000  # a long-running daemon must not grow without bound
+
+
 @dataclass
 class _Recorder:
     latency: float = 0.0
-    calls: list[CallRecord] = field(default_factory=list)
+    calls: deque[CallRecord] = field(default_factory=lambda: deque(maxlen=MAX_RECORDS))
     lock: threading.Lock = field(default_factory=threading.Lock)
     starts: dict[int, float] = field(default_factory=dict)
 
@@ -91,7 +95,7 @@ class AwsClients:
                 client.meta.events.register(event, handler)
 
     def calls(self) -> list[CallRecord]:
-        """Every call made so far, in the order they finished."""
+        """The calls made so far (the last 100,000), in the order they finished."""
         with self._recorder.lock:
             return list(self._recorder.calls)
 

@@ -34,6 +34,7 @@ from eden.scaler.status import ServiceStatus
 log = logging.getLogger("eden.scaler")
 
 MAX_BACKOFF = 8.0
+HOUSEKEEPING_EVERY = 600.0
 
 
 @dataclass
@@ -58,8 +59,10 @@ class Daemon:
         notifier: Notifier,
         lease: Lease,
         clock: Callable[[], float] = time.monotonic,
+        housekeeping: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
+        self.housekeeping = housekeeping
         self.actuator = actuator
         self.notifier = notifier
         self.lease = lease
@@ -102,6 +105,8 @@ class Daemon:
         """Until ``stop()``: a lease loop and one loop per service."""
         await self.refresh_lease()
         tasks = [asyncio.create_task(self._lease_loop())]
+        if self.housekeeping is not None:
+            tasks.append(asyncio.create_task(self._housekeeping_loop(self.housekeeping)))
         tasks += [asyncio.create_task(self._service_loop(s)) for s in self._services]
         try:
             await self._stop.wait()
@@ -119,6 +124,12 @@ class Daemon:
         while not self._stop.is_set():
             await self._sleep(period)
             await self.refresh_lease()
+
+    async def _housekeeping_loop(self, chore: Callable[[], None]) -> None:
+        """Periodic trimming of state owned elsewhere (e.g. the AWS call recorder)."""
+        while not self._stop.is_set():
+            await self._sleep(HOUSEKEEPING_EVERY)
+            chore()
 
     async def _service_loop(self, svc: _Service) -> None:
         tick = self.config.tick

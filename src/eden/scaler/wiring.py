@@ -63,11 +63,17 @@ def build_daemon(
     clients: AwsClients | None = None,
     sources: dict[str, DiscoverySource] | None = None,
 ) -> Daemon:
-    clients = clients or aws_clients(config)
+    # AwsClients records every call; a daemon that owns its clients trims that record
+    # (a caller passing clients in, like a benchmark, owns and reads the record itself).
+    housekeeping = None
+    if clients is None:
+        clients = aws_clients(config)
+        housekeeping = clients.reset_calls
     found = dict(sources or {})
     for cfg in config.services:
         if cfg.key not in found:
             found[cfg.key] = discovery_source(cfg, clients)
     actuator: Actuator = DryRunActuator() if dry_run else EcsActuator(clients.client("ecs"))
     return Daemon(config, sources=found, actuator=actuator,
-                  notifier=notifier(config, clients), lease=lease(config))
+                  notifier=notifier(config, clients), lease=lease(config),
+                  housekeeping=housekeeping)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+import pytest
 from scaler_unit_helpers import StubStatusServer
 
+import eden.scaler.daemon as daemon_module
 from eden.errors import AwsError
 from eden.scaler.actuator import DryRunActuator
 from eden.scaler.config import ScalerConfig, parse_config
@@ -212,3 +214,24 @@ def test_run_loop_ticks_until_stopped() -> None:
         await server.stop()
 
     asyncio.run(scenario())
+
+
+def test_housekeeping_runs_periodically(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(daemon_module, "HOUSEKEEPING_EVERY", 0.01)
+    chores: list[int] = []
+
+    async def scenario() -> None:
+        cfg = parse_config({"services": [{"cluster": "c", "service": "web", "max": 5,
+                                          "target": 10}], "scaler": {"tick": 0.05}})
+        ecs = FakeEcs(1)
+        daemon = Daemon(cfg, sources={"c/web": CallableDiscovery(
+            lambda: ServiceView((), 1, 0, 0))}, actuator=ecs, notifier=FanOut([]),
+            lease=AlwaysLeader(), housekeeping=lambda: chores.append(1))
+        runner = asyncio.create_task(daemon.run())
+        while len(chores) < 3:
+            await asyncio.sleep(0.01)
+        daemon.stop()
+        await asyncio.wait_for(runner, timeout=5)
+
+    asyncio.run(scenario())
+    assert len(chores) >= 3
