@@ -166,6 +166,21 @@ def write_profile(
     tmp.replace(path)
 
 
+def remove_profile(path: Path, name: str) -> bool:
+    data = read_file(path)
+    profiles = dict(data.get("profiles", {}))
+    if name not in profiles:
+        return False
+    del profiles[name]
+    data["profiles"] = profiles
+    if data.get("default_profile") == name:
+        del data["default_profile"]
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(tomlw.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+    return True
+
+
 def profile_names(path: Path) -> list[str]:
     return sorted(read_file(path).get("profiles", {}))
 

@@ -9,7 +9,7 @@ import click
 
 from eden import __version__
 from eden.cli.common import err
-from eden.cli.config_cmd import config
+from eden.cli.config_cmd import config, state
 from eden.cli.envs import create, delete, endpoints, ls, show
 from eden.cli.gc_cmd import gc_command, pin, unpin
 from eden.cli.sandbox_cmd import sandbox
@@ -32,7 +32,19 @@ def app() -> None:
     """
 
 
-for command in (create, delete, ls, show, endpoints, gc_command, pin, unpin, config, sandbox):
+for command in (
+    create,
+    delete,
+    ls,
+    show,
+    endpoints,
+    gc_command,
+    pin,
+    unpin,
+    config,
+    state,
+    sandbox,
+):
     app.add_command(command)
 
 

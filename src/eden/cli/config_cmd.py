@@ -20,12 +20,14 @@ from eden.config import (
     profile_names,
     profile_to_toml_values,
     read_file,
+    remove_profile,
     resolve_profile_name,
     write_profile,
 )
-from eden.errors import ConfigError, UsageError
+from eden.errors import ConfigError, NotFound, UsageError
 from eden.factory import aws_settings
 from eden.reader import Reader, check_reachable
+from eden.state.base import StateStore, open_store
 
 
 @click.group()
@@ -101,6 +103,15 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
     )
 
 
+_STATE_OPTION_LS = click.option(
+    "--state",
+    "state_url",
+    envvar="EDEN_STATE",
+    metavar="URL",
+    help="List the team store's profiles instead [env EDEN_STATE].",
+)
+
+
 @config.command()
 @common_options()
 def check(opts: Options) -> None:
@@ -146,9 +157,23 @@ def show_config(opts: Options) -> None:
 
 
 @config.command(name="ls")
+@_STATE_OPTION_LS
 @common_options()
-def list_profiles(opts: Options) -> None:
-    """List the profiles in the file."""
+def list_profiles(state_url: str | None, opts: Options) -> None:
+    """List the profiles in the file (or, with --state, in the team store)."""
+    if state_url:
+        store = open_store(state_url)
+        try:
+            remote = store.list_profiles()
+        finally:
+            store.close()
+        if opts.json:
+            print_json({"state": state_url, "profiles": remote})
+        else:
+            out.print(f"{state_url}:")
+            for n in remote:
+                out.print(f"  {n}")
+        return
     path = find_config_file(opts.config)
     names = profile_names(path)
     default = resolve_profile_name(None, read_file(path)) if names else None
@@ -178,3 +203,113 @@ def import_(path: Path, force: bool, opts: Options) -> None:
     for name, values in profiles.items():
         write_profile(target, name, values)
         out.print(f"imported profile [bold]{name}[/bold] into {target}")
+
+
+_STATE_OPTION = click.option(
+    "--state",
+    "state_url",
+    envvar="EDEN_STATE",
+    metavar="URL",
+    help="Team state store (dynamodb://TABLE?region=R or sqlite:///PATH) [env EDEN_STATE].",
+)
+
+
+def _team_store(state_url: str | None, opts: Options) -> StateStore:
+    """The store named by --state, else the profile's own state store."""
+    if state_url:
+        return open_store(state_url)
+    return open_store(opts.load().state_url())
+
+
+@config.command()
+@click.argument("name", required=False)
+@_STATE_OPTION
+@common_options(output=False)
+def push(name: str | None, state_url: str | None, opts: Options) -> None:
+    """Share profile NAME (default: the current one) through the team state store."""
+    path = find_config_file(opts.config)
+    data = read_file(path)
+    name = name or resolve_profile_name(opts.profile, data)
+    values = data.get("profiles", {}).get(name)
+    if values is None:
+        raise UsageError(f"profile {name!r} is not in {path}", hint="see `eden config ls`")
+    build_profile(name, values, where=f"{path} [profiles.{name}]")
+    store = _team_store(state_url, opts)
+    try:
+        store.put_profile(name, dict(values))
+    finally:
+        store.close()
+    out.print(f"pushed profile [bold]{name}[/bold]")
+
+
+@config.command()
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace the local profile if it exists.")
+@_STATE_OPTION
+@common_options(output=False)
+def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
+    """Copy profile NAME from the team state store into the local profiles file."""
+    if not state_url:
+        raise UsageError(
+            "--state is required to pull", hint="e.g. --state dynamodb://eden?region=eu-west-1"
+        )
+    store = open_store(state_url)
+    try:
+        values = store.get_profile(name)
+    finally:
+        store.close()
+    if values is None:
+        raise NotFound(
+            f"profile {name!r} is not in the team store", hint="see `eden config ls --state URL`"
+        )
+    path = find_config_file(opts.config)
+    if name in profile_names(path) and not force:
+        raise UsageError(
+            f"profile {name!r} already exists in {path}", hint="add --force to replace it"
+        )
+    build_profile(name, values, where=f"team store: {name}")
+    write_profile(path, name, values)
+    out.print(f"pulled profile [bold]{name}[/bold] into {path}")
+
+
+@config.command()
+@click.argument("name")
+@_STATE_OPTION
+@common_options(output=False)
+def rm(name: str, state_url: str | None, opts: Options) -> None:
+    """Remove profile NAME from the team store (with --state) or from the local file."""
+    if state_url:
+        store = open_store(state_url)
+        try:
+            removed = store.delete_profile(name)
+        finally:
+            store.close()
+        where = "the team store"
+    else:
+        path = find_config_file(opts.config)
+        removed = remove_profile(path, name)
+        where = str(path)
+    if not removed:
+        raise NotFound(f"profile {name!r} is not in {where}")
+    out.print(f"removed profile [bold]{name}[/bold] from {where}")
+
+
+@click.group()
+def state() -> None:
+    """The state store: environments, events, leases, API keys, shared profiles."""
+
+
+@state.command(name="init")
+@_STATE_OPTION
+@common_options(output=False)
+def state_init(state_url: str | None, opts: Options) -> None:
+    """Create the store (the DynamoDB table, or the SQLite file) for the profile or --state."""
+    url = state_url or opts.load().state_url()
+    store = open_store(url)
+    try:
+        create = getattr(store, "create_table", None)
+        if create is not None:
+            create()
+    finally:
+        store.close()
+    out.print(f"state store ready: {url}")
