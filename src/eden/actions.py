@@ -132,8 +132,14 @@ def remove_entry(doc: dict[str, Any], name: str, update_key: str) -> bool:
     return False
 
 
-def _edit_document(aws: Aws, bucket: str, key: str, edit: Callable[[dict[str, Any]], bool]) -> bool:
-    """Read, edit, write only if unchanged (IfMatch / IfNoneMatch); retry on a lost race."""
+def edit_document(
+    aws: Aws, bucket: str, key: str, edits: list[Callable[[dict[str, Any]], bool]]
+) -> list[bool]:
+    """Read once, apply every edit, write once if any changed it (IfMatch / IfNoneMatch).
+
+    On a lost race the edits are applied again to the fresh document; they are pure
+    functions of the document, so that is safe.
+    """
     for attempt in range(DOCUMENT_RETRIES):
         doc, etag = aws.get_json(bucket, key)
         if doc is None:
@@ -143,11 +149,12 @@ def _edit_document(aws: Aws, bucket: str, key: str, edit: Callable[[dict[str, An
                 f's3://{bucket}/{key} is not an endpoints document ({{"environments": [...]}})',
                 hint="fix the document by hand; eden will not overwrite what it cannot read",
             )
-        if not edit(doc):
-            return False
+        results = [edit(doc) for edit in edits]
+        if not any(results):
+            return results
         try:
             aws.put_json(bucket, key, doc, if_match=etag)
-            return True
+            return results
         except ClientError as exc:
             if error_code(exc) not in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
                 raise
@@ -157,20 +164,29 @@ def _edit_document(aws: Aws, bucket: str, key: str, edit: Callable[[dict[str, An
     raise AssertionError("unreachable")
 
 
-def endpoints_upsert(aws: Aws, p: Mapping[str, Any]) -> Outputs:
+def upsert_edit(p: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
     def edit(doc: dict[str, Any]) -> bool:
         add_entry(doc, str(p["Name"]), str(p["EnvType"]), str(p["UpdateKey"]), str(p["Host"]))
         return True
 
-    _edit_document(aws, str(p["Bucket"]), str(p["Key"]), edit)
+    return edit
+
+
+def remove_edit(p: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    def edit(doc: dict[str, Any]) -> bool:
+        return remove_entry(doc, str(p["Name"]), str(p["UpdateKey"]))
+
+    return edit
+
+
+def endpoints_upsert(aws: Aws, p: Mapping[str, Any]) -> Outputs:
+    edit_document(aws, str(p["Bucket"]), str(p["Key"]), [upsert_edit(p)])
     return {"Name": p["Name"]}
 
 
 def endpoints_remove(aws: Aws, p: Mapping[str, Any]) -> Outputs:
-    def edit(doc: dict[str, Any]) -> bool:
-        return remove_entry(doc, str(p["Name"]), str(p["UpdateKey"]))
-
-    return {"removed": _edit_document(aws, str(p["Bucket"]), str(p["Key"]), edit)}
+    removed = edit_document(aws, str(p["Bucket"]), str(p["Key"]), [remove_edit(p)])[0]
+    return {"removed": removed}
 
 
 ACTIONS: dict[str, Action] = {

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden import naming
-from eden.actions import ACTIONS, Action
+from eden.actions import ACTIONS, Action, edit_document, remove_edit, upsert_edit
 from eden.aws.ops import ECR_URI_RE, Aws
 from eden.config import Profile
+from eden.docwriter import DocumentWriter
 from eden.errors import ExecutionFailed, NotFound, UsageError
 from eden.executor import DryRunExecutor, Executor, Listener, RunResult, StepFailedError
 from eden.locks import LockPolicy, env_key, held, new_owner, shared_key
@@ -121,7 +122,7 @@ class Engine:
         atomic, as in moto, impossible).
         """
         wrapped = dict(actions)
-        policy = LockPolicy(mode="wait", timeout=120.0, ttl=self.lock_policy.ttl)
+        policy = LockPolicy(mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05)
 
         def guard(name: str, key: Callable[[Mapping[str, Any]], str]) -> None:
             inner = wrapped[name]
@@ -133,8 +134,28 @@ class Engine:
             wrapped[name] = run
 
         guard("elbv2.create_rule", lambda p: shared_key(f"rules:{p['ListenerArn']}"))
-        for action in ("s3.endpoints_upsert", "s3.endpoints_remove"):
-            guard(action, lambda p: shared_key(f"endpoints:{p['Bucket']}/{p['Key']}"))
+
+        # The endpoints document: edits from this process's threads are grouped, so a
+        # burst of creates (API server) or deletes (gc) costs one read and one write.
+        writer = DocumentWriter(lambda key: held(self.store, key, new_owner(), policy))
+
+        def document(p: Mapping[str, Any], edit: Any) -> bool:
+            bucket, key = str(p["Bucket"]), str(p["Key"])
+            return writer.submit(
+                shared_key(f"endpoints:{bucket}/{key}"),
+                edit,
+                lambda edits: edit_document(self.aws, bucket, key, edits),
+            )
+
+        def upsert(aws: Aws, p: Mapping[str, Any]) -> dict[str, Any]:
+            document(p, upsert_edit(p))
+            return {"Name": p["Name"]}
+
+        def remove(aws: Aws, p: Mapping[str, Any]) -> dict[str, Any]:
+            return {"removed": document(p, remove_edit(p))}
+
+        wrapped["s3.endpoints_upsert"] = upsert
+        wrapped["s3.endpoints_remove"] = remove
         return wrapped
 
     def _journal(self, env: str, listener: Listener | None) -> Listener:

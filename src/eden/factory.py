@@ -21,7 +21,7 @@ from eden.engine import Engine
 from eden.locks import LockPolicy
 from eden.state.base import StateStore, open_store
 
-WORKERS = 16
+WORKERS = 32  # threads that mostly wait on AWS; a gc or an API server runs many ops at once
 
 
 def is_loopback_url(url: str | None) -> bool:
@@ -60,6 +60,7 @@ def open_engine(
     actor: str | None = None,
     lock_policy: LockPolicy | None = None,
     clock: Callable[[], float] = time.time,
+    workers: int = WORKERS,
 ) -> Iterator[Engine]:
     if inject_latency is None:
         # A debugging and benchmarking knob: a fixed delay before every AWS call.
@@ -67,7 +68,7 @@ def open_engine(
     clients = clients or AwsClients(aws_settings(profile), inject_latency=inject_latency)
     own_store = store is None
     store = store or open_store(profile.state_url())
-    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="eden")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="eden")
     try:
         yield Engine(
             profile,

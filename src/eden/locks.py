@@ -11,6 +11,7 @@ reporting who holds it) or fail at once with a message that says who.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import threading
 import time
@@ -38,6 +39,9 @@ class LockPolicy:
     mode: str = "wait"
     timeout: float = 600.0
     ttl: float = DEFAULT_TTL
+    # Longest pause between tries. Short for leases held for one AWS call or two (shared
+    # pieces), so waiters do not sleep through the moment the lease comes free.
+    max_delay: float = 1.0
 
     @classmethod
     def from_env(cls, mode: str | None = None, timeout: float | None = None) -> LockPolicy:
@@ -82,7 +86,7 @@ class Lease:
     ) -> None:
         """Takes the lease by the policy; starts renewing it in the background."""
         started = self.clock()
-        delay = 0.05
+        delay = min(0.02, policy.max_delay)
         while not self.try_acquire():
             holder = self.store.lock_info(self.key)
             waited = self.clock() - started
@@ -99,8 +103,9 @@ class Lease:
                 )
             if on_wait:
                 on_wait(holder, waited)
-            self.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            # Jitter keeps a crowd of waiters from retrying in lockstep.
+            self.sleep(delay * random.uniform(0.5, 1.0))
+            delay = min(delay * 2, policy.max_delay)
         self._start_renewing()
 
     def _start_renewing(self) -> None:

@@ -29,7 +29,7 @@ class AwsSettings:
     max_attempts: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-    max_pool_connections: int = 32
+    max_pool_connections: int = 64
     # Sandbox only: credentials moto accepts. Real AWS uses the default chain.
     access_key_id: str | None = None
     secret_access_key: str | None = None
