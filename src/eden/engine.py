@@ -294,17 +294,7 @@ class Engine:
         record.last_deploy_at = now
         self.store.put(record)
         self.store.add_event(
-            Event(
-                self.profile.name,
-                name,
-                plan.operation,
-                self.actor,
-                started,
-                now - started,
-                "ok",
-                f"{len(plan.steps)} steps",
-                image,
-            )
+            self._event(name, plan.operation, started, "ok", f"{len(plan.steps)} steps", image)
         )
         return Outcome(plan.operation, name, url, result, record, messages)
 
@@ -378,17 +368,7 @@ class Engine:
             record.status = "failed"
             self.store.put(record)
         self.store.add_event(
-            Event(
-                self.profile.name,
-                record.name,
-                plan.operation,
-                self.actor,
-                started,
-                self.clock() - started,
-                "failed",
-                exc.message,
-                image,
-            )
+            self._event(record.name, plan.operation, started, "failed", exc.message, image)
         )
 
     # --- delete -------------------------------------------------------------------------
@@ -442,37 +422,40 @@ class Engine:
                 record.status = "failed"
                 self.store.put(record)
             self.store.add_event(
-                Event(
-                    self.profile.name,
-                    snap.names.name,
-                    "delete",
-                    self.actor,
-                    started,
-                    self.clock() - started,
-                    "failed",
-                    exc.message,
-                )
+                self._event(snap.names.name, "delete", started, "failed", exc.message)
             )
             raise
         self.store.delete(self.profile.name, snap.names.name)
         if plan.steps or record is not None:
             self.store.add_event(
-                Event(
-                    self.profile.name,
-                    snap.names.name,
-                    "delete",
-                    self.actor,
-                    started,
-                    self.clock() - started,
-                    "ok",
-                    f"{len(plan.steps)} steps",
-                )
+                self._event(snap.names.name, "delete", started, "ok", f"{len(plan.steps)} steps")
             )
         return Outcome("delete", snap.names.name, url, result, record, messages)
 
     # --- read ---------------------------------------------------------------------------
     def environments(self) -> list[EnvRecord]:
         return self.store.list_envs(self.profile.name)
+
+    def _event(
+        self,
+        env: str,
+        action: str,
+        started: float,
+        result: str,
+        detail: str,
+        image: str | None = None,
+    ) -> Event:
+        return Event(
+            self.profile.name,
+            env,
+            action,
+            self.actor,
+            started,
+            self.clock() - started,
+            result,
+            detail,
+            image,
+        )
 
     def pin(self, name_or_branch: str, pinned: bool = True) -> EnvRecord:
         """Exempts an environment from the stale cleaner (or makes it collectable again)."""

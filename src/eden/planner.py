@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eden.config import Profile
+from eden.config import EndpointsDoc, Profile
 from eden.errors import ConfigError, UsageError
 from eden.naming import EnvNames
 from eden.plan import Plan, Ref, Step
@@ -166,11 +166,8 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
             action="ecs.register_task_definition",
             params=task_definition_params(profile, req, ref, tags),
             description=f"register task definition {names.task_family} with image {req.image}",
-            undo=Step(
-                id="undo_task_definition",
-                action="ecs.deregister_task_definitions",
-                params={"arns": [Ref("task_definition", "taskDefinitionArn")]},
-                description=f"deregister the new revision of {names.task_family}",
+            undo=remove_task_definitions(
+                "undo_task_definition", [Ref("task_definition", "taskDefinitionArn")], names
             ),
         )
     )
@@ -185,11 +182,8 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
                 action="elbv2.create_target_group",
                 params=target_group_params(names, ref, profile),
                 description=f"create target group {names.target_group}",
-                undo=Step(
-                    id="undo_target_group",
-                    action="elbv2.delete_target_group",
-                    params={"TargetGroupArn": Ref("target_group", "TargetGroupArn")},
-                    description=f"delete target group {names.target_group}",
+                undo=remove_target_group(
+                    "undo_target_group", Ref("target_group", "TargetGroupArn"), names
                 ),
             )
         )
@@ -221,12 +215,7 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
                 },
                 depends_on=("target_group",) if isinstance(tg, Ref) else (),
                 description=f"route https://{names.host} to the target group (priority {priority})",
-                undo=Step(
-                    id="undo_listener_rule",
-                    action="elbv2.delete_rule",
-                    params={"RuleArn": Ref("listener_rule", "RuleArn")},
-                    description=f"delete the listener rule for {names.host}",
-                ),
+                undo=remove_rule("undo_listener_rule", Ref("listener_rule", "RuleArn"), names),
             )
         )
         rule_dep = ("listener_rule",)
@@ -259,12 +248,7 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
                     *rule_dep,
                 ),
                 description=f"create service {names.service} in cluster {profile.cluster}",
-                undo=Step(
-                    id="undo_service",
-                    action="ecs.delete_service",
-                    params={"cluster": profile.cluster, "service": names.service},
-                    description=f"delete service {names.service}",
-                ),
+                undo=remove_service("undo_service", profile, names),
             )
         )
 
@@ -282,12 +266,7 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
                     "AliasHostedZoneId": ref.alb_zone_id,
                 },
                 description=f"point {names.host} at the shared ALB",
-                undo=Step(
-                    id="undo_dns_record",
-                    action="route53.delete_record",
-                    params={"HostedZoneId": profile.zone_id, "Name": names.host},
-                    description=f"remove the record {names.host}",
-                ),
+                undo=remove_record("undo_dns_record", profile.zone_id, names),
             )
         )
 
@@ -306,17 +285,7 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
                     "Host": names.host,
                 },
                 description=f"add {names.endpoint_name} to s3://{e.bucket}/{e.key}",
-                undo=Step(
-                    id="undo_endpoint",
-                    action="s3.endpoints_remove",
-                    params={
-                        "Bucket": e.bucket,
-                        "Key": e.key,
-                        "Name": names.endpoint_name,
-                        "UpdateKey": e.update_key,
-                    },
-                    description=f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}",
-                ),
+                undo=remove_endpoint("undo_endpoint", e, names),
             )
         )
 
@@ -333,71 +302,94 @@ def plan_delete(profile: Profile, names: EnvNames, cur: Current, zone_id: str) -
     """Remove what exists, in the reverse of the create order. Nothing left: no steps."""
     steps: list[Step] = []
     if profile.endpoints and cur.endpoint_entry:
-        e = profile.endpoints
-        steps.append(
-            Step(
-                id="endpoint",
-                action="s3.endpoints_remove",
-                params={
-                    "Bucket": e.bucket,
-                    "Key": e.key,
-                    "Name": names.endpoint_name,
-                    "UpdateKey": e.update_key,
-                },
-                description=f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}",
-            )
-        )
+        steps.append(remove_endpoint("endpoint", profile.endpoints, names))
     if cur.record is not None:
-        steps.append(
-            Step(
-                id="dns_record",
-                action="route53.delete_record",
-                params={"HostedZoneId": zone_id, "Name": names.host},
-                description=f"remove the record {names.host}",
-            )
-        )
+        steps.append(remove_record("dns_record", zone_id, names))
+    after_service: tuple[str, ...] = ()
     if cur.service is not None:
-        steps.append(
-            Step(
-                id="service",
-                action="ecs.delete_service",
-                params={"cluster": profile.cluster, "service": names.service},
-                description=f"delete service {names.service}",
-            )
-        )
-    after_service = ("service",) if cur.service is not None else ()
+        steps.append(remove_service("service", profile, names))
+        after_service = ("service",)
     if cur.rule_arn:
-        steps.append(
-            Step(
-                id="listener_rule",
-                action="elbv2.delete_rule",
-                params={"RuleArn": cur.rule_arn},
-                depends_on=after_service,
-                description=f"delete the listener rule for {names.host}",
-            )
-        )
+        steps.append(remove_rule("listener_rule", cur.rule_arn, names, after_service))
     if cur.target_group_arn:
-        steps.append(
-            Step(
-                id="target_group",
-                action="elbv2.delete_target_group",
-                params={"TargetGroupArn": cur.target_group_arn},
-                depends_on=after_service + (("listener_rule",) if cur.rule_arn else ()),
-                description=f"delete target group {names.target_group}",
-            )
-        )
+        after_rule = after_service + (("listener_rule",) if cur.rule_arn else ())
+        steps.append(remove_target_group("target_group", cur.target_group_arn, names, after_rule))
     if cur.task_definition_arns:
         steps.append(
-            Step(
-                id="task_definition",
-                action="ecs.deregister_task_definitions",
-                params={"arns": list(cur.task_definition_arns)},
-                depends_on=after_service,
-                description=f"deregister and delete {len(cur.task_definition_arns)} revision(s) "
-                f"of {names.task_family}",
+            remove_task_definitions(
+                "task_definition", list(cur.task_definition_arns), names, after_service
             )
         )
     return Plan(operation="delete", profile=profile.name, env=names.name, steps=tuple(steps))
+
+
+# Removal steps, shared by delete plans and by the undo of a failed create.
+
+
+def remove_endpoint(step_id: str, e: EndpointsDoc, names: EnvNames) -> Step:
+    return Step(
+        id=step_id,
+        action="s3.endpoints_remove",
+        params={
+            "Bucket": e.bucket,
+            "Key": e.key,
+            "Name": names.endpoint_name,
+            "UpdateKey": e.update_key,
+        },
+        description=f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}",
+    )
+
+
+def remove_record(step_id: str, zone_id: str, names: EnvNames) -> Step:
+    return Step(
+        id=step_id,
+        action="route53.delete_record",
+        params={"HostedZoneId": zone_id, "Name": names.host},
+        description=f"remove the record {names.host}",
+    )
+
+
+def remove_service(step_id: str, profile: Profile, names: EnvNames) -> Step:
+    return Step(
+        id=step_id,
+        action="ecs.delete_service",
+        params={"cluster": profile.cluster, "service": names.service},
+        description=f"delete service {names.service}",
+    )
+
+
+def remove_rule(step_id: str, arn: Any, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
+    return Step(
+        id=step_id,
+        action="elbv2.delete_rule",
+        params={"RuleArn": arn},
+        depends_on=after,
+        description=f"delete the listener rule for {names.host}",
+    )
+
+
+def remove_target_group(
+    step_id: str, arn: Any, names: EnvNames, after: tuple[str, ...] = ()
+) -> Step:
+    return Step(
+        id=step_id,
+        action="elbv2.delete_target_group",
+        params={"TargetGroupArn": arn},
+        depends_on=after,
+        description=f"delete target group {names.target_group}",
+    )
+
+
+def remove_task_definitions(
+    step_id: str, arns: list[Any], names: EnvNames, after: tuple[str, ...] = ()
+) -> Step:
+    return Step(
+        id=step_id,
+        action="ecs.deregister_task_definitions",
+        params={"arns": arns},
+        depends_on=after,
+        description=f"deregister and delete {len(arns)} revision(s) of {names.task_family}",
+    )
 
 
 def pick_priority(name: str, taken: Sequence[int | None], *, salt: int = 0) -> int:
