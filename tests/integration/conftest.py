@@ -11,6 +11,7 @@ import pytest
 from aws_rules import AwsRules
 from eden_world import World
 from moto.server import ThreadedMotoServer
+from moto_atomic import make_dynamodb_items_atomic
 
 from eden.aws.clients import AwsClients
 from eden.aws.ops import Aws
@@ -24,11 +25,13 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with pytest.MonkeyPatch.context() as mp:
+        make_dynamodb_items_atomic(mp)  # DynamoDB's per-item atomicity, for the leases
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+        server.stop()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -32,8 +33,9 @@ N_CONCURRENT = 20
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
-def state_url(request: pytest.FixtureRequest, tmp_path: Path, moto_url: str,
-              seeded: SeedInfo) -> str:
+def state_url(
+    request: pytest.FixtureRequest, tmp_path: Path, moto_url: str, seeded: SeedInfo
+) -> str:
     """The same tests with each store: a SQLite file, or a DynamoDB table in moto."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'team.db'}"
@@ -103,7 +105,10 @@ def test_concurrent_creates_and_deletes_in_threads(
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "eden", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -112,8 +117,12 @@ def cli_env(tmp_path: Path, profile_values: dict[str, Any], state_url: str) -> d
     path = tmp_path / "eden.toml"
     write_profile(path, "sandbox", {**profile_values, "state": state_url})
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDEN_")}
-    env.update(EDEN_CONFIG=str(path), EDEN_PROFILE="sandbox",
-               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    env.update(
+        EDEN_CONFIG=str(path),
+        EDEN_PROFILE="sandbox",
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+    )
     return env
 
 
@@ -155,9 +164,11 @@ def test_two_operations_on_one_environment_serialize(
     thread.start()
     assert started.wait(10)
     time.sleep(0.3)  # the first holds the lease by now (its reads take >= 0.3 s)
-    with open_one(lock_policy=LockPolicy(mode="fail")) as engine:
-        with pytest.raises(LockedError, match="env:sandbox:feature-shared is held by"):
-            engine.create("feature/shared", world.seed.image_uris[1])
+    with (
+        open_one(lock_policy=LockPolicy(mode="fail")) as engine,
+        pytest.raises(LockedError, match="env:sandbox:feature-shared is held by"),
+    ):
+        engine.create("feature/shared", world.seed.image_uris[1])
     waits: list[float] = []
     with open_one(lock_policy=LockPolicy(mode="wait", timeout=60)) as engine:
         out = engine.create(
@@ -176,7 +187,9 @@ def test_two_operations_on_one_environment_serialize(
         assert len(ops) == 2
         # Journal entries of the two operations do not interleave.
         ordered = sorted(first_ops, key=lambda j: j.at)
-        switches = sum(1 for a, b in zip(ordered, ordered[1:]) if a.operation_id != b.operation_id)
+        switches = sum(
+            1 for a, b in itertools.pairwise(ordered) if a.operation_id != b.operation_id
+        )
         assert switches == 1
 
 
@@ -220,9 +233,11 @@ def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profil
         branch = f"feature/fault-{k}"
         clients = AwsClients(aws_settings(profile))
         state = _fail_on_call(clients, k)
-        with open_engine(profile, store=store, clients=clients) as engine:
-            with pytest.raises(EdenError):
-                engine.create(branch, image)
+        with (
+            open_engine(profile, store=store, clients=clients) as engine,
+            pytest.raises(EdenError),
+        ):
+            engine.create(branch, image)
         failed_ops.add(state["failed"])
         # Undo already removed what was made; a create now converges, a delete cleans.
         with open_engine(profile, store=store) as engine:
@@ -248,9 +263,11 @@ def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profil
             engine.create(branch, world.image)
         clients = AwsClients(aws_settings(profile))
         _fail_on_call(clients, k)
-        with open_engine(profile, store=store, clients=clients) as engine:
-            with pytest.raises(EdenError):
-                engine.delete(branch)
+        with (
+            open_engine(profile, store=store, clients=clients) as engine,
+            pytest.raises(EdenError),
+        ):
+            engine.delete(branch)
         with open_engine(profile, store=store) as engine:
             engine.delete(branch)
             assert gc.find_orphans(engine).by_env == {}
@@ -274,8 +291,12 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     proc = _cli(["create", "feature/killed", "--image", world.image], env)
     store = open_store(state_url)
     # Kill it once a write has started and before the service exists.
-    _wait_for(lambda: any(j.step == "target_group" and j.phase == "done"
-                          for j in store.journal("sandbox", "feature-killed")))
+    _wait_for(
+        lambda: any(
+            j.step == "target_group" and j.phase == "done"
+            for j in store.journal("sandbox", "feature-killed")
+        )
+    )
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     journal = store.journal("sandbox", "feature-killed")
@@ -284,8 +305,9 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     assert rec is not None and rec.status == "creating"
 
     # The next create waits out the dead process's lease, then finishes the job.
-    resume = _cli(["create", "feature/killed", "--image", world.image], {**env,
-                  "EDEN_INJECT_LATENCY_MS": "0"})
+    resume = _cli(
+        ["create", "feature/killed", "--image", world.image], {**env, "EDEN_INJECT_LATENCY_MS": "0"}
+    )
     out, err = resume.communicate(timeout=120)
     assert resume.returncode == 0, err
     assert "resuming" in out
@@ -329,7 +351,8 @@ def test_gc_deletes_idle_environments_keeps_pinned_and_renewed(
         engine.create("feature/busy", world.seed.image_uris[1])  # a deploy renews the TTL
         clock.now += 5 * 3600  # 25 h after creation, 5 h after the deploy
         assert [r.name for r in gc.stale(engine.environments(), clock(), 24)] == [
-            "feature-idle", "feature-idle2"
+            "feature-idle",
+            "feature-idle2",
         ]
         results = gc.collect(engine, gc.stale(engine.environments(), clock(), 24), parallel=2)
         assert all(r.ok for r in results)
@@ -368,11 +391,15 @@ def test_orphan_sweep_finds_and_removes_what_state_forgot(
     world.store.delete("sandbox", "feature-forgotten")  # state lost; resources remain
     orphans = gc.find_orphans(world.engine)
     assert list(orphans.by_env) == ["feature-forgotten"]
-    kinds = sorted(a.split(":")[2] + ":" + a.split(":")[5].split("/")[0]
-                   for a in orphans.by_env["feature-forgotten"])
+    kinds = sorted(
+        a.split(":")[2] + ":" + a.split(":")[5].split("/")[0]
+        for a in orphans.by_env["feature-forgotten"]
+    )
     assert kinds == [
-        "ecs:service", "ecs:task-definition",
-        "elasticloadbalancing:listener-rule", "elasticloadbalancing:targetgroup",
+        "ecs:service",
+        "ecs:task-definition",
+        "elasticloadbalancing:listener-rule",
+        "elasticloadbalancing:targetgroup",
     ]
     results = gc.remove_orphans(world.engine, orphans)
     assert all(r.ok for r in results)
@@ -381,9 +408,7 @@ def test_orphan_sweep_finds_and_removes_what_state_forgot(
     assert inventory(world.checker, world.seed) == before
 
 
-def test_gc_cli_dry_run_and_orphans_need_yes(
-    world: World, cli_env: dict[str, str]
-) -> None:
+def test_gc_cli_dry_run_and_orphans_need_yes(world: World, cli_env: dict[str, str]) -> None:
     world.engine.create("feature/forgotten", world.image)
     world.store.delete("sandbox", "feature-forgotten")
     cli_env = {**cli_env, "EDEN_CONFIG": cli_env["EDEN_CONFIG"]}

@@ -10,8 +10,8 @@ path without patching anything.
 from __future__ import annotations
 
 import threading
-from collections import deque
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -1,7 +1,7 @@
 """Where eden remembers environments and what happened to them.
 
-``StateStore`` is the interface; ``SqliteStore`` the embedded default. ``open_store``
-turns a profile's ``state`` URL into a store.
+``StateStore`` is the interface; ``SqliteStore`` the embedded default, ``DynamoStore``
+the one a team shares. ``open_store`` turns a profile's ``state`` URL into a store.
 """
 
 from eden.state.base import (
@@ -14,10 +14,12 @@ from eden.state.base import (
     StateStore,
     open_store,
 )
+from eden.state.dynamodb import DynamoStore
 from eden.state.sqlite import SqliteStore
 
 __all__ = [
     "ApiKey",
+    "DynamoStore",
     "EnvRecord",
     "Event",
     "JournalEntry",

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 from eden.errors import ConfigError
+
+if TYPE_CHECKING:
+    from eden.aws.clients import AwsClients
 
 
 @dataclass
@@ -146,18 +152,91 @@ class StateStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str) -> StateStore:
-    """``sqlite:///abs/path.db`` (or ``sqlite://:memory:``)."""
-    from eden.state.sqlite import SqliteStore
+def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
+    """The store a profile's ``state`` URL names.
 
+    * ``sqlite:///abs/path.db`` (or ``sqlite://:memory:``): one machine, the default;
+    * ``dynamodb://TABLE?region=REGION[&endpoint_url=URL]``: one table shared by a team.
+
+    The region is required, not taken from each user's AWS configuration, so that every
+    teammate with the same profile reaches the same table. A loopback ``endpoint_url``
+    (the sandbox's moto server) gets the fixed credentials "sandbox" unless
+    ``AWS_ACCESS_KEY_ID`` is set, as ``eden.factory.aws_settings`` does for the engine.
+    ``clients`` replaces the clients built from the URL (tests, benchmarks); the table
+    name still comes from the URL. Nothing connects until the store is first used.
+    """
     if url.startswith("sqlite://"):
+        from eden.state.sqlite import SqliteStore
+
         rest = url[len("sqlite://") :]
         if rest == ":memory:" or rest == "/:memory:":
             return SqliteStore(":memory:")
+        if not rest.strip("/"):
+            raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
         return SqliteStore(Path(rest).expanduser())
     if url.startswith("dynamodb://"):
-        raise ConfigError(
-            "the DynamoDB state store is not available in this version",
-            hint='use state = "sqlite:///PATH" (the default) for now',
+        return _open_dynamodb(url, clients)
+    raise ConfigError(f"unknown state URL {url!r}", hint=_URL_HINT, where=url)
+
+
+_URL_HINT = (
+    'use state = "sqlite:///PATH" (one machine) or'
+    ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL)'
+)
+_DYNAMODB_HINT = (
+    'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL,'
+    ' e.g. "dynamodb://eden-state?region=eu-west-1"'
+)
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
+    """Parses a ``dynamodb://`` URL strictly: a typo in it would otherwise send a whole
+    team's state to some other table or region."""
+    from eden.aws.clients import AwsClients, AwsSettings
+    from eden.factory import is_loopback_url
+    from eden.state.dynamodb import DynamoStore
+
+    def bad(problem: str) -> ConfigError:
+        return ConfigError(f"bad DynamoDB state URL {url!r}: {problem}",
+                           hint=_DYNAMODB_HINT, where=url)
+
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError as exc:
+        raise bad(str(exc)) from exc
+    table = parts.netloc
+    if not table:
+        raise bad("the table name is missing")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise bad("nothing may follow the table name but ?region=...")
+    if not _TABLE_NAME.fullmatch(table):
+        raise bad(f"{table!r} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
+    unknown = sorted(set(query) - {"region", "endpoint_url"})
+    if unknown:
+        raise bad(f"unknown parameter(s) {', '.join(unknown)}")
+    repeated = sorted(k for k, v in query.items() if len(v) > 1)
+    if repeated:
+        raise bad(f"{', '.join(repeated)} given more than once")
+    region = query.get("region", [""])[0]
+    if not region:
+        raise bad("the region is missing (?region=REGION)")
+    if not _REGION.fullmatch(region):
+        raise bad(f"{region!r} is not an AWS region name")
+    endpoint = query.get("endpoint_url", [""])[0] or None
+    if endpoint is not None:
+        ep = urlsplit(endpoint)
+        if ep.scheme not in ("http", "https") or not ep.netloc:
+            raise bad(f"endpoint_url {endpoint!r} is not an http(s) URL")
+    if clients is None:
+        sandbox = is_loopback_url(endpoint) and not os.environ.get("AWS_ACCESS_KEY_ID")
+        secret = "sandbox" if sandbox else None  # else the default chain, as for the engine
+        clients = AwsClients(
+            AwsSettings(
+                region=region, endpoint_url=endpoint, access_key_id=secret,
+                secret_access_key=secret,
+            )
         )
-    raise ConfigError(f"unknown state URL {url!r}", hint="use sqlite:///PATH")
+    return DynamoStore(table, clients)
