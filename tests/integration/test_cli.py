@@ -201,3 +201,33 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
         assert code == 0 and "Usage:" in out
     code, out, _ = run(capsys, "--version")
     assert code == 0 and "eden, version" in out
+
+
+def test_sandbox_status_says_not_running_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, _ = run(capsys, "sandbox", "status")
+    assert code == 1 and "not running" in out
+    code, out, _ = run(capsys, "sandbox", "status", "-o", "json")
+    assert code == 1 and json.loads(out) == {"running": False}
+
+
+def test_config_init_writes_a_profile_that_checks(
+    tmp_path: Path, seeded: SeedInfo, moto_url: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = tmp_path / "new.toml"
+    monkeypatch.setenv("EDEN_ENDPOINT_URL", moto_url)
+    code, _, err = run(capsys, "config", "init", "--config", str(path), "-p", "dev")
+    assert code == 2 and "--reference-service, --listener-arn, --zone-id" in err
+    code, out, err = run(
+        capsys, "config", "init", "--config", str(path), "-p", "dev",
+        "--reference-service", seeded.reference_service_arn,
+        "--listener-arn", seeded.listener_arn, "--zone-id", seeded.zone_id,
+        "--endpoints-bucket", seeded.bucket,
+    )
+    assert code == 0, err
+    code, out, err = run(capsys, "config", "check", "--config", str(path), "-p", "dev")
+    assert code == 0, out + err
+    assert "✗" not in out

@@ -62,7 +62,10 @@ _add_scaler()
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app.main(args=argv, prog_name="eden", standalone_mode=False)
+        # Not standalone: click returns (rather than raises) the code of a ctx.exit(N).
+        code = app.main(args=argv, prog_name="eden", standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except EdenError as exc:
         err.print(exc.render(), markup=False)
         return exc.exit_code

@@ -68,13 +68,15 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
         raise UsageError(
             f"profile {name!r} already exists in {path}", hint="add --force to replace it"
         )
-    for key, label, required in _INIT_FIELDS:
-        if not fields.get(key) and required:
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    f"--{key.replace('_', '-')} is required", hint=f"give {label.lower()}"
-                )
-            fields[key] = click.prompt(label)
+    missing = [(k, label) for k, label, required in _INIT_FIELDS if required and not fields.get(k)]
+    if missing and not sys.stdin.isatty():
+        raise UsageError(
+            "missing " + ", ".join(f"--{k.replace('_', '-')}" for k, _ in missing),
+            hint="; ".join(f"--{k.replace('_', '-')}: {label}" for k, label in missing)
+            + " (run it in a terminal to be asked)",
+        )
+    for key, label in missing:
+        fields[key] = click.prompt(label)
     values: dict[str, Any] = {
         k: fields[k]
         for k in (
