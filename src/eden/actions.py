@@ -132,6 +132,33 @@ def remove_entry(doc: dict[str, Any], name: str, update_key: str) -> bool:
     return False
 
 
+def sync_entries(
+    doc: dict[str, Any],
+    expected: Mapping[str, str],
+    *,
+    env_type: str,
+    update_key: str,
+    is_ours: Callable[[Mapping[str, Any]], bool],
+) -> tuple[list[str], list[str]]:
+    """Makes eden's entries match ``expected`` (entry name -> host); others stay as they are.
+
+    Returns the names added or corrected, and the names removed.
+    """
+    added: list[str] = []
+    removed: list[str] = []
+    for entry in list(doc.setdefault("environments", [])):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name not in expected and is_ours(entry):
+            remove_entry(doc, name, update_key)
+            removed.append(name)
+    current = {e.get("name"): e.get(update_key) for e in doc["environments"] if isinstance(e, dict)}
+    for name, host in sorted(expected.items()):
+        if current.get(name) != host:
+            add_entry(doc, name, env_type, update_key, host)
+            added.append(name)
+    return added, removed
+
+
 def edit_document(
     aws: Aws, bucket: str, key: str, edits: list[Callable[[dict[str, Any]], bool]]
 ) -> list[bool]:

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden import naming
-from eden.actions import ACTIONS, Action, edit_document, remove_edit, upsert_edit
+from eden.actions import (
+    ACTIONS,
+    Action,
+    edit_document,
+    remove_edit,
+    sync_entries,
+    upsert_edit,
+)
 from eden.aws.ops import ECR_URI_RE, Aws
 from eden.config import Profile
 from eden.docwriter import DocumentWriter
@@ -108,6 +115,12 @@ class Engine:
         self.pool = pool
         self.reader = Reader(aws, pool)
         self.lock_policy = lock_policy or LockPolicy()
+        self._shared_policy = LockPolicy(
+            mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
+        )
+        self._docwriter = DocumentWriter(
+            lambda key: held(self.store, key, new_owner(), self._shared_policy)
+        )
         self.executor = Executor(aws, pool, actions=self._with_shared_locks(ACTIONS))
         self.actor = actor or default_actor()
         self.clock = clock
@@ -122,7 +135,7 @@ class Engine:
         atomic, as in moto, impossible).
         """
         wrapped = dict(actions)
-        policy = LockPolicy(mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05)
+        policy = self._shared_policy
 
         def guard(name: str, key: Callable[[Mapping[str, Any]], str]) -> None:
             inner = wrapped[name]
@@ -137,15 +150,8 @@ class Engine:
 
         # The endpoints document: edits from this process's threads are grouped, so a
         # burst of creates (API server) or deletes (gc) costs one read and one write.
-        writer = DocumentWriter(lambda key: held(self.store, key, new_owner(), policy))
-
         def document(p: Mapping[str, Any], edit: Any) -> bool:
-            bucket, key = str(p["Bucket"]), str(p["Key"])
-            return writer.submit(
-                shared_key(f"endpoints:{bucket}/{key}"),
-                edit,
-                lambda edits: edit_document(self.aws, bucket, key, edits),
-            )
+            return self._edit_endpoints(str(p["Bucket"]), str(p["Key"]), edit)
 
         def upsert(aws: Aws, p: Mapping[str, Any]) -> dict[str, Any]:
             document(p, upsert_edit(p))
@@ -157,6 +163,60 @@ class Engine:
         wrapped["s3.endpoints_upsert"] = upsert
         wrapped["s3.endpoints_remove"] = remove
         return wrapped
+
+    def _edit_endpoints(self, bucket: str, key: str, edit: Any) -> bool:
+        return self._docwriter.submit(
+            shared_key(f"endpoints:{bucket}/{key}"),
+            edit,
+            lambda edits: edit_document(self.aws, bucket, key, edits),
+        )
+
+    def sync_endpoints(self, *, dry_run: bool = False) -> dict[str, list[str]]:
+        """Rebuilds eden's entries in the endpoints document from state.
+
+        An entry is eden's when its name has the profile's endpoint prefix and its host is
+        an environment host of this profile (``<domain-prefix>-<name>.<zone>``); anything
+        else in the document is left alone.
+        """
+        doc_cfg = self.profile.endpoints
+        if doc_cfg is None:
+            raise UsageError(
+                f"profile {self.profile.name} has no [endpoints] table",
+                hint="add one with bucket, key and update_key to keep a document",
+            )
+        zone = self.aws.zone_name(self.profile.zone_id) or ""
+        expected: dict[str, str] = {}
+        for record in self.environments():
+            names = self._names(record.branch, record.alias)(zone)
+            expected[names.endpoint_name] = names.host
+        prefix = f"{doc_cfg.name_prefix}-" if doc_cfg.name_prefix else ""
+        host_re = re.compile(
+            rf"{re.escape(self.profile.service.domain_prefix)}-[a-z0-9-]+\.{re.escape(zone)}"
+        )
+
+        def ours(entry: Mapping[str, Any]) -> bool:
+            host = entry.get(doc_cfg.update_key)
+            return (
+                str(entry.get("name", "")).startswith(prefix)
+                and isinstance(host, str)
+                and host_re.fullmatch(host) is not None
+            )
+
+        report: dict[str, list[str]] = {"added": [], "removed": []}
+
+        def edit(doc: dict[str, Any]) -> bool:
+            added, removed = sync_entries(
+                doc,
+                expected,
+                env_type=doc_cfg.env_type,
+                update_key=doc_cfg.update_key,
+                is_ours=ours,
+            )
+            report["added"], report["removed"] = added, removed
+            return bool(added or removed) and not dry_run
+
+        self._edit_endpoints(doc_cfg.bucket, doc_cfg.key, edit)
+        return report
 
     def _journal(self, env: str, listener: Listener | None) -> Listener:
         """Every step is journaled in state before and after it runs (then shown to the user)."""

@@ -405,3 +405,33 @@ def test_profile_pointing_at_missing_things_fails_cleanly(
         assert info.value.hint, key
     assert inventory(world.checker, world.seed) == before
     assert world.store.list_envs() == []
+
+
+def test_endpoints_sync_rebuilds_edens_entries_and_keeps_others(world: World) -> None:
+    world.engine.create("feature/a", world.image)
+    world.engine.create("feature/b", world.image)
+    aws, bucket, key = world.checker, world.seed.bucket, world.seed.key
+    doc, etag = aws.get_json(bucket, key)
+    assert doc is not None
+    # Damage it: lose b, add an entry for an environment that no longer exists, a foreign
+    # entry with eden's prefix but another host, and a second key on a's entry.
+    doc["environments"] = [e for e in doc["environments"] if e["name"] != "dev-feature-b"]
+    doc["environments"].append(
+        {"name": "dev-gone", "env": "dev", "api": "api-gone.dev.example.com"}
+    )
+    doc["environments"].append({"name": "dev-manual", "env": "dev", "api": "manual.example.org"})
+    next(e for e in doc["environments"] if e["name"] == "dev-feature-a")["web"] = "w.example.org"
+    aws.put_json(bucket, key, doc, if_match=etag)
+
+    dry = world.engine.sync_endpoints(dry_run=True)
+    assert dry == {"added": ["dev-feature-b"], "removed": ["dev-gone"]}
+    assert aws.get_json(bucket, key)[0] == doc  # a dry run writes nothing
+
+    assert world.engine.sync_endpoints() == dry
+    synced, _ = aws.get_json(bucket, key)
+    assert synced is not None
+    by_name = {e["name"]: e for e in synced["environments"]}
+    assert sorted(by_name) == ["dev-feature-a", "dev-feature-b", "dev-manual", "staging"]
+    assert by_name["dev-feature-b"]["api"] == "api-feature-b.dev.example.com"
+    assert by_name["dev-feature-a"]["web"] == "w.example.org"
+    assert world.engine.sync_endpoints() == {"added": [], "removed": []}

@@ -225,3 +225,18 @@ def endpoints_show(opts: Options) -> None:
             )
         data, _ = engine.aws.get_json(doc.bucket, doc.key)
     print_json(data if data is not None else {"environments": []})
+
+
+@endpoints.command(name="sync")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@common_options()
+def endpoints_sync(dry_run: bool, opts: Options) -> None:
+    """Rebuild eden's entries in the endpoints document from state (others are kept)."""
+    with opts.engine() as engine:
+        report = engine.sync_endpoints(dry_run=dry_run)
+    if opts.json:
+        print_json({"dry_run": dry_run, **report})
+        return
+    verb = "would " if dry_run else ""
+    out.print(f"{verb}add or fix: {', '.join(report['added']) or 'nothing'}")
+    out.print(f"{verb}remove: {', '.join(report['removed']) or 'nothing'}")
