@@ -37,7 +37,17 @@ from eden.reader import Reader, Snapshot
 from eden.state.base import EnvRecord, Event, JournalEntry, LockInfo, ServiceRecord, StateStore
 
 WaitCallback = Callable[[LockInfo | None, float], None]
-_IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+# The distribution reference grammar: [host[:port]/]path[:tag][@algo:hex]. Checked before
+# anything is written, so a reference no registry could resolve never reaches AWS.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# A first component is a registry host only with a dot, a port, or "localhost" (as docker
+# reads it).
+_HOST = rf"(?:(?:{_LABEL}(?:\.{_LABEL})+|localhost)(?::[0-9]+)?/|{_LABEL}:[0-9]+/)"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_IMAGE_RE = re.compile(rf"{_HOST}?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?")
+IMAGE_MAX = 255  # ECS containerDefinitions[].image
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -75,10 +85,11 @@ def default_actor() -> str:
 
 
 def validate_image(image: str) -> str:
-    if not image or not _IMAGE_RE.fullmatch(image):
+    if not image or len(image) > IMAGE_MAX or not _IMAGE_RE.fullmatch(image):
         raise UsageError(
             f"{image!r} is not a container image reference",
-            hint="give a URI like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123",
+            hint="use REGISTRY/REPOSITORY:TAG or REPOSITORY@sha256:DIGEST, in lower case, "
+            "like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123",
         )
     return image
 

@@ -1,0 +1,41 @@
+"""The server's shared parts, hung on the app so routes reach them without globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from eden.api.auth import requires
+from eden.api.metrics import Metrics
+from eden.api.operations import Deliveries, Operations
+from eden.api.registry import Registry
+from eden.api.settings import ApiSettings
+from eden.state.base import StateStore
+
+
+@dataclass
+class ApiContext:
+    settings: ApiSettings
+    registry: Registry
+    operations: Operations
+    metrics: Metrics
+    deliveries: Deliveries = field(default_factory=Deliveries)
+
+    def close(self) -> None:
+        self.operations.close()
+        self.registry.close()
+
+
+def ctx(request: Request) -> ApiContext:
+    context = request.app.state.eden
+    assert isinstance(context, ApiContext)
+    return context
+
+
+def _key_store(request: Request) -> StateStore:
+    return ctx(request).registry.key_store()
+
+
+read_key = requires("read", _key_store)
+write_key = requires("write", _key_store)

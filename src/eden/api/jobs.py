@@ -1,0 +1,64 @@
+"""Turning a request (REST, 2019 or webhook) into an operation ready to run.
+
+Everything that can be checked without AWS is checked here, before an operation exists:
+the profile, the branch or name, the alias, the image. A request that fails these gets a
+4xx at once and leaves nothing behind, not even a failed operation record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from eden import naming
+from eden.api.context import ApiContext
+from eden.api.operations import Operation
+from eden.engine import Outcome, validate_image
+
+Job = tuple[Operation, Callable[[], Outcome]]
+
+# The engine checks the full image reference grammar (eden.engine.validate_image).
+check_image = validate_image
+
+
+def create_job(
+    context: ApiContext,
+    *,
+    profile: str | None,
+    branch: str,
+    image: str,
+    source: str,
+    alias: str | None = None,
+    env: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    keep_on_failure: bool = False,
+) -> Job:
+    engine = context.registry.engine(profile)
+    naming.env_name(branch, alias)
+    naming.validate_branch(branch)
+    check_image(image)
+    op = context.operations.new("create", engine.profile.name, branch, source)
+
+    def work() -> Outcome:
+        return engine.create(
+            branch,
+            image,
+            alias=alias,
+            env=dict(env or {}),
+            dry_run=dry_run,
+            keep_on_failure=keep_on_failure,
+        )
+
+    return op, work
+
+
+def delete_job(
+    context: ApiContext, *, profile: str | None, name: str, source: str, dry_run: bool = False
+) -> Job:
+    engine = context.registry.engine(profile)
+    naming.validate_branch(name)
+    op = context.operations.new("delete", engine.profile.name, name, source)
+
+    def work() -> Outcome:
+        return engine.delete(name, dry_run=dry_run)
+
+    return op, work

@@ -1,0 +1,108 @@
+"""Profiles, state stores and engines for a long-running server, built once and shared.
+
+The CLI opens an engine per command; a server would pay for new boto3 clients and a new
+SQLite connection on every request that way. Here each profile's engine is opened on
+first use and kept until shutdown. Engines, their clients and the SQLite store are
+thread-safe, so request threads share them; a lock only guards building them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+from eden.api.settings import ApiSettings
+from eden.config import Profile, load_profile, profile_names, read_file, resolve_profile_name
+from eden.engine import Engine
+from eden.errors import ConfigError, NotFound
+from eden.factory import open_engine
+from eden.state.base import StateStore, open_store
+
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class Registry:
+    def __init__(self, settings: ApiSettings):
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._stack = ExitStack()
+        self._profiles: dict[str, Profile] = {}
+        self._engines: dict[str, Engine] = {}
+        self._stores: dict[str, StateStore] = {}
+
+    @property
+    def path(self) -> Path:
+        return self.settings.config_path()
+
+    def default_profile(self) -> str:
+        return resolve_profile_name(self.settings.default_profile, read_file(self.path))
+
+    def names(self) -> list[str]:
+        return profile_names(self.path)
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named (or default) profile; NotFound (404) when the file has no such profile."""
+        name = name or self.default_profile()
+        with self._lock:
+            cached = self._profiles.get(name)
+            if cached is not None:
+                return cached
+            if not _PROFILE_RE.fullmatch(name) or name not in self.names():
+                raise NotFound(
+                    f"no profile {name[:64]!r} on this server",
+                    hint="list environments without ?profile=, or ask for one the server has",
+                )
+            profile = load_profile(name, config=self.path)
+            self._profiles[name] = profile
+            return profile
+
+    def store(self, profile: Profile | None = None) -> StateStore:
+        """The profile's state store (the injected one in tests); one per state URL."""
+        if self.settings.store is not None:
+            return self.settings.store
+        profile = profile or self.profile()
+        url = profile.state_url()
+        with self._lock:
+            if url not in self._stores:
+                self._stores[url] = open_store(url)
+                self._stack.callback(self._stores[url].close)
+            return self._stores[url]
+
+    def key_store(self) -> StateStore:
+        """Where API keys live: the default profile's state store (see ``eden apikey``)."""
+        return self.store(self.profile())
+
+    def engine(self, name: str | None = None) -> Engine:
+        profile = self.profile(name)
+        with self._lock:
+            engine = self._engines.get(profile.name)
+            if engine is None:
+                clients = self.settings.clients(profile) if self.settings.clients else None
+                engine = self._stack.enter_context(
+                    open_engine(
+                        profile,
+                        store=self.store(profile),
+                        clients=clients,
+                        actor=self.settings.actor,
+                    )
+                )
+                self._engines[profile.name] = engine
+            return engine
+
+    def all_profiles(self) -> list[Profile]:
+        """Every profile that loads; a broken one is skipped so one typo hides nothing else."""
+        out = []
+        for name in self.names():
+            try:
+                out.append(self.profile(name))
+            except (ConfigError, NotFound):
+                continue
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._stack.close()
+            self._engines.clear()
+            self._stores.clear()

@@ -1,0 +1,164 @@
+"""REST v1: environments and the operations that change them.
+
+Branch names contain ``/``, so an environment is addressed either in the path
+(``/api/v1/environments/feature/login``, the rest of the path is the name) or with
+``?name=`` on the collection, for clients that cannot put a slash in a path segment.
+PUT is create-or-deploy and safe to repeat; DELETE of something already gone succeeds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from eden.api.context import ApiContext, ctx, read_key, write_key
+from eden.api.jobs import Job, create_job, delete_job
+from eden.api.models import ERRORS, PutEnvironment
+from eden.api.problems import ApiProblem
+from eden.state.base import ApiKey, EnvRecord
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+Ctx = Annotated[ApiContext, Depends(ctx)]
+Reader = Annotated[ApiKey, Depends(read_key)]
+Writer = Annotated[ApiKey, Depends(write_key)]
+ProfileQ = Annotated[
+    str | None, Query(max_length=64, description="Profile (default: the server's).")
+]
+WaitQ = Annotated[bool, Query(description="false: answer 202 at once with an operation to poll.")]
+NameQ = Annotated[str, Query(min_length=1, max_length=255, description="Branch or name.")]
+
+
+def env_view(record: EnvRecord) -> dict[str, Any]:
+    """A record as the API shows it: everything, plus the fields the dashboard shows."""
+    data = record.as_dict()
+    data["pinned"] = bool(record.extra.get("pinned", False))
+    data["expires_at"] = record.extra.get("expires_at")
+    return data
+
+
+def _answer(context: ApiContext, job: Job, wait: bool) -> Response:
+    op, work = job
+    if not wait:
+        context.operations.submit(op, work)
+        return JSONResponse(
+            op.as_dict(), status_code=202, headers={"Location": f"/api/v1/operations/{op.id}"}
+        )
+    outcome = context.operations.run(op, work)
+    data = {**outcome.as_dict(), "operation_id": op.id}
+    return JSONResponse(data, status_code=op.http_status or 200)
+
+
+@router.get("/environments", tags=["environments"])
+def list_environments(context: Ctx, _key: Reader, profile: ProfileQ = None) -> dict[str, Any]:
+    """Every environment, of one profile or of all the server's profiles."""
+    registry = context.registry
+    profiles = [registry.profile(profile)] if profile else registry.all_profiles()
+    records: list[EnvRecord] = []
+    for p in profiles:
+        records += registry.store(p).list_envs(p.name)
+    records.sort(key=lambda r: (r.profile, r.name))
+    return {
+        "profiles": [p.name for p in profiles],
+        "environments": [env_view(r) for r in records],
+    }
+
+
+@router.get("/environments/{name:path}", tags=["environments"])
+def get_environment(
+    name: str, context: Ctx, _key: Reader, profile: ProfileQ = None
+) -> dict[str, Any]:
+    """One environment (by name, alias or branch) with its deploy history."""
+    record, events = context.registry.engine(profile).show(name)
+    return {**env_view(record), "events": [e.as_dict() for e in events]}
+
+
+@router.put("/environments/{name:path}", tags=["environments"], status_code=200)
+def put_environment(
+    name: str,
+    body: PutEnvironment,
+    context: Ctx,
+    _key: Writer,
+    profile: ProfileQ = None,
+    wait: WaitQ = True,
+) -> Response:
+    """Create the environment for branch ``name``, or deploy the image to it."""
+    job = create_job(
+        context,
+        profile=profile,
+        branch=name,
+        image=body.image,
+        source="api",
+        alias=body.alias,
+        env=body.env,
+        dry_run=body.dry_run,
+        keep_on_failure=body.keep_on_failure,
+    )
+    return _answer(context, job, wait)
+
+
+@router.put("/environments", tags=["environments"], status_code=200)
+def put_environment_by_query(
+    name: NameQ,
+    body: PutEnvironment,
+    context: Ctx,
+    key: Writer,
+    profile: ProfileQ = None,
+    wait: WaitQ = True,
+) -> Response:
+    """The same as ``PUT /environments/{name}``, with the branch in ``?name=``."""
+    return put_environment(name, body, context, key, profile, wait)
+
+
+@router.delete("/environments/{name:path}", tags=["environments"])
+def delete_environment(
+    name: str,
+    context: Ctx,
+    _key: Writer,
+    profile: ProfileQ = None,
+    wait: WaitQ = True,
+    dry_run: bool = False,
+) -> Response:
+    """Delete the environment and every resource it has; already gone is a success."""
+    job = delete_job(context, profile=profile, name=name, source="api", dry_run=dry_run)
+    return _answer(context, job, wait)
+
+
+@router.delete("/environments", tags=["environments"])
+def delete_environment_by_query(
+    name: NameQ,
+    context: Ctx,
+    key: Writer,
+    profile: ProfileQ = None,
+    wait: WaitQ = True,
+    dry_run: bool = False,
+) -> Response:
+    """The same as ``DELETE /environments/{name}``, with the name in ``?name=``."""
+    return delete_environment(name, context, key, profile, wait, dry_run)
+
+
+@router.get("/operations/{op_id}", tags=["operations"])
+def get_operation(
+    op_id: Annotated[str, Path(max_length=64)], context: Ctx, _key: Reader
+) -> dict[str, Any]:
+    """A background operation: queued, running, succeeded (with the result) or failed."""
+    op = context.operations.get(op_id)
+    if op is None:
+        raise ApiProblem(404, "NotFound", f"no operation {op_id[:64]!r} (kept: the last 1000)")
+    return op.as_dict()
+
+
+@router.get("/operations", tags=["operations"])
+def list_operations(
+    context: Ctx, _key: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> dict[str, Any]:
+    """The most recent operations, newest first."""
+    return {"operations": [op.as_dict() for op in context.operations.recent(limit)]}
+
+
+@router.get("/whoami", tags=["auth"])
+def whoami(request: Request, key: Reader) -> dict[str, Any]:
+    """The calling key's id, name and scope (the dashboard shows buttons by scope)."""
+    return key.as_dict()

@@ -1,0 +1,49 @@
+"""`eden serve`: the HTTP API, webhooks and dashboard, on loopback unless told otherwise.
+
+With no options it serves the profiles file the CLI uses and its default profile, so
+after `eden sandbox up` it works against the sandbox out of the box.
+"""
+
+from __future__ import annotations
+
+import click
+
+from eden.cli.common import Options, common_options, err
+from eden.errors import UsageError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="Port."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Background operations run at once (wait=false, webhooks).",
+)
+@common_options(output=False)
+def serve(host: str, port: int, workers: int, opts: Options) -> None:
+    """Serve the API (/api/v1), GitHub webhooks, /metrics and the dashboard (/)."""
+    try:
+        import uvicorn
+
+        from eden.api import create_app, load_settings
+    except ImportError as exc:  # the API is an optional extra
+        raise UsageError(
+            f"`eden serve` needs the API extra ({exc.name} is missing)",
+            hint="pip install 'eden[api]'",
+        ) from exc
+    settings = load_settings(opts.config, profile=opts.profile)
+    settings.workers = workers
+    profile = opts.load()  # fail now, with the CLI's message, if the profile is unusable
+    app = create_app(settings)
+    err.print(
+        f"eden API on http://{host}:{port}  (profile {profile.name}, docs at /docs)",
+        markup=False,
+    )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print("note: listening beyond loopback; put TLS in front of it", markup=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning" if opts.verbose == 0 else "info")

@@ -1,0 +1,119 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright).
+
+It must show what the API created, delete with confirmation when the key may write,
+hide the button for a read-only key, and leave a screenshot under artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def page() -> Any:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 700})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _create(served: Any, branch: str, image: str) -> None:
+    r = httpx.put(
+        f"{served.url}/api/v1/environments/{branch}",
+        json={"image": image},
+        headers={"x-api-key": served.write_key},
+        timeout=60,
+    )
+    assert r.status_code in (200, 201), r.text
+
+
+def _use_key(page: Any, served: Any, key: str) -> None:
+    page.goto(served.url + "/")
+    page.fill("#api-key", key)
+    page.click("#key-form button[type=submit]")
+
+
+def test_lists_deletes_and_screenshots(served: Any, page: Any) -> None:
+    images = served.seeded.image_uris
+    _create(served, "feature/dashboard", images[0])
+    _create(served, "fix/keep-me", images[1])
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    _use_key(page, served, served.write_key)
+    page.wait_for_selector("tr[data-env='feature-dashboard']")
+    row = page.locator("tr[data-env='feature-dashboard']")
+    assert "feature/dashboard" in row.inner_text()
+    assert images[0] in row.inner_text()
+    assert "ready" in row.inner_text()
+    link = row.locator("a")
+    assert link.get_attribute("href") == "https://api-feature-dashboard.dev.example.com"
+    assert page.locator("#key-state").inner_text() == "e2e-write · write"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-dashboard.png"), full_page=True)
+
+    # Dismissing the confirmation keeps the environment.
+    page.once("dialog", lambda d: d.dismiss())
+    row.locator("button.danger").click()
+    assert page.locator("tr[data-env='feature-dashboard']").count() == 1
+
+    dialogs: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    row.locator("button.danger").click()
+    page.wait_for_selector("tr[data-env='feature-dashboard']", state="detached")
+    assert "feature-dashboard" in dialogs[0]
+    listed = httpx.get(
+        f"{served.url}/api/v1/environments", headers={"x-api-key": served.read_key}
+    ).json()
+    assert [e["branch"] for e in listed["environments"]] == ["fix/keep-me"]
+    assert page.locator("tr[data-env='fix-keep-me']").count() == 1
+    assert errors == []
+
+
+def test_read_key_has_no_delete_and_bad_key_is_refused(served: Any, page: Any) -> None:
+    _create(served, "feature/readonly", served.seeded.image_uris[0])
+    _use_key(page, served, served.read_key)
+    page.wait_for_selector("tr[data-env='feature-readonly']")
+    assert page.locator("button.danger").count() == 0
+    assert "read" in page.locator("#key-state").inner_text()
+    # The key survives a reload (localStorage), and Forget clears it.
+    page.reload()
+    page.wait_for_selector("tr[data-env='feature-readonly']")
+    page.click("#forget-key")
+    page.wait_for_selector("tr[data-env='feature-readonly']", state="detached")
+    _use_key(page, served, "eden_not_a_key")
+    # A locator wait, not wait_for_function: the page's CSP forbids evaluating strings.
+    playwright_api.expect(page.locator("#key-state")).to_have_text("key refused")
+    assert page.locator("#message").is_visible()
