@@ -17,6 +17,7 @@ from eden.api.context import ApiContext, ctx, read_key, write_key
 from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, PutEnvironment
 from eden.api.problems import ApiProblem
+from eden.gc import expires_at
 from eden.state.base import ApiKey, EnvRecord
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -31,11 +32,10 @@ WaitQ = Annotated[bool, Query(description="false: answer 202 at once with an ope
 NameQ = Annotated[str, Query(min_length=1, max_length=255, description="Branch or name.")]
 
 
-def env_view(record: EnvRecord) -> dict[str, Any]:
-    """A record as the API shows it: everything, plus the fields the dashboard shows."""
+def env_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
+    """A record as the API shows it: everything, plus when the stale cleaner may take it."""
     data = record.as_dict()
-    data["pinned"] = bool(record.extra.get("pinned", False))
-    data["expires_at"] = record.extra.get("expires_at")
+    data["expires_at"] = expires_at(record, ttl_hours)
     return data
 
 
@@ -57,12 +57,13 @@ def list_environments(context: Ctx, _key: Reader, profile: ProfileQ = None) -> d
     registry = context.registry
     profiles = [registry.profile(profile)] if profile else registry.all_profiles()
     records: list[EnvRecord] = []
+    ttl = {p.name: p.ttl_hours for p in profiles}
     for p in profiles:
         records += registry.store(p).list_envs(p.name)
     records.sort(key=lambda r: (r.profile, r.name))
     return {
         "profiles": [p.name for p in profiles],
-        "environments": [env_view(r) for r in records],
+        "environments": [env_view(r, ttl[r.profile]) for r in records],
     }
 
 
@@ -71,8 +72,27 @@ def get_environment(
     name: str, context: Ctx, _key: Reader, profile: ProfileQ = None
 ) -> dict[str, Any]:
     """One environment (by name, alias or branch) with its deploy history."""
-    record, events = context.registry.engine(profile).show(name)
-    return {**env_view(record), "events": [e.as_dict() for e in events]}
+    engine = context.registry.engine(profile)
+    record, events = engine.show(name)
+    return {**env_view(record, engine.profile.ttl_hours), "events": [e.as_dict() for e in events]}
+
+
+@router.put("/pins/{name:path}", tags=["environments"])
+def pin_environment(
+    name: str, context: Ctx, _key: Writer, profile: ProfileQ = None
+) -> dict[str, Any]:
+    """Exempt an environment from the stale-environment cleaner (`eden pin`)."""
+    engine = context.registry.engine(profile)
+    return env_view(engine.pin(name, True), engine.profile.ttl_hours)
+
+
+@router.delete("/pins/{name:path}", tags=["environments"])
+def unpin_environment(
+    name: str, context: Ctx, _key: Writer, profile: ProfileQ = None
+) -> dict[str, Any]:
+    """Let the stale-environment cleaner take it again once idle past the TTL."""
+    engine = context.registry.engine(profile)
+    return env_view(engine.pin(name, False), engine.profile.ttl_hours)
 
 
 @router.put("/environments/{name:path}", tags=["environments"], status_code=200)

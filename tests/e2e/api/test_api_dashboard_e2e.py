@@ -99,6 +99,21 @@ def test_lists_deletes_and_screenshots(served: Any, page: Any) -> None:
     ).json()
     assert [e["branch"] for e in listed["environments"]] == ["fix/keep-me"]
     assert page.locator("tr[data-env='fix-keep-me']").count() == 1
+
+    # Pin (confirmed) exempts it from the cleaner; the row says so, and so does the API.
+    keep = page.locator("tr[data-env='fix-keep-me']")
+    assert "expires in" in keep.inner_text()
+    page.once("dialog", lambda d: d.accept())
+    keep.locator("button.pin").click()
+    playwright_api.expect(keep.locator("button.pin")).to_have_text("Unpin")
+    assert "pinned" in keep.inner_text()
+    shown = httpx.get(
+        f"{served.url}/api/v1/environments/fix/keep-me", headers={"x-api-key": served.read_key}
+    ).json()
+    assert shown["pinned"] is True and shown["expires_at"] is None
+    page.once("dialog", lambda d: d.accept())
+    keep.locator("button.pin").click()
+    playwright_api.expect(keep.locator("button.pin")).to_have_text("Pin")
     assert errors == []
 
 
@@ -107,6 +122,7 @@ def test_read_key_has_no_delete_and_bad_key_is_refused(served: Any, page: Any) -
     _use_key(page, served, served.read_key)
     page.wait_for_selector("tr[data-env='feature-readonly']")
     assert page.locator("button.danger").count() == 0
+    assert page.locator("button.pin").count() == 0
     assert "read" in page.locator("#key-state").inner_text()
     # The key survives a reload (localStorage), and Forget clears it.
     page.reload()

@@ -151,3 +151,24 @@ def test_healthz_whoami_metrics(api: Any) -> None:
     docs = api.client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "/api/v1/create" in api.client.get("/openapi.json").json()["paths"]
+
+
+def test_pin_and_unpin(api: Any) -> None:
+    image = api.seeded.image_uris[0]
+    r = api.client.put(
+        "/api/v1/environments/feature/pin-me", json={"image": image}, headers=api.as_writer()
+    )
+    assert r.status_code == 201, r.text
+    shown = api.client.get("/api/v1/environments/feature/pin-me", headers=api.as_reader()).json()
+    assert shown["pinned"] is False
+    assert shown["expires_at"] == shown["last_deploy_at"] + 24 * 3600
+    assert api.client.put("/api/v1/pins/feature/pin-me", headers=api.as_reader()).status_code == 403
+    pinned = api.client.put("/api/v1/pins/feature/pin-me", headers=api.as_writer())
+    assert pinned.status_code == 200, pinned.text
+    assert pinned.json()["pinned"] is True and pinned.json()["expires_at"] is None
+    listed = api.client.get("/api/v1/environments", headers=api.as_reader()).json()
+    assert [e["pinned"] for e in listed["environments"]] == [True]
+    unpinned = api.client.delete("/api/v1/pins/feature/pin-me", headers=api.as_writer())
+    assert unpinned.json()["pinned"] is False
+    missing = api.client.put("/api/v1/pins/feature/nope", headers=api.as_writer())
+    assert missing.status_code == 404

@@ -139,7 +139,16 @@ function row(env) {
     });
     button.dataset.env = env.name;
     button.addEventListener("click", () => remove(env, button));
-    actions.append(button);
+    const pin = el("button", {
+      className: "pin",
+      textContent: env.pinned ? "Unpin" : "Pin",
+      title: env.pinned
+        ? `Let the stale cleaner delete ${env.name} once it is idle`
+        : `Keep ${env.name}: the stale cleaner never deletes it`,
+    });
+    pin.dataset.env = env.name;
+    pin.addEventListener("click", () => togglePin(env, pin));
+    actions.append(pin, button);
   }
   const tr = el("tr", {}, [
     el("td", { className: "branch" }, [
@@ -177,6 +186,20 @@ async function remove(env, button) {
     button.textContent = "Delete";
   }
   setTimeout(refresh, 500);
+}
+
+async function togglePin(env, button) {
+  const verb = env.pinned ? "Unpin" : "Pin";
+  if (!window.confirm(`${verb} environment ${env.name} (branch ${env.branch})?`)) return;
+  button.disabled = true;
+  const path = `/api/v1/pins/${encodeURIComponent(env.name)}?profile=${encodeURIComponent(env.profile)}`;
+  try {
+    await api(env.pinned ? "DELETE" : "PUT", path);
+    showMessage(`${verb}ned ${env.name}`, "info");
+  } catch (error) {
+    showMessage(`Could not ${verb.toLowerCase()} ${env.name}: ${error.message}`);
+  }
+  await refresh();
 }
 
 async function useKey(key) {
