@@ -279,14 +279,7 @@ class Engine:
         rec = self.store.get(self.profile.name, name_or_branch)
         if rec is not None:
             return rec
-        for r in self.store.list_envs(self.profile.name):
-            if name_or_branch in (r.branch, r.alias):
-                return r
-        try:
-            derived = naming.env_name(name_or_branch)
-        except UsageError:
-            return None
-        return self.store.get(self.profile.name, derived)
+        return self._by_branch(name_or_branch)
 
     # --- create / deploy ----------------------------------------------------------------
     def create(
@@ -302,10 +295,10 @@ class Engine:
         on_wait: WaitCallback | None = None,
     ) -> Outcome:
         validate_image(image)
-        existing = self._by_branch(branch)
-        name = self._names(branch, alias or (existing.alias if existing else None))(
-            "zone.invalid"
-        ).name
+        if alias is None:  # a deploy by branch keeps the alias the environment was made with
+            existing = self._by_branch(branch)
+            alias = existing.alias if existing else None
+        name = self._names(branch, alias)("zone.invalid").name
         if dry_run:
             return self._create(branch, image, alias, env, True, keep_on_failure, listener)
         with self._env_lock(name, on_wait):
@@ -321,11 +314,9 @@ class Engine:
         keep_on_failure: bool,
         listener: Listener | None,
     ) -> Outcome:
-        existing = self._by_branch(branch)
-        if alias is None and existing is not None:
-            alias = existing.alias
         names_in_zone = self._names(branch, alias)
         name = names_in_zone("zone.invalid").name
+        # Read under the lease: the one record that can collide with this name.
         taken = self.store.get(self.profile.name, name)
         if taken is not None and taken.branch != branch:
             raise UsageError(
@@ -370,6 +361,14 @@ class Engine:
         return Outcome(plan.operation, name, url, result, record, messages)
 
     def _by_branch(self, branch: str) -> EnvRecord | None:
+        """The environment of ``branch``: one point lookup by its slug name, and a scan
+        only when that misses (the environment has an alias)."""
+        try:
+            derived = self.store.get(self.profile.name, naming.env_name(branch))
+        except UsageError:
+            derived = None
+        if derived is not None and derived.branch == branch:
+            return derived
         for r in self.store.list_envs(self.profile.name):
             if r.branch == branch:
                 return r
@@ -455,6 +454,15 @@ class Engine:
         if dry_run:
             return self._delete(name_or_branch, record, True, listener)
         name = record.name if record else self._names(name_or_branch, None)("zone.invalid").name
+        if record is None:
+            owner = self.store.get(self.profile.name, name)
+            if owner is not None and owner.branch != name_or_branch:
+                # Never delete by derived names that belong to another branch's environment.
+                raise UsageError(
+                    f"{name_or_branch!r} has no environment; the name {name!r} belongs to "
+                    f"branch {owner.branch!r}",
+                    hint=f"to delete that one, run `eden delete {owner.name}`",
+                )
         with self._env_lock(name, on_wait):
             # Read again under the lease: a create may have finished while we waited.
             return self._delete(name_or_branch, self.find(name_or_branch), False, listener)

@@ -435,3 +435,15 @@ def test_endpoints_sync_rebuilds_edens_entries_and_keeps_others(world: World) ->
     assert by_name["dev-feature-b"]["api"] == "api-feature-b.dev.example.com"
     assert by_name["dev-feature-a"]["web"] == "w.example.org"
     assert world.engine.sync_endpoints() == {"added": [], "removed": []}
+
+
+def test_delete_never_touches_another_branchs_environment(world: World) -> None:
+    world.engine.create("feature/login", world.image)  # name feature-login
+    before = inventory(world.checker, world.seed)
+    # "feature-login" as a *branch* would derive the same names; it has no environment.
+    with pytest.raises(UsageError, match="belongs to branch 'feature/login'"):
+        world.engine.delete("feature_login")
+    assert inventory(world.checker, world.seed) == before
+    # By its own name, alias or branch it is found and deleted.
+    world.engine.delete("feature-login")
+    assert world.store.list_envs() == []
