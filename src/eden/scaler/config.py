@@ -6,7 +6,8 @@ never starts half-configured. Example::
     [scaler]
     tick = 1.0                  # seconds between decisions
     metrics_port = 9464         # Prometheus /metrics and /status on metrics_host
-    lease_path = "/shared/eden-scaler.lease"   # only with two or more replicas
+    lease_state = "dynamodb://eden?region=eu-west-1"  # only with two or more replicas
+    # (or lease_path = "/shared/eden-scaler.lease": an SQLite file on shared storage)
 
     [aws]
     region = "eu-west-1"
@@ -91,6 +92,7 @@ class ScalerConfig:
     metrics_port: int = 9464  # 0 picks a free port (logged at start)
     metrics_enabled: bool = True
     lease_path: str = ""
+    lease_state: str = ""  # a state store URL (dynamodb://TABLE?region=R) shared by replicas
     lease_ttl: float = 10.0
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     aws: AwsConfig = field(default_factory=AwsConfig)
@@ -230,6 +232,7 @@ def parse_config(doc: Mapping[str, Any], source: str = "scaler.toml") -> ScalerC
         metrics_port=s.integer("metrics_port", 9464),
         metrics_enabled=s.flag("metrics", True),
         lease_path=s.text("lease_path", ""),
+        lease_state=s.text("lease_state", ""),
         lease_ttl=s.number("lease_ttl", 10.0),
         owner=s.text("owner", "") or f"{socket.gethostname()}:{os.getpid()}",
         aws=AwsConfig(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from eden.errors import ConfigError
+from eden.state.base import StateStore
 
 
 class Lease(Protocol):
@@ -108,3 +109,34 @@ class SqliteLease:
         if row is None or row[1] <= self.clock():
             return None
         return str(row[0])
+
+
+class StoreLease:
+    """The lease in eden's state store (SQLite or a DynamoDB table shared by replicas).
+
+    The store's ``acquire_lock`` is one atomic conditional write: take the lease if it is
+    free, expired, or already ours (a renewal).
+    """
+
+    def __init__(
+        self,
+        store: StateStore,
+        *,
+        name: str = "eden-scaler",
+        ttl: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if ttl <= 0:
+            raise ValueError("lease ttl must be positive")
+        self.store, self.key, self.ttl, self.clock = store, f"scaler:{name}", ttl, clock
+
+    def try_acquire(self, owner: str) -> bool:
+        return self.store.acquire_lock(self.key, owner, self.ttl, self.clock())
+
+    def release(self, owner: str) -> None:
+        self.store.release_lock(self.key, owner)
+
+    def holder(self) -> str | None:
+        info = self.store.lock_info(self.key)
+        return info.owner if info is not None and info.expires_at >= self.clock() else None
+

@@ -14,8 +14,9 @@ from eden.scaler.actuator import Actuator, DryRunActuator, EcsActuator
 from eden.scaler.config import ScalerConfig, ServiceConfig
 from eden.scaler.daemon import Daemon
 from eden.scaler.discovery import DiscoverySource, EcsTaskDiscovery, TargetGroupDiscovery
-from eden.scaler.lease import AlwaysLeader, Lease, SqliteLease
+from eden.scaler.lease import AlwaysLeader, Lease, SqliteLease, StoreLease
 from eden.scaler.notify import FanOut, Notifier, SnsNotifier, WebhookNotifier
+from eden.state.base import open_store
 
 
 def aws_clients(config: ScalerConfig) -> AwsClients:
@@ -51,6 +52,8 @@ def notifier(config: ScalerConfig, clients: AwsClients) -> Notifier:
 
 
 def lease(config: ScalerConfig) -> Lease:
+    if config.lease_state:
+        return StoreLease(open_store(config.lease_state), ttl=config.lease_ttl)
     if not config.lease_path:
         return AlwaysLeader()
     return SqliteLease(Path(config.lease_path), ttl=config.lease_ttl)
