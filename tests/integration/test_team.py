@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -193,19 +194,40 @@ def test_two_operations_on_one_environment_serialize(
         assert switches == 1
 
 
-def _fail_on_call(clients: AwsClients, k: int) -> dict[str, Any]:
-    """Makes the k-th AWS call (counting every call) fail like AWS under load would."""
-    state: dict[str, Any] = {"n": 0, "failed": None}
+Call = tuple[str, int]  # an AWS operation and which occurrence of it (1 = the first)
+
+
+def _probe_calls(profile: Profile, store: StateStore, action: Any) -> list[Call]:
+    """Every call one run makes, named by operation and occurrence, in the order they began.
+
+    Calls of one parallel round start in any order, so "the k-th call" is not stable from
+    run to run; (operation, occurrence) is, and lets the sweep hit every call.
+    """
+    clients = AwsClients(aws_settings(profile))
+    with open_engine(profile, store=store, clients=clients) as engine:
+        action(engine)
+    seen: Counter[str] = Counter()
+    calls: list[Call] = []
+    for record in sorted(clients.calls(), key=lambda c: c.start):
+        seen[record.operation] += 1
+        calls.append((record.operation, seen[record.operation]))
+    return calls
+
+
+def _fail_on(clients: AwsClients, target: Call) -> dict[str, Any]:
+    """Makes exactly that call fail, as AWS under load would."""
+    state: dict[str, Any] = {"hit": False}
+    counts: Counter[str] = Counter()
     lock = threading.Lock()
 
     def handler(model: Any, **_: Any) -> None:
         with lock:
-            state["n"] += 1
-            hit = state["n"] == k
+            counts[model.name] += 1
+            hit = (model.name, counts[model.name]) == target
         if hit:
-            state["failed"] = model.name
+            state["hit"] = True
             raise ClientError(
-                {"Error": {"Code": "ServiceUnavailable", "Message": f"injected at call {k}"}},
+                {"Error": {"Code": "ServiceUnavailable", "Message": f"injected at {target}"}},
                 model.name,
             )
 
@@ -213,32 +235,25 @@ def _fail_on_call(clients: AwsClients, k: int) -> dict[str, Any]:
     return state
 
 
-def _count_calls(profile: Profile, store: StateStore, action: Any) -> int:
-    clients = AwsClients(aws_settings(profile))
-    with open_engine(profile, store=store, clients=clients) as engine:
-        action(engine)
-    return len(clients.calls())
-
-
 def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profile) -> None:
     before = inventory(world.checker, world.seed)
     store = world.store
     image = world.image
-    n_calls = _count_calls(profile, store, lambda e: e.create("feature/probe", image))
-    _count_calls(profile, store, lambda e: e.delete("feature/probe"))
+    calls = _probe_calls(profile, store, lambda e: e.create("feature/probe", image))
+    _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
     assert inventory(world.checker, world.seed) == before
-    assert n_calls >= 10
-    failed_ops = set()
-    for k in range(1, n_calls + 1):
+    ops = {op for op, _ in calls}
+    assert {"CreateRule", "CreateService", "RegisterTaskDefinition", "PutObject"} <= ops
+    for k, target in enumerate(calls, 1):
         branch = f"feature/fault-{k}"
         clients = AwsClients(aws_settings(profile))
-        state = _fail_on_call(clients, k)
+        state = _fail_on(clients, target)
         with (
             open_engine(profile, store=store, clients=clients) as engine,
             pytest.raises(EdenError),
         ):
             engine.create(branch, image)
-        failed_ops.add(state["failed"])
+        assert state["hit"], f"the fault at {target} never fired"
         # Undo already removed what was made; a create now converges, a delete cleans.
         with open_engine(profile, store=store) as engine:
             if k % 2:
@@ -246,9 +261,7 @@ def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profil
                 assert out.record is not None and out.record.status == "ready"
             engine.delete(branch)
             assert gc.find_orphans(engine).by_env == {}
-        assert inventory(world.checker, world.seed) == before, f"fault at call {k}"
-    # Faults hit reads and every kind of write.
-    assert {"CreateRule", "CreateService", "RegisterTaskDefinition", "PutObject"} <= failed_ops
+        assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
 def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profile) -> None:
@@ -256,22 +269,26 @@ def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profil
     store = world.store
     with open_engine(profile, store=store) as engine:
         engine.create("feature/probe", world.image)
-    n_calls = _count_calls(profile, store, lambda e: e.delete("feature/probe"))
-    for k in range(1, n_calls + 1):
+    calls = _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
+    assert {"DeleteService", "DeleteRule", "DeleteTargetGroup", "PutObject"} <= {
+        op for op, _ in calls
+    }
+    for k, target in enumerate(calls, 1):
         branch = f"feature/dfault-{k}"
         with open_engine(profile, store=store) as engine:
             engine.create(branch, world.image)
         clients = AwsClients(aws_settings(profile))
-        _fail_on_call(clients, k)
+        state = _fail_on(clients, target)
         with (
             open_engine(profile, store=store, clients=clients) as engine,
             pytest.raises(EdenError),
         ):
             engine.delete(branch)
+        assert state["hit"], f"the fault at {target} never fired"
         with open_engine(profile, store=store) as engine:
             engine.delete(branch)
             assert gc.find_orphans(engine).by_env == {}
-        assert inventory(world.checker, world.seed) == before, f"fault at call {k}"
+        assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
 def _wait_for(predicate: Any, timeout: float = 30) -> None:
