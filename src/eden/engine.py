@@ -481,7 +481,12 @@ class Engine:
             # would have given them, so delete still cleans up.
             names_in_zone = self._names(name_or_branch, None)
         started = self.clock()
-        snap = self.reader.snapshot(self.profile, names_in_zone, with_reference=False)
+        snap = self.reader.snapshot(
+            self.profile,
+            names_in_zone,
+            with_reference=False,
+            known_host=record.host if record else None,
+        )
         plan = plan_delete(self.profile, snap.names, snap.current, self.profile.zone_id)
         url = f"https://{snap.names.host}"
         messages: list[str] = []

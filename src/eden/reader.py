@@ -57,6 +57,7 @@ class Reader:
         *,
         image: str | None = None,
         with_reference: bool = True,
+        known_host: str | None = None,
     ) -> Snapshot:
         """Reads in two rounds of parallel calls; raises a clear error for a broken profile.
 
@@ -100,6 +101,16 @@ class Reader:
             "read the environment's target group",
             lambda: aws.target_group_arn_by_name(draft.target_group),
         )
+        # A host known from state lets the record read join round one (delete's only
+        # round-two read otherwise); it is checked against the computed host below.
+        record_f = (
+            self._submit(
+                "read the environment's DNS record",
+                lambda: aws.record(profile.zone_id, known_host),
+            )
+            if known_host
+            else None
+        )
         doc_f = None
         if profile.endpoints:
             e = profile.endpoints
@@ -120,9 +131,11 @@ class Reader:
         listener_arn = str(listener["ListenerArn"])
         if rules_f is None:
             rules_f = self._submit("read the listener rules", lambda: aws.rules(listener_arn))
-        record_f = self._submit(
-            "read the environment's DNS record", lambda: aws.record(profile.zone_id, names.host)
-        )
+        if record_f is None or names.host != known_host:
+            record_f = self._submit(
+                "read the environment's DNS record",
+                lambda: aws.record(profile.zone_id, names.host),
+            )
         reference_f = None
         if ref_svc_f is not None:
             service = ref_svc_f.result()
