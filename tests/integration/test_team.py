@@ -235,9 +235,11 @@ def _fail_on(clients: AwsClients, target: Call) -> dict[str, Any]:
     return state
 
 
-def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profile) -> None:
+def test_a_fault_at_every_call_of_create_converges(
+    world: World, profile: Profile, state_url: str
+) -> None:
     before = inventory(world.checker, world.seed)
-    store = world.store
+    store = open_store(state_url)
     image = world.image
     calls = _probe_calls(profile, store, lambda e: e.create("feature/probe", image))
     _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
@@ -264,9 +266,11 @@ def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profil
         assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
-def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profile) -> None:
+def test_a_fault_at_every_call_of_delete_converges(
+    world: World, profile: Profile, state_url: str
+) -> None:
     before = inventory(world.checker, world.seed)
-    store = world.store
+    store = open_store(state_url)
     with open_engine(profile, store=store) as engine:
         engine.create("feature/probe", world.image)
     calls = _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
