@@ -447,3 +447,17 @@ def test_delete_never_touches_another_branchs_environment(world: World) -> None:
     # By its own name, alias or branch it is found and deleted.
     world.engine.delete("feature-login")
     assert world.store.list_envs() == []
+
+
+def test_an_image_in_another_regions_ecr_is_found(world: World) -> None:
+    """A us-east-1 profile deploying an image pushed to eu-west-1's registry."""
+    from eden.sandbox.seed import _manifest
+
+    ecr = world.checker.clients.client("ecr", region="eu-west-1")
+    ecr.create_repository(repositoryName="api-eu")
+    ecr.put_image(repositoryName="api-eu", imageManifest=_manifest("eu1"), imageTag="eu1")
+    image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api-eu:eu1"
+    out = world.engine.create("feature/eu", image)
+    assert out.record is not None and out.record.image == image
+    with pytest.raises(UsageError, match="does not exist in ECR"):
+        world.engine.create("feature/eu2", image.replace(":eu1", ":nope"))

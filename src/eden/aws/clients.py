@@ -71,18 +71,20 @@ class AwsClients:
     def region(self) -> str:
         return str(self._get_session().region_name or "us-east-1")
 
-    def client(self, service: str) -> Any:
-        """The boto3 client for ``service``, built on first use and then shared.
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The boto3 client for ``service`` (in ``region``, default the session's), built on
+        first use and then shared.
 
         boto3 clients are thread-safe; sessions are not, so building happens under a lock.
         """
-        existing = self._clients.get(service)
+        key = service if region is None else f"{service}@{region}"
+        existing = self._clients.get(key)
         if existing is not None:
             return existing
         with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self._build(service)
-            return self._clients[service]
+            if key not in self._clients:
+                self._clients[key] = self._build(service, region)
+            return self._clients[key]
 
     def on(self, event: str, handler: Any) -> None:
         """Registers a botocore event handler on every client, now and later built.
@@ -113,7 +115,7 @@ class AwsClients:
             )
         return self._session
 
-    def _build(self, service: str) -> Any:
+    def _build(self, service: str, region: str | None = None) -> Any:
         s = self.settings
         retries: Any = {"mode": s.retry_mode, "max_attempts": s.max_attempts}
         config = Config(
@@ -123,7 +125,9 @@ class AwsClients:
             max_pool_connections=s.max_pool_connections,
         )
         session = self._get_session()
-        if session.region_name is None:
+        if region is not None:
+            config = config.merge(Config(region_name=region))
+        elif session.region_name is None:
             # Route 53 and the sandbox are region-agnostic; botocore still wants one.
             config = config.merge(Config(region_name="us-east-1"))
         client = session.client(service, endpoint_url=s.endpoint_url, config=config)

@@ -353,8 +353,10 @@ class Aws:
         image_id = (
             {"imageDigest": m["digest"]} if m["digest"] else {"imageTag": m["tag"] or "latest"}
         )
+        # The image's own region: a profile in eu-west-1 may deploy an image from us-east-1.
+        ecr = self.clients.client("ecr", region=m["region"])
         try:
-            out = self._c("ecr").describe_images(
+            out = ecr.describe_images(
                 registryId=m["account"], repositoryName=m["repo"], imageIds=[image_id]
             )
         except ClientError as exc:
