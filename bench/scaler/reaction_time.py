@@ -21,33 +21,20 @@ import logging
 import random
 import threading
 import time
-import uuid
 from typing import Any
 
 from bench_support import LoopThread, StubTasks, percentile
 from moto.server import ThreadedMotoServer
 
 from eden.aws.clients import AwsClients, AwsSettings
+from eden.sandbox.scratch import scratch_service
 from eden.scaler.config import parse_config
 from eden.scaler.wiring import build_daemon
 
 
 def make_service(clients: AwsClients) -> tuple[str, str]:
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=name, Description="b", VpcId=vpc)["GroupId"]
-    ecs.create_cluster(clusterName=name)
-    ecs.register_task_definition(
-        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
-        memory="512", containerDefinitions=[{"name": "app", "image": "nginx", "memory": 512}])
-    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc,
-                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
-    ecs.create_service(cluster=name, serviceName="web", taskDefinition=name, desiredCount=1,
-                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
-                           "subnets": [subnet], "securityGroups": [sg]}})
-    return name, tg
+    svc = scratch_service(clients, "bench")
+    return svc.cluster, svc.target_group_arn
 
 
 def one_run(url: str, io: LoopThread, tick: float, rng: random.Random) -> tuple[float, float]:

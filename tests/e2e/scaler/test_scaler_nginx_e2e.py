@@ -21,7 +21,6 @@ import asyncio
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import pytest
 from scaler_e2e_helpers import NGINX, LoadGenerator, LoopThread, NginxTask, SlowUpstream
 
 from eden.aws.clients import AwsClients, AwsSettings
+from eden.sandbox.scratch import scratch_service
 from eden.scaler.config import parse_config
 from eden.scaler.daemon import Daemon
 from eden.scaler.wiring import build_daemon
@@ -44,21 +44,8 @@ TARGET = 5
 
 
 def make_service(clients: AwsClients) -> tuple[str, str]:
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
-    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=name, Description="e2e", VpcId=vpc)["GroupId"]
-    ecs.create_cluster(clusterName=name)
-    ecs.register_task_definition(
-        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
-        memory="512", containerDefinitions=[{"name": "nginx", "image": "nginx", "memory": 512}])
-    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc,
-                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
-    ecs.create_service(cluster=name, serviceName="web", taskDefinition=name, desiredCount=1,
-                       launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
-                           "subnets": [subnet], "securityGroups": [sg]}})
-    return name, tg
+    svc = scratch_service(clients, "e2e")
+    return svc.cluster, svc.target_group_arn
 
 
 class Harness:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from eden.aws.clients import AwsClients, AwsSettings
+from eden.sandbox.scratch import ScratchService, scratch_service
 
 
 def moto_clients(url: str) -> AwsClients:
@@ -23,48 +22,12 @@ def moto_clients(url: str) -> AwsClients:
     )
 
 
-@dataclass(frozen=True)
-class MotoService:
-    cluster: str
-    service: str
-    target_group_arn: str
+MotoService = ScratchService
 
 
 def create_service(clients: AwsClients, desired: int = 1) -> MotoService:
     """A cluster, an awsvpc service and an ip target group, uniquely named per call."""
-    name = f"scaler-{uuid.uuid4().hex[:8]}"
-    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=name, Description="scaler", VpcId=vpc)["GroupId"]
-    ecs.create_cluster(clusterName=name)
-    ecs.register_task_definition(
-        family=name,
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        containerDefinitions=[
-            {
-                "name": "nginx",
-                "image": "nginx",
-                "memory": 512,
-                "portMappings": [{"containerPort": 80}],
-            }
-        ],
-    )
-    tg = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
-        "TargetGroups"
-    ][0]["TargetGroupArn"]
-    ecs.create_service(
-        cluster=name,
-        serviceName="web",
-        taskDefinition=name,
-        desiredCount=desired,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
-    )
-    return MotoService(name, "web", tg)
+    return scratch_service(clients, "scaler", desired)
 
 
 def desired_count(clients: AwsClients, svc: MotoService) -> int:
