@@ -134,6 +134,8 @@ class AwsClients:
         events = client.meta.events
         events.register("before-call.*.*", self._before_call)
         events.register("after-call.*.*", self._after_call)
+        # botocore emits after-call-error with only ``exception`` and ``context`` (no model),
+        # so the operation's name travels in the context from before-call.
         events.register("after-call-error.*.*", self._after_call)
         for event, handler in self._handlers:
             events.register(event, handler)
@@ -146,10 +148,15 @@ class AwsClients:
             time.sleep(rec.latency)
         if context is not None:
             context["eden_start"] = time.monotonic() - rec.latency
+            context["eden_call"] = (model.service_model.service_name, model.name)
 
-    def _after_call(self, model: Any, context: Any = None, **_: Any) -> None:
+    def _after_call(self, model: Any = None, context: Any = None, **_: Any) -> None:
         end = time.monotonic()
         start = context.get("eden_start", end) if context is not None else end
-        record = CallRecord(model.service_model.service_name, model.name, start, end)
+        if model is not None:
+            service, operation = model.service_model.service_name, model.name
+        else:
+            service, operation = (context or {}).get("eden_call", ("?", "?"))
+        record = CallRecord(service, operation, start, end)
         with self._recorder.lock:
             self._recorder.calls.append(record)
