@@ -51,6 +51,17 @@ IMAGE_MAX = 255  # ECS containerDefinitions[].image
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+@dataclass(frozen=True)
+class _CreateRequest:
+    branch: str
+    image: str
+    alias: str | None
+    env: Mapping[str, str] | None
+    keep_on_failure: bool
+    origin: str | None
+    adopt: bool
+
+
 @dataclass
 class Outcome:
     """What one operation did, for the CLI, the API and the tests."""
@@ -281,6 +292,72 @@ class Engine:
             return rec
         return self._by_branch(name_or_branch)
 
+    def find_by_origin(self, origin: str) -> EnvRecord | None:
+        """The environment made for ``origin`` (a pull request), whatever its branch."""
+        for record in self.store.list_envs(self.profile.name):
+            if record.origin == origin:
+                return record
+        return None
+
+    # --- who owns a name ----------------------------------------------------------------
+    # Every operation resolves its target twice: once to know which lease to take, and
+    # again under that lease, because another operation may have made or removed an
+    # environment with the same name while this one waited.
+    def _target(self, name_or_branch: str, origin: str | None, adopt: bool) -> EnvRecord | None:
+        """The environment a request means. With an origin only that origin's environment
+        counts; ``adopt`` also accepts one made for the same branch before origins existed."""
+        if origin is None:
+            return self.find(name_or_branch)
+        record = self.find_by_origin(origin)
+        if record is None and adopt:
+            legacy = self._by_branch(name_or_branch)
+            if legacy is not None and legacy.origin is None:
+                return legacy
+        return record
+
+    def _check_owner(
+        self, taken: EnvRecord | None, branch: str, origin: str | None, adopt: bool
+    ) -> None:
+        """Refuses to act on an environment that belongs to another branch or origin."""
+        if taken is None:
+            return
+        if taken.branch != branch:
+            raise UsageError(
+                f"the name {taken.name!r} is already used by branch {taken.branch!r}",
+                hint="give this branch its own short name with --alias",
+            )
+        if origin is None or taken.origin == origin or (taken.origin is None and adopt):
+            return
+        owner = taken.origin or "a branch deployed by hand"
+        raise UsageError(
+            f"environment {taken.name!r} belongs to {owner}, not to {origin}",
+            hint="each pull request gets its own environment; close the other one first, "
+            "or deploy this one under another name",
+        )
+
+    def _delete_target(
+        self, name_or_branch: str, origin: str | None, adopt: bool
+    ) -> tuple[EnvRecord | None, str]:
+        """What a delete removes: the environment, and the name whose lease guards it.
+
+        Without a record the delete removes resources by the names eden would derive from
+        the branch, but never when those names belong to another branch's environment.
+        """
+        record = self._target(name_or_branch, origin, adopt)
+        if record is not None:
+            return record, record.name
+        name = self._names(name_or_branch, None)("zone.invalid").name
+        if origin is not None:  # an origin deletes its own environment or nothing
+            return None, name
+        owner = self.store.get(self.profile.name, name)
+        if owner is not None and owner.branch != name_or_branch:
+            raise UsageError(
+                f"{name_or_branch!r} has no environment; the name {name!r} belongs to "
+                f"branch {owner.branch!r}",
+                hint=f"to delete that one, run `eden delete {owner.name}`",
+            )
+        return None, name
+
     # --- create / deploy ----------------------------------------------------------------
     def create(
         self,
@@ -293,36 +370,31 @@ class Engine:
         keep_on_failure: bool = False,
         listener: Listener | None = None,
         on_wait: WaitCallback | None = None,
+        origin: str | None = None,
+        adopt: bool = False,
     ) -> Outcome:
+        """``origin`` keys the environment to a pull request (webhooks): an environment of
+        another origin is never touched, even when the branch names collide."""
         validate_image(image)
-        if alias is None:  # a deploy by branch keeps the alias the environment was made with
-            existing = self._by_branch(branch)
-            alias = existing.alias if existing else None
+        existing = self._target(branch, origin, adopt)
+        if existing is not None:
+            branch = existing.branch  # a renamed PR branch keeps its environment
+            if alias is None:  # a deploy keeps the alias the environment was made with
+                alias = existing.alias
         name = self._names(branch, alias)("zone.invalid").name
+        request = _CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt)
         if dry_run:
-            return self._create(branch, image, alias, env, True, keep_on_failure, listener)
+            return self._create(request, True, listener)
         with self._env_lock(name, on_wait):
-            return self._create(branch, image, alias, env, False, keep_on_failure, listener)
+            return self._create(request, False, listener)
 
-    def _create(
-        self,
-        branch: str,
-        image: str,
-        alias: str | None,
-        env: Mapping[str, str] | None,
-        dry_run: bool,
-        keep_on_failure: bool,
-        listener: Listener | None,
-    ) -> Outcome:
+    def _create(self, req: _CreateRequest, dry_run: bool, listener: Listener | None) -> Outcome:
+        branch, image, alias, env = req.branch, req.image, req.alias, req.env
         names_in_zone = self._names(branch, alias)
         name = names_in_zone("zone.invalid").name
         # Read under the lease: the one record that can collide with this name.
         taken = self.store.get(self.profile.name, name)
-        if taken is not None and taken.branch != branch:
-            raise UsageError(
-                f"the name {name!r} is already used by branch {taken.branch!r}",
-                hint="give this branch its own short name with --alias",
-            )
+        self._check_owner(taken, branch, req.origin, req.adopt)
         started = self.clock()
         snap = self.reader.snapshot(self.profile, names_in_zone, image=image)
         if snap.image_found is False:
@@ -333,8 +405,8 @@ class Engine:
                 hint="push the image first, or check the tag (aws ecr describe-images)",
             )
         assert snap.reference is not None
-        req = Request(names=snap.names, image=image, env_overrides=dict(env or {}))
-        plan = plan_create(self.profile, req, snap.reference, snap.current)
+        wanted = Request(names=snap.names, image=image, env_overrides=dict(env or {}))
+        plan = plan_create(self.profile, wanted, snap.reference, snap.current)
         url = f"https://{snap.names.host}"
         if dry_run:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan))
@@ -343,9 +415,14 @@ class Engine:
         if taken is not None and taken.status in ("creating", "deleting", "failed"):
             messages.append(f"resuming: the last operation on {name} ended as {taken.status!r}")
         record = self._record_before(snap, alias, image, taken, started)
+        if req.origin is not None and record.origin != req.origin:
+            record.origin = req.origin  # made for it now, or adopted from before origins
+            self.store.put(record)
         try:
             result = self.executor.run(
-                plan, undo_on_failure=not keep_on_failure, listener=self._journal(name, listener)
+                plan,
+                undo_on_failure=not req.keep_on_failure,
+                listener=self._journal(name, listener),
             )
         except StepFailedError as exc:
             self._record_failure(record, plan, exc, started, brand_new=taken is None, image=image)
@@ -449,23 +526,32 @@ class Engine:
         dry_run: bool = False,
         listener: Listener | None = None,
         on_wait: WaitCallback | None = None,
+        origin: str | None = None,
+        adopt: bool = False,
     ) -> Outcome:
-        record = self.find(name_or_branch)
+        """With ``origin`` only that origin's environment is deleted; none is no error."""
+        record, name = self._delete_target(name_or_branch, origin, adopt)
+        if origin is not None and record is None:
+            return self._nothing_for(origin, name)
         if dry_run:
             return self._delete(name_or_branch, record, True, listener)
-        name = record.name if record else self._names(name_or_branch, None)("zone.invalid").name
-        if record is None:
-            owner = self.store.get(self.profile.name, name)
-            if owner is not None and owner.branch != name_or_branch:
-                # Never delete by derived names that belong to another branch's environment.
-                raise UsageError(
-                    f"{name_or_branch!r} has no environment; the name {name!r} belongs to "
-                    f"branch {owner.branch!r}",
-                    hint=f"to delete that one, run `eden delete {owner.name}`",
-                )
         with self._env_lock(name, on_wait):
-            # Read again under the lease: a create may have finished while we waited.
-            return self._delete(name_or_branch, self.find(name_or_branch), False, listener)
+            # Resolve again under the lease: a create may have finished while we waited.
+            record, again = self._delete_target(name_or_branch, origin, adopt)
+            if again != name:
+                raise UsageError(
+                    f"{name_or_branch!r} now names environment {again!r}, not {name!r}: "
+                    "another operation changed it while this one waited",
+                    hint="check with `eden ls`, then run the delete again",
+                )
+            if origin is not None and record is None:
+                return self._nothing_for(origin, name)
+            return self._delete(name_or_branch, record, False, listener)
+
+    def _nothing_for(self, origin: str, name: str) -> Outcome:
+        plan = Plan(operation="delete", profile=self.profile.name, env=name)
+        message = f"no environment for {origin}: nothing to delete"
+        return Outcome("delete", name, "", RunResult(plan=plan), None, [message])
 
     def _delete(
         self,
@@ -541,11 +627,21 @@ class Engine:
             image,
         )
 
-    def pin(self, name_or_branch: str, pinned: bool = True) -> EnvRecord:
+    def pin(
+        self, name_or_branch: str, pinned: bool = True, *, on_wait: WaitCallback | None = None
+    ) -> EnvRecord:
         """Exempts an environment from the stale cleaner (or makes it collectable again)."""
-        record, _ = self.show(name_or_branch)
-        record.pinned = pinned
-        self.store.put(record)
+        found, _ = self.show(name_or_branch)
+        # Under the lease, re-read: a pin must never bring back a record a delete removed.
+        with self._env_lock(found.name, on_wait):
+            record = self.store.get(self.profile.name, found.name)
+            if record is None:
+                raise NotFound(
+                    f"environment {found.name!r} was deleted meanwhile",
+                    hint="list them with `eden ls`",
+                )
+            record.pinned = pinned
+            self.store.put(record)
         return record
 
     def show(self, name_or_branch: str) -> tuple[EnvRecord, list[Event]]:

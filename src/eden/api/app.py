@@ -8,7 +8,7 @@ and adds security headers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,19 +35,26 @@ _DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'non
 
 
 class BodyLimit:
-    """Reads the whole body first (it is small by contract) and refuses it past ``limit``."""
+    """Reads the whole body first and refuses it past the route's limit: ``limit`` for the
+    API's own small JSON documents, ``larger`` for path prefixes that take more (GitHub's
+    webhooks)."""
 
-    def __init__(self, app: ASGIApp, limit: int):
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None):
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.larger = dict(larger or {})
+
+    def _limit(self, path: str) -> int:
+        return next((n for p, n in self.larger.items() if path.startswith(p)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -57,8 +64,8 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -74,11 +81,11 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         response = JSONResponse(
             problems.body(
                 "PayloadTooLarge",
-                f"the request body is larger than {self.limit} bytes",
+                f"the request body is larger than {limit} bytes",
                 hint="send only the JSON document the API describes",
             ),
             status_code=413,
@@ -154,7 +161,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(legacy.router)
     app.include_router(webhooks.router)
     _system_routes(app, context)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        larger={webhooks.router.prefix + "/": settings.max_webhook_bytes},
+    )
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 

@@ -13,6 +13,7 @@ from eden import naming
 from eden.api.context import ApiContext
 from eden.api.operations import Operation
 from eden.engine import Outcome, validate_image
+from eden.errors import EdenError
 
 Job = tuple[Operation, Callable[[], Outcome]]
 
@@ -31,6 +32,8 @@ def create_job(
     env: Mapping[str, str] | None = None,
     dry_run: bool = False,
     keep_on_failure: bool = False,
+    origin: str | None = None,
+    adopt: bool = False,
 ) -> Job:
     engine = context.registry.engine(profile)
     naming.env_name(branch, alias)
@@ -46,19 +49,38 @@ def create_job(
             env=dict(env or {}),
             dry_run=dry_run,
             keep_on_failure=keep_on_failure,
+            origin=origin,
+            adopt=adopt,
         )
 
     return op, work
 
 
 def delete_job(
-    context: ApiContext, *, profile: str | None, name: str, source: str, dry_run: bool = False
+    context: ApiContext,
+    *,
+    profile: str | None,
+    name: str,
+    source: str,
+    dry_run: bool = False,
+    origin: str | None = None,
+    adopt: bool = False,
 ) -> Job:
     engine = context.registry.engine(profile)
     naming.validate_branch(name)
     op = context.operations.new("delete", engine.profile.name, name, source)
 
     def work() -> Outcome:
-        return engine.delete(name, dry_run=dry_run)
+        return engine.delete(name, dry_run=dry_run, origin=origin, adopt=adopt)
+
+    return op, work
+
+
+def failed_job(context: ApiContext, *, profile: str, target: str, error: EdenError) -> Job:
+    """An operation that fails with ``error`` when run: accepted work that cannot succeed."""
+    op = context.operations.new("create", profile, target, "webhook")
+
+    def work() -> Outcome:
+        raise error
 
     return op, work

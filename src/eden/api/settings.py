@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,10 @@ from eden.state.base import StateStore
 
 DEFAULT_IMAGE_TEMPLATE = "{registry}/{repo}:{sha}"
 MAX_BODY_BYTES = 64 * 1024
+# GitHub caps a webhook payload at 25 MB, and a PR description alone may hold 65,536
+# characters (up to ~260 KB of UTF-8, more once JSON-escaped): the webhook route takes what
+# GitHub can send, so no delivery (above all a `closed` one) is ever lost to its size.
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
 _HOOK_FIELDS = ("webhook_secret", "registry", "image_template")
 
 
@@ -42,6 +46,8 @@ class WebhookSettings:
     secret: str | None = None
     registry: str = ""
     image_template: str = DEFAULT_IMAGE_TEMPLATE
+    # Pull requests from forks run code from outside the repository: off unless asked.
+    allow_forks: bool = False
 
 
 @dataclass
@@ -60,6 +66,7 @@ class ApiSettings:
     webhook_profile: str | None = None
     profile_webhooks: Mapping[str, WebhookSettings] = field(default_factory=dict)
     max_body_bytes: int = MAX_BODY_BYTES
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     workers: int = 8
     actor: str = "eden-api"
 
@@ -84,9 +91,9 @@ def load_settings(
         raise ConfigError("[api] must be a table", where=str(path))
     base = _webhook(raw, WebhookSettings(), where=f"{path} [api]")
     if env.get("EDEN_WEBHOOK_SECRET"):
-        base = WebhookSettings(env["EDEN_WEBHOOK_SECRET"], base.registry, base.image_template)
+        base = replace(base, secret=env["EDEN_WEBHOOK_SECRET"])
     if env.get("EDEN_IMAGE_REGISTRY"):
-        base = WebhookSettings(base.secret, env["EDEN_IMAGE_REGISTRY"], base.image_template)
+        base = replace(base, registry=env["EDEN_IMAGE_REGISTRY"])
     per_profile: dict[str, WebhookSettings] = {}
     profiles = raw.get("profiles", {})
     if not isinstance(profiles, Mapping):
@@ -118,9 +125,14 @@ def _webhook(raw: Mapping[str, Any], base: WebhookSettings, *, where: str) -> We
             if not isinstance(raw[key], str):
                 raise ConfigError(f"{key} must be a string", where=where)
             values[key] = raw[key]
+    allow_forks = raw.get("allow_forks", base.allow_forks)
+    if not isinstance(allow_forks, bool):
+        raise ConfigError("allow_forks must be true or false", where=where)
     template = values["image_template"] or DEFAULT_IMAGE_TEMPLATE
     check_template(template, where=where)
-    return WebhookSettings(values["webhook_secret"], values["registry"] or "", template)
+    return WebhookSettings(
+        values["webhook_secret"], values["registry"] or "", template, allow_forks=allow_forks
+    )
 
 
 TEMPLATE_FIELDS = ("registry", "owner", "repo", "full_name", "sha", "short_sha", "branch", "number")

@@ -12,17 +12,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from eden import naming
 from eden.api.context import ApiContext, ctx
-from eden.api.jobs import Job, create_job, delete_job
+from eden.api.jobs import Job, create_job, delete_job, failed_job
 from eden.api.models import ERRORS
 from eden.api.problems import ApiProblem
 from eden.api.settings import WebhookSettings
+from eden.engine import validate_image
+from eden.errors import EdenError, UsageError
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERRORS)
 
@@ -53,21 +58,99 @@ def _field(payload: Any, *path: str) -> Any:
     return value
 
 
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What eden takes from a ``pull_request`` delivery.
+
+    ``origin`` keys the environment: the base repository and the PR number, never the head
+    branch alone, so a fork whose branch is also called ``changes`` cannot reach the
+    repository's own ``changes`` environment.
+    """
+
+    number: int
+    repository: str  # the base repository, owner/name as GitHub spells it
+    branch: str  # the environment's branch: head.ref, or owner/ref for a fork
+    fork: bool
+    sha: str | None
+
+    @property
+    def origin(self) -> str:
+        return f"github:{self.repository.lower()}#{self.number}"
+
+
+def pull_request_of(payload: Any) -> PullRequest:
+    number = _field(payload, "number")
+    repository = _field(payload, "repository", "full_name")
+    ref = _field(payload, "pull_request", "head", "ref")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise ApiProblem(400, "BadPayload", "number must be the pull request's number")
+    if not isinstance(repository, str) or not isinstance(ref, str):
+        raise ApiProblem(400, "BadPayload", "pull_request.head.ref must be a string")
+    head = _field(payload, "pull_request", "head")
+    head_repo = head.get("repo")
+    head_name = head_repo.get("full_name") if isinstance(head_repo, dict) else None
+    # A deleted fork has no head.repo; its label still says whose branch it was.
+    fork = not isinstance(head_name, str) or head_name.lower() != repository.lower()
+    branch = ref
+    if fork:
+        label = head.get("label")
+        owner = label.split(":", 1)[0] if isinstance(label, str) and ":" in label else "fork"
+        branch = f"{owner}/{ref}"
+    sha = head.get("sha")
+    return PullRequest(number, repository, branch, fork, sha if isinstance(sha, str) else None)
+
+
 def image_for(hook: WebhookSettings, payload: Any) -> str:
-    """The image CI pushed for this commit, by the profile's template."""
-    sha = str(_field(payload, "pull_request", "head", "sha"))
+    """The image CI pushed for this commit, by the profile's template.
+
+    Registry paths are lower case, so the owner and repository names are lowered
+    (GitHub's ``Hello-World`` is pushed as ``hello-world``). A commit that is not a full
+    SHA (GitHub sends ``null`` in some redeliveries) is refused, never made ``:None``.
+    """
+    sha = _field(payload, "pull_request", "head", "sha")
+    if not isinstance(sha, str) or not _SHA_RE.fullmatch(sha.lower()):
+        raise UsageError(
+            f"the pull request's head commit is {sha!r}, not a 40-character SHA",
+            hint="redeliver the event from GitHub once the commit exists",
+        )
+    sha = sha.lower()
     repo = _field(payload, "repository")
     values = {
         "registry": hook.registry,
-        "owner": str(_field(repo, "owner", "login")),
-        "repo": str(_field(repo, "name")),
-        "full_name": str(_field(repo, "full_name")),
+        "owner": str(_field(repo, "owner", "login")).lower(),
+        "repo": str(_field(repo, "name")).lower(),
+        "full_name": str(_field(repo, "full_name")).lower(),
         "sha": sha,
         "short_sha": sha[:7],
         "branch": str(_field(payload, "pull_request", "head", "ref")),
         "number": str(_field(payload, "number")),
     }
     return hook.image_template.format(**values).lstrip("/")
+
+
+def _deploy_job(
+    context: ApiContext, hook: WebhookSettings, profile: str, pr: PullRequest, payload: Any
+) -> Job:
+    """The create-or-deploy job; a bad image is an accepted operation that failed, so the
+    failure is where the other failures are (the operation), not a 422 GitHub ignores."""
+    naming.validate_branch(pr.branch)
+    try:
+        image = image_for(hook, payload)
+        validate_image(image)
+    except EdenError as exc:
+        return failed_job(context, profile=profile, target=pr.branch, error=exc)
+    return create_job(
+        context,
+        profile=profile,
+        branch=pr.branch,
+        image=image,
+        source="webhook",
+        origin=pr.origin,
+        adopt=not pr.fork,
+    )
 
 
 def _ignored(context: ApiContext, event: str, reason: str) -> JSONResponse:
@@ -102,7 +185,7 @@ async def github(
         return _ignored(context, event, f"eden acts on pull_request events, not {event!r}")
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested to death
         raise ApiProblem(
             400, "BadPayload", "the body is not JSON (content type must be application/json)"
         ) from None
@@ -116,20 +199,29 @@ async def github(
             {"status": "accepted", "redelivery": True, "operation": previous.as_dict()},
             status_code=202,
         )
-    branch = _field(payload, "pull_request", "head", "ref")
-    if not isinstance(branch, str):
-        raise ApiProblem(400, "BadPayload", "pull_request.head.ref must be a string")
-    if action in DEPLOY_ACTIONS:
-        image = image_for(hook, payload)
-        job: Job = await run_in_threadpool(
-            lambda: create_job(
-                context, profile=profile_name, branch=branch, image=image, source="webhook"
-            )
+    pr = pull_request_of(payload)
+    if action in DEPLOY_ACTIONS and pr.fork and not hook.allow_forks:
+        return _ignored(
+            context,
+            event,
+            f"pull request #{pr.number} comes from a fork ({pr.branch}); forks are not "
+            "deployed unless the profile's webhook settings allow_forks = true",
         )
+    if action in DEPLOY_ACTIONS:
+        job = await run_in_threadpool(lambda: _deploy_job(context, hook, profile_name, pr, payload))
         kind = "deploy"
     else:
+        # A close deletes only the environment this pull request made (or, for one of the
+        # repository's own branches, the one made for it before origins existed).
         job = await run_in_threadpool(
-            lambda: delete_job(context, profile=profile_name, name=branch, source="webhook")
+            lambda: delete_job(
+                context,
+                profile=profile_name,
+                name=pr.branch,
+                source="webhook",
+                origin=pr.origin,
+                adopt=not pr.fork,
+            )
         )
         kind = "delete"
     op, work = job
@@ -137,8 +229,10 @@ async def github(
         "event": event,
         "action": action,
         "delivery": x_github_delivery,
-        "number": payload.get("number"),
-        "sha": (payload.get("pull_request") or {}).get("head", {}).get("sha"),
+        "number": pr.number,
+        "origin": pr.origin,
+        "fork": pr.fork,
+        "sha": pr.sha,
         "merged": (payload.get("pull_request") or {}).get("merged"),
     }
     context.deliveries.add(x_github_delivery, op)

@@ -42,6 +42,9 @@ class EnvRecord:
     services: list[ServiceRecord] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # DNS record, endpoint entry, notes
     pinned: bool = False  # exempt from the stale-environment cleaner
+    # What the environment was made for, when not just a branch: a pull request as
+    # ``github:owner/repo#12``. Webhooks find environments by it, never by branch alone.
+    origin: str | None = None
 
     @property
     def image(self) -> str:
