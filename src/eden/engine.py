@@ -303,11 +303,14 @@ class Engine:
     # Every operation resolves its target twice: once to know which lease to take, and
     # again under that lease, because another operation may have made or removed an
     # environment with the same name while this one waited.
-    def _target(self, name_or_branch: str, origin: str | None, adopt: bool) -> EnvRecord | None:
+    def _target(
+        self, name_or_branch: str, origin: str | None, adopt: bool, *, by_name: bool = True
+    ) -> EnvRecord | None:
         """The environment a request means. With an origin only that origin's environment
-        counts; ``adopt`` also accepts one made for the same branch before origins existed."""
+        counts; ``adopt`` also accepts one made for the same branch before origins existed.
+        ``by_name`` False: the request names a branch only (create), never an env name."""
         if origin is None:
-            return self.find(name_or_branch)
+            return self.find(name_or_branch) if by_name else self._by_branch(name_or_branch)
         record = self.find_by_origin(origin)
         if record is None and adopt:
             legacy = self._by_branch(name_or_branch)
@@ -376,7 +379,7 @@ class Engine:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
         another origin is never touched, even when the branch names collide."""
         validate_image(image)
-        existing = self._target(branch, origin, adopt)
+        existing = self._target(branch, origin, adopt, by_name=False)
         if existing is not None:
             branch = existing.branch  # a renamed PR branch keeps its environment
             if alias is None:  # a deploy keeps the alias the environment was made with

@@ -1,8 +1,8 @@
 """The errors eden raises, and the only ones that reach a user.
 
-Every error says what failed, where, and what the user can do about it. The CLI's
-``main()`` and the HTTP API turn these into an exit code or a status; nothing else
-decides that.
+Every error says what failed, where, and what the user can do about it. Each class
+carries its process exit code and its HTTP status: the CLI's ``main()`` and the HTTP API's
+error boundary read them there, and nothing else decides either.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ class EdenError(Exception):
     """Base of every error eden reports to a user."""
 
     exit_code = 1
+    http_status = 500
 
     def __init__(self, message: str, *, hint: str | None = None, where: str | None = None):
         super().__init__(message)
@@ -41,30 +42,28 @@ class UsageError(EdenError):
     """The user's input (a name, an image, a flag) cannot be used."""
 
     exit_code = 2
+    http_status = 422
 
 
 class ConfigError(EdenError):
     """A profile is missing, incomplete or points at something that does not exist."""
 
     exit_code = 3
-
-
-class ReferenceError_(EdenError):
-    """The reference stack (service, listener, zone, bucket) cannot be read."""
-
-    exit_code = 3
+    http_status = 400
 
 
 class NotFound(EdenError):
     """An environment or resource the user named does not exist."""
 
     exit_code = 4
+    http_status = 404
 
 
 class AwsError(EdenError):
     """AWS refused a call eden needed; carries the service's code and message."""
 
     exit_code = 5
+    http_status = 502
 
     def __init__(
         self,
@@ -84,9 +83,25 @@ class ExecutionFailed(EdenError):
     """A plan step failed; what ran before it was undone (or kept, when asked)."""
 
     exit_code = 6
+    http_status = 502
 
 
 class SandboxError(EdenError):
     """The embedded sandbox could not be started, stopped or reached."""
 
     exit_code = 7
+    http_status = 503
+
+
+class LockedError(EdenError):
+    """Another operation holds the lease and the policy said not to wait (longer)."""
+
+    exit_code = 8
+    http_status = 409
+
+
+class AwsUnreachable(AwsError):
+    """No answer from AWS at all: the endpoint cannot be reached, it timed out, or there
+    are no credentials to sign with. Nothing was changed by the call that failed."""
+
+    http_status = 503

@@ -20,16 +20,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from eden.errors import EdenError
+from eden.errors import EdenError, LockedError
 from eden.state.base import LockInfo, StateStore
 
 DEFAULT_TTL = 30.0
-
-
-class LockedError(EdenError):
-    """Another operation holds the lease and the policy said not to wait (longer)."""
-
-    exit_code = 8
 
 
 @dataclass(frozen=True)

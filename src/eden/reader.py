@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from eden.aws.ops import Aws, aws_error
 from eden.config import Profile
-from eden.errors import ConfigError, EdenError
+from eden.errors import AwsUnreachable, ConfigError, EdenError
 from eden.naming import EnvNames
 from eden.planner import Current, ListenerRule, Reference, container_port
 
@@ -310,6 +310,8 @@ def check_reachable(reader: Reader, profile: Profile) -> list[tuple[str, bool, s
         )
         used = len([r for r in ref.rules if r.priority is not None])
         results.append(("listener rules", True, f"{used} of 100 in use"))
+    except AwsUnreachable:
+        raise  # nothing could be checked: that is the one answer, with AWS's exit code
     except EdenError as exc:
         results.append(
             ("reference stack", False, exc.message + (f" -- {exc.hint}" if exc.hint else ""))

@@ -24,9 +24,9 @@ from inventory import inventory
 from eden import gc
 from eden.aws.clients import AwsClients
 from eden.config import Profile, write_profile
-from eden.errors import EdenError, ExecutionFailed
+from eden.errors import EdenError, ExecutionFailed, LockedError
 from eden.factory import aws_settings, open_engine
-from eden.locks import LockedError, LockPolicy
+from eden.locks import LockPolicy
 from eden.sandbox.seed import SeedInfo
 from eden.state import SqliteStore, StateStore, open_store
 

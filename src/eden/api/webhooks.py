@@ -58,7 +58,7 @@ def _field(payload: Any, *path: str) -> Any:
     return value
 
 
-_SHA_RE = re.compile(r"[0-9a-f]{40}")
+_SHA_RE = re.compile(r"[0-9a-f]{7,64}")  # GitHub sends 40; git also has 64 (SHA-256)
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,9 @@ class PullRequest:
 
 
 def pull_request_of(payload: Any) -> PullRequest:
+    ref = _field(payload, "pull_request", "head", "ref")
     number = _field(payload, "number")
     repository = _field(payload, "repository", "full_name")
-    ref = _field(payload, "pull_request", "head", "ref")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise ApiProblem(400, "BadPayload", "number must be the pull request's number")
     if not isinstance(repository, str) or not isinstance(ref, str):
@@ -113,7 +113,7 @@ def image_for(hook: WebhookSettings, payload: Any) -> str:
     sha = _field(payload, "pull_request", "head", "sha")
     if not isinstance(sha, str) or not _SHA_RE.fullmatch(sha.lower()):
         raise UsageError(
-            f"the pull request's head commit is {sha!r}, not a 40-character SHA",
+            f"the pull request's head commit is {sha!r}, not a commit SHA",
             hint="redeliver the event from GitHub once the commit exists",
         )
     sha = sha.lower()

@@ -133,5 +133,7 @@ def test_image_template_lowers_the_repository_and_refuses_a_missing_commit(api: 
     payload["pull_request"]["head"]["sha"] = None
     op = _done(api, deliver(api, payload))
     assert op["status"] == "failed"
-    assert op["error"]["message"] == "the pull request's head commit is None, not a 40-character SHA"
+    assert op["error"]["message"] == (
+        "the pull request's head commit is None, not a commit SHA"
+    )
     assert _env(api, "feature-no-sha").status_code == 404
