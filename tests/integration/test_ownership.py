@@ -16,8 +16,8 @@ from eden_world import World
 
 from eden.aws.clients import AwsClients
 from eden.errors import UsageError
-from eden.factory import aws_settings, open_engine
-from eden.locks import LockPolicy
+from eden.state.leases import LockPolicy
+from eden.wiring import aws_settings, open_engine
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,7 @@ def test_a_delete_racing_a_create_of_a_colliding_branch_is_refused(world: World)
     assert not creator.is_alive() and errors == []
     record = world.store.get("sandbox", "foo")
     assert record is not None and record.branch == "Foo" and record.status == "ready"
-    assert world.checker.describe_service(profile.cluster, "eden-foo") is not None
+    assert world.checker.ecs.describe_service(profile.cluster, "eden-foo") is not None
 
 
 def test_a_pin_waits_for_a_delete_and_never_brings_the_record_back(world: World) -> None:

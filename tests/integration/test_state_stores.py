@@ -124,7 +124,9 @@ def record(name: str, *, profile: str = "dev", created_at: float = 100.0,
         created_at=created_at,
         last_deploy_at=created_at + 5,
         names={"service": f"eden-{name}", "target_group": f"eden-{name}"},
-        services=[ServiceRecord(role="app", image=image, task_definition_arn=f"arn:td/{name}:1")],
+        services=[ServiceRecord(
+            role="app", image=image, resources={"task_definition": {"arn": f"arn:td/{name}:1"}}
+        )],
         extra={"zone_id": "Z0123456789ABC", "rule_priority": 7, "ratio": 0.1},
     )
 

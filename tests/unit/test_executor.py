@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import pytest
-from botocore.exceptions import ClientError
 
-from eden import actions as eden_actions
-from eden.aws.ops import Aws
+from eden.aws import Aws
+from eden.aws.errors import refused
+from eden.envs import resources as eden_actions
+from eden.envs.executor import DryRunExecutor, Executor, StepFailedError, StepResult
+from eden.envs.plan import Plan, Ref, Step
 from eden.errors import AwsError, ExecutionFailed
-from eden.executor import DryRunExecutor, Executor, StepFailedError, StepResult
-from eden.plan import Plan, Ref, Step
 
 Fake = Callable[[Any, Mapping[str, Any]], dict[str, Any]]
 
@@ -275,9 +275,8 @@ def test_a_failing_undo_is_reported_not_raised(pool: ThreadPoolExecutor) -> None
 
 
 def test_eden_and_client_errors_become_the_step_error(pool: ThreadPoolExecutor) -> None:
-    client_error = ClientError(
-        {"Error": {"Code": "PriorityInUse", "Message": "Priority '7' is currently in use"}},
-        "CreateRule",
+    client_error = refused(
+        "PriorityInUse", "Priority '7' is currently in use", "CreateRule", "elasticloadbalancing"
     )
     acts = {
         "aws": Recorder().fail("aws", client_error),

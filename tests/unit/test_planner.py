@@ -9,25 +9,40 @@ from typing import Any
 
 import pytest
 
-from eden import naming
 from eden.config import Profile, build_profile
+from eden.core import naming
+from eden.core.limits import MAX_PRIORITY, MAX_TAGS
+from eden.core.tags import MANAGED_BY, TAG_ENV, TAG_PROFILE
+from eden.envs.plan import Plan, Ref, Step, render, resolve, topological
+from eden.envs.planner import plan_create, plan_delete
+from eden.envs.reference import container_port
+from eden.envs.resources.base import Current as Found
+from eden.envs.resources.base import ListenerRule, Reference, Request
+from eden.envs.resources.listener_rule import pick_priority
+from eden.envs.resources.task_definition import Revisions
 from eden.errors import ConfigError, UsageError
-from eden.plan import Plan, Ref, Step, render, resolve, topological
-from eden.planner import (
-    MANAGED_BY,
-    MAX_PRIORITY,
-    MAX_TAGS,
-    TAG_ENV,
-    TAG_PROFILE,
-    Current,
-    ListenerRule,
-    Reference,
-    Request,
-    container_port,
-    pick_priority,
-    plan_create,
-    plan_delete,
-)
+
+
+def Current(  # named like the dataclass these tests were written against
+    task_definition_arn: str | None = None,
+    task_definition_arns: tuple[str, ...] = (),
+    target_group_arn: str | None = None,
+    rule_arn: str | None = None,
+    service: dict[str, Any] | None = None,
+    record: dict[str, Any] | None = None,
+    endpoint_entry: bool = False,
+) -> Found:
+    """What exists, in the terms of the six resource modules."""
+    tds = task_definition_arns or ((task_definition_arn,) if task_definition_arn else ())
+    return Found.of(
+        task_definition=Revisions(tds) if tds else None,
+        target_group=target_group_arn,
+        listener_rule=ListenerRule(rule_arn, 7, (), ()) if rule_arn else None,
+        service=service,
+        dns_record=record,
+        endpoint=True if endpoint_entry else None,
+    )
+
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -607,7 +622,7 @@ def full_current() -> Current:
 
 
 def test_delete_everything_in_reverse_create_order() -> None:
-    plan = plan_delete(PROFILE, NAMES, full_current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, full_current())
     assert plan.operation == "delete"
     assert {s.id for s in plan.steps} == {
         "endpoint", "dns_record", "service", "listener_rule", "target_group", "task_definition"
@@ -625,7 +640,7 @@ def test_delete_everything_in_reverse_create_order() -> None:
 
 
 def test_delete_step_params() -> None:
-    plan = plan_delete(PROFILE, NAMES, full_current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, full_current())
     assert plan.step("service").params == {"cluster": CLUSTER, "service": NAMES.service}
     assert plan.step("service").action == "ecs.delete_service"
     assert plan.step("listener_rule").params == {"RuleArn": "arn:rule"}
@@ -638,8 +653,8 @@ def test_delete_step_params() -> None:
 
 
 def test_delete_without_service_has_no_service_dependency() -> None:
-    cur = replace(full_current(), service=None)
-    plan = plan_delete(PROFILE, NAMES, cur, ZONE_ID)
+    cur = full_current().without("service")
+    plan = plan_delete(PROFILE, NAMES, cur)
     assert "service" not in [s.id for s in plan.steps]
     assert plan.step("listener_rule").depends_on == ()
     assert plan.step("target_group").depends_on == ("listener_rule",)
@@ -648,7 +663,7 @@ def test_delete_without_service_has_no_service_dependency() -> None:
 
 def test_delete_of_nothing_has_no_steps() -> None:
     assert Current().empty
-    plan = plan_delete(PROFILE, NAMES, Current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, Current())
     assert plan.steps == ()
     assert plan.critical_path() == 0
 

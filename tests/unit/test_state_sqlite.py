@@ -25,7 +25,9 @@ def record(name: str, *, profile: str = "dev", created_at: float = 100.0,
         last_deploy_at=created_at + 5,
         alias=None,
         names={"service": f"eden-{name}", "target_group": f"eden-{name}"},
-        services=[ServiceRecord(role="app", image=image, task_definition_arn=f"arn:td/{name}:1")],
+        services=[ServiceRecord(
+            role="app", image=image, resources={"task_definition": {"arn": f"arn:td/{name}:1"}}
+        )],
         extra={"zone_id": "Z0123456789ABC", "rule_priority": 7},
     )
 
@@ -153,7 +155,7 @@ def test_record_json_round_trip_with_services() -> None:
     rec = record("a")
     rec.alias = "short"
     rec.services.append(ServiceRecord(role="worker", image="repo/worker:3",
-                                      service_arn="arn:svc/worker", rule_arn=None))
+                                      resources={"service": {"arn": "arn:svc/worker"}}))
     text = rec.to_json()
     assert json.loads(text)["services"][1]["role"] == "worker"
     back = EnvRecord.from_json(text)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from eden import naming
 from eden.api.context import ApiContext
 from eden.api.operations import Operation
-from eden.engine import Outcome, validate_image
+from eden.core import naming
+from eden.core.images import validate_image
+from eden.envs.engine import Outcome
 from eden.errors import EdenError
 
 Job = tuple[Operation, Callable[[], Outcome]]

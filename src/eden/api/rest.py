@@ -17,8 +17,9 @@ from eden.api.context import ApiContext, ctx, read_key, write_key
 from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, PutEnvironment
 from eden.api.problems import ApiProblem
-from eden.gc import expires_at
-from eden.state.base import ApiKey, EnvRecord
+from eden.envs.gc import expires_at
+from eden.envs.records import EnvRecord
+from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 

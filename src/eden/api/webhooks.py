@@ -20,13 +20,13 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from eden import naming
 from eden.api.context import ApiContext, ctx
 from eden.api.jobs import Job, create_job, delete_job, failed_job
 from eden.api.models import ERRORS
 from eden.api.problems import ApiProblem
 from eden.api.settings import WebhookSettings
-from eden.engine import validate_image
+from eden.core import naming
+from eden.core.images import validate_image
 from eden.errors import EdenError, UsageError
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERRORS)

@@ -17,17 +17,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ConnectionError,
-    CredentialRetrievalError,
-    HTTPClientError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-)
 
-from eden.errors import AwsUnreachable
+from eden.aws.errors import add_translation
 
 
 @dataclass(frozen=True)
@@ -124,8 +115,8 @@ class AwsClients:
                 aws_access_key_id=s.access_key_id,
                 aws_secret_access_key=s.secret_access_key,
             )
-            # Every client class gets the mixin that turns "no answer" into an eden error.
-            session.events.register("creating-client-class", _add_translation)
+            # Every client class gets the mixin that turns AWS's answers into eden errors.
+            session.events.register("creating-client-class", add_translation)
             self._session = session
         return self._session
 
@@ -174,58 +165,3 @@ class AwsClients:
         record = CallRecord(service, operation, start, end)
         with self._recorder.lock:
             self._recorder.calls.append(record)
-
-
-class _TranslatesUnreachable:
-    """Mixed into every client class: an API call that gets no answer from AWS at all
-    (refused, timed out, no credentials, no region) raises ``AwsUnreachable``, which says
-    where eden tried and what to check, instead of a bare botocore exception.
-
-    It wraps ``_make_api_call``, which every operation, paginator and waiter goes through,
-    and runs after botocore's own retries gave up. Answers from AWS (``ClientError``)
-    pass through unchanged.
-    """
-
-    meta: Any
-
-    def _make_api_call(self, operation_name: str, api_params: Any) -> Any:
-        try:
-            return super()._make_api_call(operation_name, api_params)  # type: ignore[misc]
-        except BotoCoreError as exc:
-            raise unreachable(exc, self.meta, operation_name) from exc
-
-
-def _add_translation(base_classes: list[type], **_: Any) -> None:
-    if _TranslatesUnreachable not in base_classes:
-        base_classes.insert(0, _TranslatesUnreachable)
-
-
-def unreachable(exc: BotoCoreError, meta: Any, operation: str) -> AwsUnreachable:
-    """What failed, where eden tried (service, endpoint, region) and what to check."""
-    service = meta.service_model.service_name
-    endpoint = meta.endpoint_url
-    region = meta.region_name or "no region"
-    where = f"{service} at {endpoint} ({region})"
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError | CredentialRetrievalError):
-        what, hint = (
-            "no AWS credentials to sign the request with",
-            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws configure` "
-            "or `aws sso login`, or run where an instance or task role is attached",
-        )
-    elif isinstance(exc, NoRegionError):
-        what, hint = "no AWS region is set", "set region in the profile (or AWS_REGION)"
-    elif isinstance(exc, ConnectionError | HTTPClientError):
-        what, hint = (
-            f"cannot reach AWS: {exc}",
-            "check the network and the profile's region and endpoint_url; for the local "
-            "sandbox, `eden sandbox status` (start it with `eden sandbox up`)",
-        )
-    else:
-        what, hint = f"the call got no usable answer: {exc}", "run the command again"
-    return AwsUnreachable(
-        f"{what} (calling {service} {operation})",
-        code=type(exc).__name__,
-        operation=operation,
-        where=where,
-        hint=hint,
-    )

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from eden import tomlw
+from eden.aws import Aws
 from eden.aws.clients import AwsClients
-from eden.aws.ops import Aws
 from eden.cli.common import Options, common_options, out, print_json
 from eden.config import (
     build_profile,
@@ -24,10 +24,10 @@ from eden.config import (
     resolve_profile_name,
     write_profile,
 )
+from eden.envs.reader import Reader, check_reachable
 from eden.errors import ConfigError, NotFound, UsageError
-from eden.factory import aws_settings
-from eden.reader import Reader, check_reachable
 from eden.state.base import StateStore, open_store
+from eden.wiring import aws_settings
 
 
 @click.group()

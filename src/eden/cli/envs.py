@@ -19,11 +19,14 @@ from eden.cli.common import (
     wait_reporter,
     when,
 )
-from eden.engine import Outcome, parse_env_pairs
+from eden.core import endpoints_doc
+from eden.core.envvars import parse_env_pairs
+from eden.envs.endpoints_sync import sync_endpoints
+from eden.envs.engine import Outcome
+from eden.envs.executor import StepResult
+from eden.envs.plan import Step, render
 from eden.errors import ConfigError
-from eden.executor import StepResult
-from eden.locks import LockPolicy
-from eden.plan import Step, render
+from eden.state.leases import LockPolicy
 
 
 def _progress(opts: Options) -> Any:
@@ -62,6 +65,8 @@ def _print_plan(outcome: Outcome) -> None:
         body = json.dumps(render(dict(step.params)), indent=2, default=str)
         for line in body.splitlines():
             out.print(f"     {line}", markup=False)
+        for what, how in step.decided_at_apply.items():
+            out.print(f"   {what}: chosen at apply ({how})", markup=False)
     out.print("DRY RUN OK: nothing was changed")
 
 
@@ -117,7 +122,7 @@ def create(
             on_wait=wait_reporter(opts),
         )
     if opts.json:
-        print_json(outcome.as_dict())
+        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
     elif dry_run:
         _print_plan(outcome)
     else:
@@ -142,7 +147,7 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
             name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
         )
     if opts.json:
-        print_json(outcome.as_dict())
+        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
     elif dry_run:
         _print_plan(outcome)
     else:
@@ -223,8 +228,8 @@ def endpoints_show(opts: Options) -> None:
                 f"profile {engine.profile.name} has no [endpoints] table",
                 hint="add one with bucket, key and update_key to keep a document",
             )
-        data, _ = engine.aws.get_json(doc.bucket, doc.key)
-    print_json(data if data is not None else {"environments": []})
+        data = engine.aws.s3.get_json(doc.bucket, doc.key).doc
+    print_json(data if data is not None else endpoints_doc.empty())
 
 
 @endpoints.command(name="sync")
@@ -233,7 +238,7 @@ def endpoints_show(opts: Options) -> None:
 def endpoints_sync(dry_run: bool, opts: Options) -> None:
     """Rebuild eden's entries in the endpoints document from state (others are kept)."""
     with opts.engine() as engine:
-        report = engine.sync_endpoints(dry_run=dry_run)
+        report = sync_endpoints(engine, dry_run=dry_run)
     if opts.json:
         print_json({"dry_run": dry_run, **report})
         return

@@ -7,9 +7,9 @@ import sys
 import click
 from rich.progress import Progress
 
-from eden import gc
 from eden.cli.common import Options, common_options, err, out, print_json
-from eden.engine import Engine
+from eden.envs import gc
+from eden.envs.engine import Engine
 from eden.errors import ExecutionFailed, UsageError
 
 

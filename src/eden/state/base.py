@@ -1,89 +1,24 @@
-"""The state store's interface and its records. Implementations: SQLite (here), DynamoDB."""
+"""The state store's interface. Implementations: SQLite and DynamoDB.
+
+The environment records it keeps are defined with the lifecycle (``eden.envs.records``);
+API keys and lease rows, which only the store knows, are defined here.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from eden.core.urls import is_loopback_url
+from eden.envs.records import EnvRecord, Event, JournalEntry, ServiceRecord
 from eden.errors import ConfigError
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
-
-
-@dataclass
-class ServiceRecord:
-    """One service of an environment (an environment can later hold several)."""
-
-    role: str
-    image: str
-    task_definition_arn: str | None = None
-    service_arn: str | None = None
-    target_group_arn: str | None = None
-    rule_arn: str | None = None
-
-
-@dataclass
-class EnvRecord:
-    profile: str
-    name: str
-    branch: str
-    host: str
-    status: str  # creating | ready | failed | deleting
-    created_at: float
-    last_deploy_at: float | None = None
-    alias: str | None = None
-    names: dict[str, str] = field(default_factory=dict)  # every AWS name, from eden.naming
-    services: list[ServiceRecord] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # DNS record, endpoint entry, notes
-    pinned: bool = False  # exempt from the stale-environment cleaner
-    # What the environment was made for, when not just a branch: a pull request as
-    # ``github:owner/repo#12``. Webhooks find environments by it, never by branch alone.
-    origin: str | None = None
-
-    @property
-    def image(self) -> str:
-        return self.services[0].image if self.services else ""
-
-    @property
-    def url(self) -> str:
-        return f"https://{self.host}"
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> EnvRecord:
-        data = json.loads(text)
-        data["services"] = [ServiceRecord(**s) for s in data.get("services", [])]
-        return cls(**data)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["url"] = self.url
-        d["image"] = self.image
-        return d
-
-
-@dataclass(frozen=True)
-class Event:
-    profile: str
-    env: str
-    action: str  # create | deploy | delete
-    actor: str
-    started_at: float
-    seconds: float
-    result: str  # ok | failed
-    detail: str = ""
-    image: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -108,22 +43,6 @@ class LockInfo:
     key: str
     owner: str
     expires_at: float
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """One step of one operation, written before it runs and again when it ends."""
-
-    profile: str
-    env: str
-    operation_id: str
-    step: str
-    phase: str  # start | done | failed | undone
-    at: float
-    detail: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class StateStore(Protocol):
@@ -164,7 +83,7 @@ def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
     The region is required, not taken from each user's AWS configuration, so that every
     teammate with the same profile reaches the same table. A loopback ``endpoint_url``
     (the sandbox's moto server) gets the fixed credentials "sandbox" unless
-    ``AWS_ACCESS_KEY_ID`` is set, as ``eden.factory.aws_settings`` does for the engine.
+    ``AWS_ACCESS_KEY_ID`` is set, as ``eden.wiring.aws_settings`` does for the engine.
     ``clients`` replaces the clients built from the URL (tests, benchmarks); the table
     name still comes from the URL. Nothing connects until the store is first used.
     """
@@ -198,7 +117,6 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
     """Parses a ``dynamodb://`` URL strictly: a typo in it would otherwise send a whole
     team's state to some other table or region."""
     from eden.aws.clients import AwsClients, AwsSettings
-    from eden.factory import is_loopback_url
     from eden.state.dynamodb import DynamoStore
 
     def bad(problem: str) -> ConfigError:
@@ -243,3 +161,15 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
             )
         )
     return DynamoStore(table, clients)
+
+
+__all__ = [
+    "ApiKey",
+    "EnvRecord",
+    "Event",
+    "JournalEntry",
+    "LockInfo",
+    "ServiceRecord",
+    "StateStore",
+    "open_store",
+]

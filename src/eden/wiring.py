@@ -1,4 +1,4 @@
-"""Wires a profile into a working engine: clients, adapter, pool, state. The one factory.
+"""Wires a profile into a working engine: clients, adapters, pool, state. The one factory.
 
 Nothing here runs at import time; the CLI and the API call ``open_engine`` per command
 or per process.
@@ -6,34 +6,20 @@ or per process.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from urllib.parse import urlparse
 
-from eden.aws.clients import AwsClients, AwsSettings
-from eden.aws.ops import Aws
+from eden.aws import Aws, AwsClients, AwsSettings
 from eden.config import Profile
-from eden.engine import Engine
-from eden.locks import LockPolicy
+from eden.core.urls import is_loopback_url
+from eden.envs.engine import Engine
 from eden.state.base import StateStore, open_store
+from eden.state.leases import LockPolicy
 
 WORKERS = 32  # threads that mostly wait on AWS; a gc or an API server runs many ops at once
-
-
-def is_loopback_url(url: str | None) -> bool:
-    if not url:
-        return False
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def aws_settings(profile: Profile) -> AwsSettings:

@@ -16,12 +16,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from eden.actions import ACTIONS, Action
-from eden.aws.ops import Aws, aws_error
-from eden.errors import EdenError, ExecutionFailed
-from eden.plan import Plan, Step, render, resolve, topological
+from eden.envs.plan import Plan, Step, render, resolve, topological
+from eden.envs.resources import ACTIONS
+from eden.envs.resources.base import Action, Apply
+from eden.errors import AwsError, EdenError, ExecutionFailed
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class StepResult:
     action: str
     ok: bool
     seconds: float
-    outputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Any = None  # the action's typed output (see each resource module)
     error: str | None = None
 
 
@@ -42,7 +40,8 @@ class RunResult:
     seconds: float = 0.0
     dry_run: bool = False
 
-    def outputs(self) -> dict[str, Mapping[str, Any]]:
+    def outputs(self) -> dict[str, Any]:
+        """Step id -> its typed output, for the steps that succeeded."""
         return {r.id: r.outputs for r in self.results if r.ok}
 
     def as_dict(self) -> dict[str, Any]:
@@ -56,7 +55,7 @@ class RunResult:
                     "action": r.action,
                     "ok": r.ok,
                     "seconds": round(r.seconds, 3),
-                    "outputs": render(dict(r.outputs)),
+                    "outputs": render(r.outputs),
                     "error": r.error,
                 }
                 for r in self.results
@@ -70,8 +69,13 @@ Listener = Callable[[str, Step, StepResult | None], None]
 
 
 class Executor:
-    def __init__(self, aws: Aws, pool: ThreadPoolExecutor, actions: Mapping[str, Action] = ACTIONS):
-        self.aws = aws
+    """Runs plans with ``context`` (AWS and the shared writes) handed to every action; the
+    registry (``eden.envs.resources.ACTIONS``) maps each step's action to its function."""
+
+    def __init__(
+        self, context: Apply, pool: ThreadPoolExecutor, actions: Mapping[str, Action] = ACTIONS
+    ):
+        self.context = context
         self.pool = pool
         self.actions = actions
 
@@ -80,7 +84,7 @@ class Executor:
     ) -> RunResult:
         started = time.monotonic()
         result = RunResult(plan=plan)
-        outputs: dict[str, Mapping[str, Any]] = {}
+        outputs: dict[str, Any] = {}
         pending = {s.id: s for s in plan.steps}
         running: dict[Future[StepResult], Step] = {}
         done: set[str] = set()
@@ -127,11 +131,12 @@ class Executor:
         _notify(listener, "start", step, None)
         t0 = time.monotonic()
         try:
-            out = self.actions[step.action](self.aws, params)
+            out = self.actions[step.action](self.context, params)
             res = StepResult(step.id, step.action, True, time.monotonic() - t0, out)
-        except ClientError as exc:
-            err = aws_error(exc, step.description or step.id)
-            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=err.message)
+        except AwsError as exc:
+            # AWS's refusal says what AWS thinks; the step's description says what eden did.
+            msg = f"{step.description or step.id}: {exc.message}" if exc.code else exc.message
+            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=msg)
         except EdenError as exc:
             res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=exc.message)
         except Exception as exc:  # a bug or a network error: still undo, still report

@@ -16,8 +16,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-Edit = Callable[[dict[str, Any]], bool]  # changes the document; False: nothing to write
-Apply = Callable[[list[Edit]], list[bool]]  # reads, runs the edits, writes once
+from eden.core.endpoints_doc import Edit
+
+ApplyEdits = Callable[[list[Edit]], list[bool]]  # reads, runs the edits, writes once
 
 
 @dataclass
@@ -35,7 +36,7 @@ class DocumentWriter:
         self._queues: dict[str, list[_Pending]] = {}
         self._leading: set[str] = set()
 
-    def submit(self, key: str, edit: Edit, apply: Apply) -> bool:
+    def submit(self, key: str, edit: Edit, apply: ApplyEdits) -> bool:
         """Applies ``edit`` to document ``key`` (alone or in a batch); True if it changed."""
         me = _Pending(edit)
         with self._lock:
@@ -50,7 +51,7 @@ class DocumentWriter:
             raise me.error
         return me.result
 
-    def _lead(self, key: str, apply: Apply) -> None:
+    def _lead(self, key: str, apply: ApplyEdits) -> None:
         for batch in self._batches(key):
             try:
                 with self._lease(key):

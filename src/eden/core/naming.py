@@ -17,15 +17,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from eden.core.limits import DNS_LABEL_MAX, DNS_NAME_MAX, ECS_NAME_MAX
+from eden.core.limits import TARGET_GROUP_NAME_MAX as TARGET_GROUP_MAX
 from eden.errors import UsageError
 
 NAME_MAX = 40  # long enough to read, short enough for `eden-<name>` to stay readable
 BRANCH_MAX = 255  # git's own practical limit per ref component on most file systems
 HASH_LEN = 7
-TARGET_GROUP_MAX = 32
-DNS_LABEL_MAX = 63
-ECS_NAME_MAX = 255
-DNS_NAME_MAX = 253
 
 _FORBIDDEN_IN_BRANCH = set(" ~^:?*[\\")
 _ALIAS_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")

@@ -3,9 +3,10 @@
 ``stale`` is pure: which environments have not been deployed for longer than the TTL
 (each deploy renews it; pinned ones are exempt). ``collect`` deletes them with bounded
 parallelism, skipping any environment another operation is changing right now, so it is
-safe to run from a schedule. ``find_orphans`` asks the Resource Groups Tagging API (and
-the shared listener, whose rules moto's tagging API does not return) for resources tagged
-by eden for this profile that no environment in state claims.
+safe to run from a schedule. ``find_orphans`` asks the Resource Groups Tagging API for
+resources tagged by eden for this profile that no environment in state claims; each
+resource module says which ARNs are its own, whether one still exists, and where to find
+tagged resources the Tagging API does not list (the shared listener's rules).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from eden.engine import Engine
+from eden.core.tags import MANAGED_BY, TAG_ENV, TAG_PROFILE
+from eden.envs.engine import Engine
+from eden.envs.records import EnvRecord
+from eden.envs.resources import RESOURCES
 from eden.errors import EdenError
-from eden.locks import LockPolicy
-from eden.planner import MANAGED_BY, TAG_ENV, TAG_PROFILE
-from eden.state.base import EnvRecord
+from eden.state.leases import LockPolicy
 
 HOUR = 3600.0
 
@@ -91,45 +93,21 @@ class Orphans:
 def tagged_resources(engine: Engine) -> Orphans:
     """Every live resource tagged ``eden:managed-by=eden`` and this profile."""
     found = Orphans()
-    clients = engine.aws.clients
-    profile = engine.profile.name
-    tagging = clients.client("resourcegroupstaggingapi")
-    filters = [
-        {"Key": MANAGED_BY, "Values": ["eden"]},
-        {"Key": TAG_PROFILE, "Values": [profile]},
-    ]
-    for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters):
-        for item in page.get("ResourceTagMappingList", []):
-            tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-            arn = item["ResourceARN"]
-            if TAG_ENV in tags and _alive(engine, arn):
-                found.add(tags[TAG_ENV], arn)
-    # Listener rules: read the shared listener and its rules' tags (20 ARNs per call).
-    listener = engine.profile.listener_arns[0] if engine.profile.listener_arns else None
-    if listener is None and engine.profile.alb_arns:
-        info = engine.aws.https_listener_of(engine.profile.alb_arns[0])
-        listener = info["ListenerArn"] if info else None
-    if listener:
-        arns = [r["RuleArn"] for r in engine.aws.rules(listener) if not r.get("IsDefault")]
-        elbv2 = clients.client("elbv2")
-        for i in range(0, len(arns), 20):
-            for desc in elbv2.describe_tags(ResourceArns=arns[i : i + 20])["TagDescriptions"]:
-                tags = {t["Key"]: t["Value"] for t in desc.get("Tags", [])}
-                ours = tags.get(MANAGED_BY) == "eden" and tags.get(TAG_PROFILE) == profile
-                env = tags.get(TAG_ENV, "?")
-                if ours and desc["ResourceArn"] not in found.by_env.get(env, []):
-                    found.add(env, desc["ResourceArn"])
+    aws = engine.aws
+    profile = engine.profile
+    wanted = {MANAGED_BY: "eden", TAG_PROFILE: profile.name}
+    for arn, tags in aws.tagging.tagged(wanted):
+        resource = next((r for r in RESOURCES if r.owns_arn(arn)), None)
+        alive = resource.alive(aws, arn) if resource is not None else True
+        if TAG_ENV in tags and alive:
+            found.add(tags[TAG_ENV], arn)
+    for resource in RESOURCES:
+        if resource.also_tagged is None:
+            continue
+        for env, arn in resource.also_tagged(aws, profile):
+            if arn not in found.by_env.get(env, []):
+                found.add(env, arn)
     return found
-
-
-def _alive(engine: Engine, arn: str) -> bool:
-    """The tagging API can still list a deleted ECS service or task definition."""
-    if ":service/" in arn:
-        cluster, name = arn.split(":service/", 1)[1].split("/", 1)
-        return engine.aws.describe_service(cluster, name) is not None
-    if ":task-definition/" in arn:
-        return engine.aws.describe_task_definition(arn) is not None
-    return True
 
 
 def find_orphans(engine: Engine) -> Orphans:

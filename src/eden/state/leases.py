@@ -1,4 +1,4 @@
-"""Leases: two operations on one environment never interleave, and shared things
+"""Leases in the state store: two operations on one environment never interleave, and shared things
 (listener-rule priorities, the endpoints document) are changed by one writer at a time.
 
 A lease is a row in the state store with an owner and an expiry. The holder renews it in

@@ -1,0 +1,246 @@
+"""Reads the world for the planner: the reference stack and what one environment has.
+
+Read-only. Independent reads run in parallel, in two rounds: round one needs only the
+profile (the listener, the zone, the image, the reference service, and what each resource
+module reads under the environment's names); round two reads what round one pointed at
+(the reference's task definition and target group, the ALB, and the DNS record, whose
+name needs the zone's). A plan costs two round trips of latency, not a dozen, and
+anything the profile points at that does not exist is reported before a single resource
+is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from eden.aws import Aws, ImageCheck
+from eden.config import Profile
+from eden.core.naming import EnvNames, names_for
+from eden.envs import reference
+from eden.envs.resources import RESOURCES
+from eden.envs.resources.base import Current, ReadContext, Reference
+from eden.errors import AwsError, AwsUnreachable, ConfigError, EdenError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the planner needs for one environment."""
+
+    names: EnvNames
+    listener_arn: str
+    zone_name: str
+    current: Current
+    reference: Reference | None  # None for delete, which needs only what exists
+    image: ImageCheck | None  # None: no image to check (delete)
+
+
+class Reader:
+    def __init__(self, aws: Aws, pool: ThreadPoolExecutor):
+        self.aws = aws
+        self.pool = pool
+
+    def submit(self, what: str, fn: Callable[[], T]) -> Future[T]:
+        """Runs a read in the pool; an AWS refusal says which read it was."""
+
+        def run() -> T:
+            try:
+                return fn()
+            except AwsUnreachable:
+                raise
+            except AwsError as exc:
+                raise AwsError(
+                    f"{what}: {exc.message}",
+                    code=exc.code,
+                    operation=exc.operation,
+                    where=exc.where,
+                    hint=exc.hint,
+                ) from exc
+
+        return self.pool.submit(run)
+
+    def snapshot(
+        self,
+        profile: Profile,
+        names_in_zone: Callable[[str], EnvNames],
+        *,
+        image: str | None = None,
+        with_reference: bool = True,
+        known_host: str | None = None,
+    ) -> Snapshot:
+        """Reads in two rounds of parallel calls; raises a clear error for a broken profile."""
+        aws = self.aws
+        draft = names_in_zone("zone.invalid")  # every name but the host is zone-free
+        listener_f = self.submit("read the shared listener", lambda: self._listener(profile))
+        zone_f = self.submit("read the hosted zone", lambda: aws.route53.zone_name(profile.zone_id))
+        image_f = (
+            self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
+            if image
+            else None
+        )
+        ref_svc_f = (
+            self.submit(
+                "read the reference service",
+                lambda: aws.ecs.describe_service(
+                    profile.cluster, profile.service.reference_service
+                ),
+            )
+            if with_reference
+            else None
+        )
+        rules_f: Future[list[dict[str, Any]]] = Future()
+        if profile.listener_arns:
+            arn = profile.listener_arns[0]
+            _chain(self.submit("read the listener rules", lambda: aws.elbv2.rules(arn)), rules_f)
+        doc_f = None
+        if profile.endpoints:
+            e = profile.endpoints
+            doc_f = self.submit(
+                f"read s3://{e.bucket}/{e.key}", lambda: aws.s3.get_json(e.bucket, e.key)
+            )
+        ctx = ReadContext(
+            profile=profile,
+            aws=aws,
+            draft=draft,
+            known_host=known_host,
+            deleting=not with_reference,
+            submit=self.submit,
+            rules=rules_f,
+            document=doc_f,
+        )
+        collectors = {r.key: r.read(ctx) for r in RESOURCES}
+
+        # --- round two ------------------------------------------------------------------
+        listener = listener_f.result()
+        zone_name = zone_f.result()
+        if zone_name is None:
+            raise ConfigError(
+                f"hosted zone {profile.zone_id} does not exist",
+                where=f"profile {profile.name}: zone_id",
+                hint="set zone_id to the Route 53 zone the environments' names live in",
+            )
+        names = names_in_zone(zone_name)
+        listener_arn = str(listener["ListenerArn"])
+        if not profile.listener_arns:
+            _chain(
+                self.submit("read the listener rules", lambda: aws.elbv2.rules(listener_arn)),
+                rules_f,
+            )
+        reference_f = None
+        if ref_svc_f is not None:
+            service = ref_svc_f.result()
+            if service is None:
+                raise ConfigError(
+                    f"reference service {profile.service.reference_service} is not an ACTIVE "
+                    f"service in cluster {profile.cluster}",
+                    where=f"profile {profile.name}: reference_service / cluster",
+                    hint="check the names with `aws ecs list-services --cluster CLUSTER`",
+                )
+            reference_f = reference.start_reading(
+                aws, self.submit, profile, service, listener, zone_name, rules_f
+            )
+        current = Current.of(**{key: collect(names) for key, collect in collectors.items()})
+        return Snapshot(
+            names=names,
+            listener_arn=listener_arn,
+            zone_name=zone_name,
+            current=current,
+            reference=reference_f() if reference_f else None,
+            image=image_f.result() if image_f else None,
+        )
+
+    def _listener(self, profile: Profile) -> dict[str, Any]:
+        if profile.listener_arns:
+            arn = profile.listener_arns[0]
+            listener = self.aws.elbv2.describe_listener(arn)
+            if listener is None:
+                raise ConfigError(
+                    f"listener {arn} does not exist",
+                    where=f"profile {profile.name}: listener_arn",
+                    hint="set listener_arn to the HTTPS:443 listener of the shared ALB",
+                )
+            if listener.get("Protocol") != "HTTPS":
+                raise ConfigError(
+                    f"listener {arn} is {listener.get('Protocol')}:{listener.get('Port')}, "
+                    "not HTTPS",
+                    where=f"profile {profile.name}: listener_arn",
+                    hint="environments are served over HTTPS: use the ALB's HTTPS:443 listener",
+                )
+            return listener
+        alb = profile.alb_arns[0]
+        listener = self.aws.elbv2.https_listener_of(alb)
+        if listener is None:
+            raise ConfigError(
+                f"load balancer {alb} does not exist or has no HTTPS:443 listener",
+                where=f"profile {profile.name}: alb_arn",
+                hint="add an HTTPS:443 listener to the shared ALB, or fix alb_arn",
+            )
+        return listener
+
+
+def _chain(source: Future[T], target: Future[T]) -> None:
+    """Completes ``target`` with ``source``'s result or error when it is done."""
+
+    def copy(done: Future[T]) -> None:
+        exc = done.exception()
+        if exc is not None:
+            target.set_exception(exc)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
+def check_reachable(reader: Reader, profile: Profile) -> list[tuple[str, bool, str]]:
+    """`eden config check`: each thing the profile points at, and whether it answers."""
+    results: list[tuple[str, bool, str]] = []
+    try:
+        snap = reader.snapshot(profile, lambda zone: _probe_names(profile, zone))
+        ref = snap.reference
+        assert ref is not None
+        results.append(("shared listener", True, snap.listener_arn))
+        results.append(("hosted zone", True, f"{profile.zone_id} ({snap.zone_name})"))
+        results.append(
+            (
+                "reference service",
+                True,
+                f"{profile.service.reference_service} in {profile.cluster}, "
+                f"container {ref.container}:{ref.container_port}",
+            )
+        )
+        used = len([r for r in ref.rules if r.priority is not None])
+        results.append(("listener rules", True, f"{used} of 100 in use"))
+    except AwsUnreachable:
+        raise  # nothing could be checked: that is the one answer, with AWS's exit code
+    except EdenError as exc:
+        results.append(
+            ("reference stack", False, exc.message + (f" -- {exc.hint}" if exc.hint else ""))
+        )
+    if profile.endpoints:
+        e = profile.endpoints
+        try:
+            ok = reader.aws.s3.bucket_exists(e.bucket)
+            detail = (
+                f"s3://{e.bucket}/{e.key}"
+                if ok
+                else f"bucket {e.bucket} does not exist or is not readable"
+            )
+            results.append(("endpoints bucket", ok, detail))
+        except AwsUnreachable:
+            raise
+        except AwsError as exc:
+            results.append(("endpoints bucket", False, f"read the bucket: {exc.message}"))
+    return results
+
+
+def _probe_names(profile: Profile, zone: str) -> EnvNames:
+    return names_for(
+        "eden-config-check",
+        name_prefix=profile.name_prefix,
+        domain_prefix=profile.service.domain_prefix,
+        zone_name=zone,
+    )

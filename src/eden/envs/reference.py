@@ -1,0 +1,104 @@
+"""Reading what an environment is cloned from: the reference service and the shared ALB.
+
+Round one of a read starts the reference service; round two (here) reads what it points
+at, in parallel: its task definition, its target group and that group's attributes, the
+shared ALB, and the zone's wildcard record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from eden.config import Profile
+from eden.envs.resources.base import Reference
+from eden.envs.resources.listener_rule import parse_rule
+from eden.errors import ConfigError, UsageError
+
+Submit = Callable[[str, Callable[[], Any]], Future[Any]]
+
+
+def container_port(service: Mapping[str, Any], container: str | None) -> tuple[str, int]:
+    """The target container and port: the profile's choice, else the service's LB entry."""
+    lbs = service.get("loadBalancers") or []
+    for lb in lbs:
+        if container is None or lb.get("containerName") == container:
+            return str(lb["containerName"]), int(lb["containerPort"])
+    if not lbs:
+        raise ConfigError(
+            f"reference service {service.get('serviceName')} has no load balancer",
+            hint="clone a service that sits behind an ALB target group",
+        )
+    raise UsageError(
+        f"container {container!r} is not in the reference service's load balancer",
+        hint="set `container` in the profile to "
+        + " or ".join(str(lb.get("containerName")) for lb in lbs),
+    )
+
+
+def start_reading(
+    aws: Any,
+    submit: Submit,
+    profile: Profile,
+    service: dict[str, Any],
+    listener: Mapping[str, Any],
+    zone_name: str,
+    rules: Future[list[dict[str, Any]]],
+) -> Callable[[], Reference]:
+    """Starts the round-two reads of the reference; the returned call collects them."""
+    container, port = container_port(service, profile.service.container)
+    lb = next(lb for lb in service["loadBalancers"] if lb["containerName"] == container)
+    tg_arn = lb.get("targetGroupArn")
+    if not tg_arn:
+        raise ConfigError(
+            "the reference service uses a classic load balancer, not a target group",
+            hint="clone a service behind an application load balancer",
+        )
+    td_f = submit(
+        "read the reference task definition",
+        lambda: aws.ecs.describe_task_definition(service["taskDefinition"]),
+    )
+    tg_f = submit(
+        "read the reference target group", lambda: aws.elbv2.describe_target_group(tg_arn)
+    )
+    attrs_f = submit(
+        "read the reference target group's attributes",
+        lambda: aws.elbv2.target_group_attributes(tg_arn),
+    )
+    alb_arn = str(listener["LoadBalancerArn"])
+    alb_f = submit("read the shared ALB", lambda: aws.elbv2.describe_load_balancer(alb_arn))
+    wildcard_f = submit(
+        "read the wildcard record", lambda: aws.route53.record(profile.zone_id, f"*.{zone_name}")
+    )
+
+    def collect() -> Reference:
+        td = td_f.result()
+        if td is None:
+            raise ConfigError(f"task definition {service['taskDefinition']} cannot be read")
+        tg = tg_f.result()
+        if tg is None:
+            raise ConfigError(f"reference target group {tg_arn} does not exist")
+        alb = alb_f.result()
+        if alb is None:
+            raise ConfigError(f"shared load balancer {alb_arn} does not exist")
+        dns = str(alb["DNSName"]).rstrip(".").lower()
+        alias = (wildcard_f.result() or {}).get("AliasTarget", {}).get("DNSName", "")
+        return Reference(
+            service=service,
+            task_definition=td[0],
+            task_definition_tags=td[1],
+            target_group=tg,
+            container=container,
+            container_port=port,
+            listener_arn=str(listener["ListenerArn"]),
+            alb_dns_name=str(alb["DNSName"]),
+            alb_zone_id=str(alb["CanonicalHostedZoneId"]),
+            zone_name=zone_name,
+            rules=tuple(parse_rule(r) for r in rules.result()),
+            wildcard_record=bool(alias) and alias.rstrip(".").lower().endswith(dns),
+            alb_arn=alb_arn,
+            target_group_attributes=attrs_f.result(),
+        )
+
+    return collect

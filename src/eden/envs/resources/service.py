@@ -1,0 +1,172 @@
+"""The environment's ECS service: a clone of the reference service (resource 4).
+
+Launch type or capacity providers, network configuration, deployment configuration,
+desired count, and the load balancer entry pointing at the environment's target group.
+It is created after the listener rule (AWS rejects a service whose target group no load
+balancer uses); when it exists, a create is a deploy: ``UpdateService`` to the new
+task-definition revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eden.aws import Aws
+from eden.config import Profile
+from eden.core.naming import EnvNames
+from eden.core.tags import eden_tags, merge_tags
+from eden.envs.plan import Ref, Step
+from eden.envs.resources import listener_rule, target_group, task_definition
+from eden.envs.resources.base import (
+    Apply,
+    Collect,
+    PlanInput,
+    Planned,
+    ReadContext,
+    RemoveInput,
+    Resource,
+)
+
+KEY = "service"
+
+_FIELDS = (
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "deploymentConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "schedulingStrategy",
+    "deploymentController",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    serviceArn: str  # AWS's own field name, so a Ref reads like the API
+
+
+@dataclass(frozen=True)
+class Removed:
+    deleted: bool
+
+
+def read(ctx: ReadContext) -> Collect:
+    found = ctx.submit(
+        "read the environment's service",
+        lambda: ctx.aws.ecs.describe_service(ctx.profile.cluster, ctx.draft.service),
+    )
+    return lambda _names: found.result()
+
+
+def plan(p: PlanInput) -> Planned:
+    names = p.names
+    td = Ref(task_definition.KEY, "taskDefinitionArn")
+    if p.current[KEY] is not None:
+        step = Step(
+            id=KEY,
+            action="ecs.update_service",
+            params={"cluster": p.profile.cluster, "service": names.service, "taskDefinition": td},
+            depends_on=(task_definition.KEY, *p.after(listener_rule.KEY)),
+            description=f"deploy the new revision to service {names.service}",
+        )
+        note = f"{names.name} exists: deploying {p.request.image}"
+        return Planned((step,), (note,), deploying=True)
+    step = Step(
+        id=KEY,
+        action="ecs.create_service",
+        params=params(p),
+        depends_on=(task_definition.KEY, *p.after(target_group.KEY, listener_rule.KEY)),
+        description=f"create service {names.service} in cluster {p.profile.cluster}",
+        undo=removal(f"undo_{KEY}", p.profile, names),
+    )
+    return Planned((step,))
+
+
+def params(p: PlanInput) -> dict[str, Any]:
+    svc = p.reference.service
+    tg = p.value(target_group.KEY, "TargetGroupArn", p.current[target_group.KEY])
+    out: dict[str, Any] = {
+        "cluster": p.profile.cluster,
+        "serviceName": p.names.service,
+        "taskDefinition": Ref(task_definition.KEY, "taskDefinitionArn"),
+        "desiredCount": p.profile.desired_count
+        if p.profile.desired_count is not None
+        else int(svc.get("desiredCount", 1)),
+        "loadBalancers": [
+            {
+                "targetGroupArn": tg,
+                "containerName": p.reference.container,
+                "containerPort": p.reference.container_port,
+            }
+        ],
+    }
+    for key in _FIELDS:
+        if svc.get(key) not in (None, [], {}):
+            out[key] = svc[key]
+    if "capacityProviderStrategy" in out:
+        out.pop("launchType", None)  # AWS takes one or the other
+    if svc.get("healthCheckGracePeriodSeconds") is not None:
+        out["healthCheckGracePeriodSeconds"] = svc["healthCheckGracePeriodSeconds"]
+    if svc.get("propagateTags") in ("SERVICE", "TASK_DEFINITION"):
+        out["propagateTags"] = svc["propagateTags"]
+    out["tags"] = merge_tags(svc.get("tags", []), eden_tags(p.profile.name, p.names.name))
+    return out
+
+
+def remove(r: RemoveInput) -> Step | None:
+    return removal(KEY, r.profile, r.names, r.after) if r.current[KEY] is not None else None
+
+
+def removal(step_id: str, profile: Profile, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
+    return Step(
+        id=step_id,
+        action="ecs.delete_service",
+        params={"cluster": profile.cluster, "service": names.service},
+        depends_on=after,
+        description=f"delete service {names.service}",
+    )
+
+
+def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
+    return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
+
+
+def update(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
+    return Deployed(str(ctx.aws.ecs.update_service(**p)["serviceArn"]))
+
+
+def delete(ctx: Apply, p: Mapping[str, Any]) -> Removed:
+    return Removed(ctx.aws.ecs.delete_service(str(p["cluster"]), str(p["service"])))
+
+
+def record(output: Deployed | None, found: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    arn = output.serviceArn if output else (found or {}).get("serviceArn")
+    return {"arn": arn} if arn else None
+
+
+def _alive(aws: Aws, arn: str) -> bool:
+    cluster, name = arn.split(":service/", 1)[1].split("/", 1)
+    return aws.ecs.describe_service(cluster, name) is not None
+
+
+RESOURCE = Resource(
+    key=KEY,
+    after=(task_definition.KEY, target_group.KEY, listener_rule.KEY),
+    read=read,
+    plan=plan,
+    remove=remove,
+    actions={
+        "ecs.create_service": create,
+        "ecs.update_service": update,
+        "ecs.delete_service": delete,
+    },
+    record=record,
+    owns_arn=lambda arn: ":service/" in arn,
+    alive=_alive,
+)
