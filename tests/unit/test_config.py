@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from eden import tomlw
 from eden.config import (
     EndpointsDoc,
     Profile,
@@ -20,6 +19,7 @@ from eden.config import (
     profile_to_toml_values,
     read_file,
     resolve_profile_name,
+    tomlw,
     write_profile,
 )
 from eden.errors import ConfigError

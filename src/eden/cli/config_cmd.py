@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from eden import tomlw
 from eden.aws.clients import AwsClients
 from eden.aws.ops import Aws
 from eden.cli.common import Options, common_options, out, print_json
@@ -22,6 +21,7 @@ from eden.config import (
     read_file,
     remove_profile,
     resolve_profile_name,
+    tomlw,
     write_profile,
 )
 from eden.errors import ConfigError, NotFound, UsageError
