@@ -36,7 +36,7 @@ from eden.config.model import (
     ServiceTemplate,
     profile_to_toml_values,
 )
-from eden.config.validate import build_profile
+from eden.config.validate import build_profile, cluster_from_service_arn
 
 __all__ = [
     "CONFIG_FILE_NAME",
@@ -47,6 +47,7 @@ __all__ = [
     "Profile",
     "ServiceTemplate",
     "build_profile",
+    "cluster_from_service_arn",
     "config_file_candidates",
     "find_config_file",
     "import_ini",
