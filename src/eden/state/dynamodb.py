@@ -64,8 +64,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eden.errors import ConfigError
 from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
@@ -81,6 +82,13 @@ _KEY_HASH_SK = "KEYHASH"
 _LOCKS = "LOCK"
 _PROFILES = "PROFILE"
 _TRANSACTION_ATTEMPTS = 5
+# Events and journal entries, stored alike: their partition's prefix, the item's kind,
+# and the field whose time sorts them.
+_TIMED: dict[type, tuple[str, str, str]] = {
+    Event: ("EVT", "event", "started_at"),
+    JournalEntry: ("JRN", "journal", "at"),
+}
+T = TypeVar("T", Event, JournalEntry)
 
 
 class DynamoStore:
@@ -188,65 +196,35 @@ class DynamoStore:
     # -- events and journal ------------------------------------------------------------
 
     def add_event(self, event: Event) -> None:
-        self._put(
-            {
-                **_key(_pair("EVT", event.profile, event.env), _time_sk(event.started_at)),
-                "kind": _s("event"),
-                "profile": _s(event.profile),
-                "env": _s(event.env),
-                "action": _s(event.action),
-                "actor": _s(event.actor),
-                "started_at": _n(event.started_at),
-                "seconds": _n(event.seconds),
-                "result": _s(event.result),
-                "detail": _s(event.detail),
-                "image": _opt_s(event.image),
-            }
-        )
+        self._add_timed(event)
 
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]:
-        return [
-            Event(
-                profile=_str(item, "profile"),
-                env=_str(item, "env"),
-                action=_str(item, "action"),
-                actor=_str(item, "actor"),
-                started_at=_float(item, "started_at"),
-                seconds=_float(item, "seconds"),
-                result=_str(item, "result"),
-                detail=_str(item, "detail"),
-                image=_opt_str(item, "image"),
-            )
-            for item in self._newest(_pair("EVT", profile, name), limit)
-        ]
+        return self._read_timed(Event, profile, name, limit)
 
     def add_journal(self, entry: JournalEntry) -> None:
-        self._put(
-            {
-                **_key(_pair("JRN", entry.profile, entry.env), _time_sk(entry.at)),
-                "kind": _s("journal"),
-                "profile": _s(entry.profile),
-                "env": _s(entry.env),
-                "operation_id": _s(entry.operation_id),
-                "step": _s(entry.step),
-                "phase": _s(entry.phase),
-                "at": _n(entry.at),
-                "detail": _s(entry.detail),
-            }
-        )
+        self._add_timed(entry)
 
     def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]:
+        return self._read_timed(JournalEntry, profile, env, limit)
+
+    def _add_timed(self, entry: Event | JournalEntry) -> None:
+        """One event or journal entry: an item with the dataclass's fields as attributes,
+        in its environment's partition, sorted by its time (see ``_TIMED``)."""
+        prefix, kind, time_field = _TIMED[type(entry)]
+        item = {
+            **_key(_pair(prefix, entry.profile, entry.env), _time_sk(getattr(entry, time_field))),
+            "kind": _s(kind),
+        }
+        for f in fields(entry):
+            item[f.name] = _attr(getattr(entry, f.name))
+        self._put(item)
+
+    def _read_timed(self, cls: type[T], profile: str, env: str, limit: int) -> list[T]:
+        """The newest ``limit`` entries of ``cls`` for one environment, newest first."""
+        prefix = _TIMED[cls][0]
         return [
-            JournalEntry(
-                profile=_str(item, "profile"),
-                env=_str(item, "env"),
-                operation_id=_str(item, "operation_id"),
-                step=_str(item, "step"),
-                phase=_str(item, "phase"),
-                at=_float(item, "at"),
-                detail=_str(item, "detail"),
-            )
-            for item in self._newest(_pair("JRN", profile, env), limit)
+            cls(**{f.name: _value(item, f.name) for f in fields(cls)})
+            for item in self._newest(_pair(prefix, profile, env), limit)
         ]
 
     def _newest(self, pk: str, limit: int) -> list[Item]:
@@ -543,8 +521,21 @@ def _n(value: float) -> dict[str, str]:
     return {"N": str(Decimal(repr(float(value))))}
 
 
-def _opt_s(value: str | None) -> dict[str, Any]:
-    return {"NULL": True} if value is None else _s(value)
+def _attr(value: str | float | None) -> dict[str, Any]:
+    """A string, a number or None as a DynamoDB attribute; read back by ``_value``."""
+    if value is None:
+        return {"NULL": True}
+    return _s(value) if isinstance(value, str) else _n(value)
+
+
+def _value(item: Item, attr: str) -> Any:
+    """What ``_attr`` wrote: a str, a float, or None (also for an absent attribute)."""
+    value = item.get(attr, {"NULL": True})
+    if "S" in value:
+        return str(value["S"])
+    if "N" in value:
+        return float(value["N"])
+    return None
 
 
 def _opt_n(value: float | None) -> dict[str, Any]:
@@ -553,11 +544,6 @@ def _opt_n(value: float | None) -> dict[str, Any]:
 
 def _str(item: Item, attr: str) -> str:
     return str(item[attr]["S"])
-
-
-def _opt_str(item: Item, attr: str) -> str | None:
-    value = item.get(attr, {"NULL": True})
-    return None if "NULL" in value else str(value["S"])
 
 
 def _float(item: Item, attr: str) -> float:
