@@ -20,7 +20,8 @@ from inventory import inventory
 
 from eden.cli import main
 from eden.config import read_file, write_profile
-from eden.sandbox.seed import SeedInfo
+from eden.sandbox.seed import SeedInfo, sandbox_clients
+from eden.state import DynamoStore, Event, SqliteStore
 
 
 @pytest.fixture
@@ -383,3 +384,67 @@ def test_config_init_in_a_terminal_without_aws_asks_without_offers(tmp_path: Pat
     stored = read_file(path)["profiles"]["default"]
     assert (stored["cluster"], stored["reference_service"]) == ("main", "api")
     assert (stored["listener_arn"], stored["zone_id"]) == (listener, "Z0123456789ABC")
+
+
+def test_state_prune_on_sqlite_deletes_old_history_and_shrinks_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "state.db"
+    url = f"sqlite://{db}?retention_days=30"
+    code, out, err = run(capsys, "state", "init", "--state", url)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"state store ready: {url}",
+        "events and journal entries are kept 30 days (`eden state prune` deletes older ones)",
+    ]
+    now = time.time()
+    store = SqliteStore(db)
+    try:  # a server that stays open keeps the log; the CLI's prune truncates it anyway
+        for age_days in (400, 31, 29):
+            store.add_event(Event("dev", "a", "create", "ci", now - age_days * 86400, 1.0, "ok"))
+        code, out, err = run(capsys, "state", "prune", "--state", url, "-o", "json")
+        assert code == 0, err
+        report = json.loads(out)
+        assert report["deleted"] == 2 and report["retention_days"] == 30
+        assert report["wal"]["file"] == f"{db}-wal"
+        assert report["wal"]["bytes_before"] > 0 and report["wal"]["bytes_after"] == 0
+        assert [e.started_at for e in store.events("dev", "a")] == [now - 29 * 86400]
+    finally:
+        store.close()
+    code, out, err = run(capsys, "state", "prune", "--state", url)
+    assert code == 0, err
+    assert out.startswith(f"deleted 0 events and journal entries older than 30 days from {url}\n")
+    code, out, err = run(capsys, "state", "prune", "--state", f"sqlite://{db}?retention_days=0")
+    assert code == 3 and "retention_days must be a whole number of days" in err
+
+
+def test_state_init_and_prune_on_dynamodb_report_the_ttl(
+    moto_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    table = f"eden-prune-{time.monotonic_ns()}"
+    url = f"dynamodb://{table}?region=us-east-1&endpoint_url={moto_url}&retention_days=14"
+    code, out, err = run(capsys, "state", "init", "--state", url)
+    assert code == 0, err
+    assert out.splitlines()[1] == (
+        "events and journal entries are kept 14 days (then DynamoDB's TTL on delete_after"
+        " deletes them)"
+    )
+    code, out, err = run(capsys, "state", "prune", "--state", url)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"deleted 0 events and journal entries older than 14 days from {url}",
+        "  DynamoDB also expires them by itself: TTL on delete_after is enabled",
+    ]
+    code, out, err = run(capsys, "state", "prune", "--state", url, "-o", "json")
+    assert json.loads(out)["ttl"] == {"status": "ENABLED", "attribute": "delete_after"}
+    # A table made before eden enabled TTL: prune says how to turn it on.
+    old = DynamoStore(f"{table}-old", sandbox_clients(moto_url))
+    old.create_table(wait=False)  # no TTL: what `state init` did before
+    old_url = url.replace(table, old.table)
+    code, out, err = run(capsys, "state", "prune", "--state", old_url)
+    assert code == 0, err
+    assert out.splitlines()[1] == (
+        "  TTL on delete_after is not enabled (the table's TTL: DISABLED): run"
+        " `eden state init` to enable it"
+    )

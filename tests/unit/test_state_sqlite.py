@@ -188,3 +188,31 @@ def test_open_store_urls(tmp_path: Path) -> None:
         open_store("dynamodb://table")
     with pytest.raises(ConfigError):
         open_store("postgres://db")
+
+
+def test_prune_deletes_old_history_and_truncates_the_write_ahead_log(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    wal = Path(f"{path}-wal")
+    store = SqliteStore(path, retention_days=1)
+    try:
+        for i in range(200):  # each write appends to the WAL; nothing shrinks it
+            store.add_event(event(f"e{i}", 10.0 + i))
+        store.add_event(event("recent", 3 * 86400.0))
+        assert wal.stat().st_size > 100_000
+        assert store.prune(now=3.5 * 86400) == 200
+        assert wal.stat().st_size == 0  # checkpointed and truncated while still open
+        assert [e.env for e in store.events("dev", "recent")] == ["recent"]
+        assert store.events("dev", "e0") == []
+    finally:
+        store.close()
+
+
+def test_prune_in_memory_has_no_log_to_truncate() -> None:
+    store = SqliteStore(":memory:")
+    try:
+        store.add_event(event("a", 1.0))
+        store.add_event(event("b", 91 * 86400.0))
+        assert store.prune(now=91 * 86400.0 + 2) == 1  # 90 days by default
+        assert [e.env for e in store.events("dev", "b")] == ["b"]
+    finally:
+        store.close()

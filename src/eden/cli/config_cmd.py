@@ -15,6 +15,7 @@ import click
 from eden.aws.clients import AwsClients, AwsSettings
 from eden.aws.ops import Aws
 from eden.cli.common import Options, common_options, err, out, print_json
+from eden.cli.state_cmd import STATE_OPTION
 from eden.config import (
     build_profile,
     cluster_from_service_arn,
@@ -309,15 +310,6 @@ def import_(path: Path, force: bool, opts: Options) -> None:
         out.print(f"imported profile [bold]{name}[/bold] into {target}")
 
 
-_STATE_OPTION = click.option(
-    "--state",
-    "state_url",
-    envvar="EDEN_STATE",
-    metavar="URL",
-    help="Team state store (dynamodb://TABLE?region=R or sqlite:///PATH) [env EDEN_STATE].",
-)
-
-
 def _team_store(state_url: str | None, opts: Options) -> StateStore:
     """The store named by --state, else the profile's own state store."""
     if state_url:
@@ -327,7 +319,7 @@ def _team_store(state_url: str | None, opts: Options) -> StateStore:
 
 @config.command()
 @click.argument("name", required=False)
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def push(name: str | None, state_url: str | None, opts: Options) -> None:
     """Share profile NAME (default: the current one) through the team state store."""
@@ -349,7 +341,7 @@ def push(name: str | None, state_url: str | None, opts: Options) -> None:
 @config.command()
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Replace the local profile if it exists.")
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
     """Copy profile NAME from the team state store into the local profiles file."""
@@ -378,7 +370,7 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
 
 @config.command()
 @click.argument("name")
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def rm(name: str, state_url: str | None, opts: Options) -> None:
     """Remove profile NAME from the team store (with --state) or from the local file."""
@@ -396,24 +388,3 @@ def rm(name: str, state_url: str | None, opts: Options) -> None:
     if not removed:
         raise NotFound(f"profile {name!r} is not in {where}")
     out.print(f"removed profile [bold]{name}[/bold] from {where}")
-
-
-@click.group()
-def state() -> None:
-    """The state store: environments, events, leases, API keys, shared profiles."""
-
-
-@state.command(name="init")
-@_STATE_OPTION
-@common_options(output=False)
-def state_init(state_url: str | None, opts: Options) -> None:
-    """Create the store (the DynamoDB table, or the SQLite file) for the profile or --state."""
-    url = state_url or opts.load().state_url()
-    store = open_store(url)
-    try:
-        create = getattr(store, "create_table", None)
-        if create is not None:
-            create()
-    finally:
-        store.close()
-    out.print(f"state store ready: {url}")
