@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from eden.errors import ConfigError
+from eden.state import retention
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
@@ -183,14 +184,11 @@ def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
     raise ConfigError(f"unknown state URL {url!r}", hint=_URL_HINT, where=url)
 
 
-DEFAULT_RETENTION_DAYS = 90
-MAX_RETENTION_DAYS = 36500  # a hundred years: "keep it", in a number every store can hold
-DAY = 86400.0
-_RETENTION = "retention_days"
+_RETENTION = retention.PARAMETER
 _URL_HINT = (
     'use state = "sqlite:///PATH" (one machine) or'
     ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL);'
-    f" either may add {_RETENTION}=N (default {DEFAULT_RETENTION_DAYS})"
+    f" either may add {_RETENTION}=N (default {retention.DEFAULT_RETENTION_DAYS})"
 )
 _DYNAMODB_HINT = (
     'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL'
@@ -215,18 +213,6 @@ def _query(query: str, allowed: set[str], bad: Callable[[str], ConfigError]) -> 
     return {k: v[0] for k, v in parsed.items()}
 
 
-def _retention_days(query: dict[str, str], bad: Callable[[str], ConfigError]) -> int:
-    value = query.get(_RETENTION)
-    if value is None:
-        return DEFAULT_RETENTION_DAYS
-    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_RETENTION_DAYS):
-        raise bad(
-            f"{_RETENTION} must be a whole number of days from 1 to {MAX_RETENTION_DAYS},"
-            f" got {value!r}"
-        )
-    return int(value)
-
-
 def _open_sqlite(url: str) -> StateStore:
     from eden.state.sqlite import SqliteStore
 
@@ -234,12 +220,12 @@ def _open_sqlite(url: str) -> StateStore:
         return ConfigError(f"bad SQLite state URL {url!r}: {problem}", hint=_URL_HINT, where=url)
 
     rest, _, query = url[len("sqlite://") :].partition("?")
-    retention = _retention_days(_query(query, {_RETENTION}, bad), bad)
+    days = retention.retention_days_of(_query(query, {_RETENTION}, bad), bad)
     if rest == ":memory:" or rest == "/:memory:":
-        return SqliteStore(":memory:", retention_days=retention)
+        return SqliteStore(":memory:", retention_days=days)
     if not rest.strip("/"):
         raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
-    return SqliteStore(Path(rest).expanduser(), retention_days=retention)
+    return SqliteStore(Path(rest).expanduser(), retention_days=days)
 
 
 def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
@@ -284,4 +270,4 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
                 secret_access_key=secret,
             )
         )
-    return DynamoStore(table, clients, retention_days=_retention_days(query, bad))
+    return DynamoStore(table, clients, retention_days=retention.retention_days_of(query, bad))

@@ -14,15 +14,8 @@ from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from eden.state.base import (
-    DAY,
-    DEFAULT_RETENTION_DAYS,
-    ApiKey,
-    EnvRecord,
-    Event,
-    JournalEntry,
-    LockInfo,
-)
+from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
+from eden.state.retention import DEFAULT_RETENTION_DAYS, cutoff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (
@@ -243,11 +236,11 @@ class SqliteStore:
         """Deletes the events and journal entries older than the retention and returns how
         many; then checkpoints the WAL and truncates it, so that the file shrinks (a WAL
         only shrinks at a checkpoint that no reader blocks)."""
-        cutoff = now - self.retention_days * DAY
+        before = cutoff(now, self.retention_days)
         deleted = 0
         with self._lock:
             for table, time_column in _TIMED.values():
-                cur = self._db.execute(f"DELETE FROM {table} WHERE {time_column} < ?", (cutoff,))
+                cur = self._db.execute(f"DELETE FROM {table} WHERE {time_column} < ?", (before,))
                 deleted += cur.rowcount
             if self.path != ":memory:":
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

@@ -6,15 +6,7 @@ import json
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from eden.state.base import (
-    DAY,
-    DEFAULT_RETENTION_DAYS,
-    ApiKey,
-    EnvRecord,
-    Event,
-    JournalEntry,
-    LockInfo,
-)
+from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
 from eden.state.dynamodb.items import (
     Item,
     as_attr,
@@ -31,6 +23,7 @@ from eden.state.dynamodb.items import (
     value_of,
 )
 from eden.state.dynamodb.table import TTL_ATTRIBUTE, DynamoTable
+from eden.state.retention import DEFAULT_RETENTION_DAYS, cutoff, expiry
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
@@ -148,8 +141,7 @@ class DynamoStore(DynamoTable):
         item["kind"] = as_s(kind)
         for f in fields(entry):
             item[f.name] = as_attr(getattr(entry, f.name))
-        # Whole epoch seconds, as TTL wants; the same age SqliteStore.prune keeps.
-        item[TTL_ATTRIBUTE] = {"N": str(int(at + self.retention_days * DAY))}
+        item[TTL_ATTRIBUTE] = {"N": str(expiry(at, self.retention_days))}
         self._put(item)
 
     def _read_timed(self, cls: type[T], profile: str, env: str, limit: int) -> list[T]:
@@ -169,7 +161,7 @@ class DynamoStore(DynamoTable):
         since the items were written, and for items written before eden set a TTL. It
         reads the whole table once (a Scan), so it costs reads in proportion to its size.
         """
-        cutoff = now - self.retention_days * DAY
+        before = cutoff(now, self.retention_days)
         return self._scan_delete(
             {
                 "FilterExpression": "#ttl < :now OR (#kind = :event AND #started < :cutoff)"
@@ -178,7 +170,7 @@ class DynamoStore(DynamoTable):
                     "#ttl": TTL_ATTRIBUTE, "#kind": "kind", "#started": "started_at", "#at": "at",
                 },
                 "ExpressionAttributeValues": {
-                    ":now": as_n(now), ":cutoff": as_n(cutoff),
+                    ":now": as_n(now), ":cutoff": as_n(before),
                     ":event": as_s("event"), ":journal": as_s("journal"),
                 },
             }
