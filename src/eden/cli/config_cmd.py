@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -267,11 +268,8 @@ def show_config(opts: Options) -> None:
 def list_profiles(state_url: str | None, opts: Options) -> None:
     """List the profiles in the file (or, with --state, in the team store)."""
     if state_url:
-        store = open_store(state_url)
-        try:
+        with closing(open_store(state_url)) as store:
             remote = store.list_profiles()
-        finally:
-            store.close()
         if opts.json:
             print_json({"state": state_url, "profiles": remote})
         else:
@@ -330,11 +328,8 @@ def push(name: str | None, state_url: str | None, opts: Options) -> None:
     if values is None:
         raise UsageError(f"profile {name!r} is not in {path}", hint="see `eden config ls`")
     build_profile(name, values, where=f"{path} [profiles.{name}]")
-    store = _team_store(state_url, opts)
-    try:
+    with closing(_team_store(state_url, opts)) as store:
         store.put_profile(name, dict(values))
-    finally:
-        store.close()
     out.print(f"pushed profile [bold]{name}[/bold]")
 
 
@@ -349,11 +344,8 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
         raise UsageError(
             "--state is required to pull", hint="e.g. --state dynamodb://eden?region=eu-west-1"
         )
-    store = open_store(state_url)
-    try:
+    with closing(open_store(state_url)) as store:
         values = store.get_profile(name)
-    finally:
-        store.close()
     if values is None:
         raise NotFound(
             f"profile {name!r} is not in the team store", hint="see `eden config ls --state URL`"
@@ -375,11 +367,8 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
 def rm(name: str, state_url: str | None, opts: Options) -> None:
     """Remove profile NAME from the team store (with --state) or from the local file."""
     if state_url:
-        store = open_store(state_url)
-        try:
+        with closing(open_store(state_url)) as store:
             removed = store.delete_profile(name)
-        finally:
-            store.close()
         where = "the team store"
     else:
         path = find_config_file(opts.config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,12 @@ def state_init(state_url: str | None, opts: Options) -> None:
     """Create the store (the DynamoDB table, with TTL on its history, or the SQLite file)
     for the profile or --state."""
     url = state_url or opts.load().state_url()
-    store = open_store(url)
-    try:
+    with closing(open_store(url)) as store:
         if isinstance(store, DynamoStore):
             store.create_table()
-    finally:
-        store.close()
-    if isinstance(store, DynamoStore):
-        how = f"then DynamoDB's TTL on {TTL_ATTRIBUTE} deletes them"
-    else:
-        how = "`eden state prune` deletes older ones"
+            how = f"then DynamoDB's TTL on {TTL_ATTRIBUTE} deletes them"
+        else:
+            how = "`eden state prune` deletes older ones"
     out.print(f"state store ready: {url}", markup=False)
     out.print(f"events and journal entries are kept {store.retention_days} days ({how})")
 
@@ -55,8 +52,7 @@ def state_prune(state_url: str | None, opts: Options) -> None:
     retention_days, default 90). SQLite: also truncates the write-ahead log, so the files
     shrink. DynamoDB: its TTL deletes them anyway; this deletes what has expired now."""
     url = state_url or opts.load().state_url()
-    store = open_store(url)
-    try:
+    with closing(open_store(url)) as store:
         wal = _wal_file(store)
         wal_before = _size(wal)
         deleted = store.prune(time.time())
@@ -69,8 +65,6 @@ def state_prune(state_url: str | None, opts: Options) -> None:
         if isinstance(store, DynamoStore):
             status, attribute = store.ttl_status()
             report["ttl"] = {"status": status, "attribute": attribute}
-    finally:
-        store.close()
     if opts.json:
         print_json(report)
         return
