@@ -9,32 +9,9 @@ from pathlib import Path
 import pytest
 
 from eden.errors import ConfigError
-from eden.state import EnvRecord, Event, SqliteStore, open_store
+from eden.state import EnvRecord, SqliteStore, open_store
 from eden.state.base import ServiceRecord
-
-
-def record(name: str, *, profile: str = "dev", created_at: float = 100.0,
-           status: str = "ready", image: str = "repo/api:1") -> EnvRecord:
-    return EnvRecord(
-        profile=profile,
-        name=name,
-        branch=f"feature/{name}",
-        host=f"api-{name}.dev.example.com",
-        status=status,
-        created_at=created_at,
-        last_deploy_at=created_at + 5,
-        alias=None,
-        names={"service": f"eden-{name}", "target_group": f"eden-{name}"},
-        services=[ServiceRecord(role="app", image=image, task_definition_arn=f"arn:td/{name}:1")],
-        extra={"zone_id": "Z0123456789ABC", "rule_priority": 7},
-    )
-
-
-def event(env: str, started_at: float, action: str = "create", *, profile: str = "dev",
-          result: str = "ok") -> Event:
-    return Event(profile=profile, env=env, action=action, actor="ci@runner",
-                 started_at=started_at, seconds=1.5, result=result, detail="6 steps",
-                 image="repo/api:1")
+from state_records import event, record
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -95,9 +72,9 @@ def test_upsert_keeps_the_creation_order(store: SqliteStore) -> None:
 
 
 def test_upsert_keeps_created_at(store: SqliteStore) -> None:
-    # KNOWN BUG (src/eden/state/sqlite.py, SqliteStore.put): the upsert keeps the
-    # created_at *column* but overwrites the stored JSON record, so get() and list_envs()
-    # return the new created_at (500) while ordering by the old one (100).
+    # A fixed bug (SqliteStore.put): the upsert kept the created_at *column* but
+    # overwrote the stored JSON record, so get() and list_envs() returned the new
+    # created_at (500) while ordering by the old one (100).
     store.put(record("a", created_at=100.0))
     store.put(record("a", created_at=500.0, status="failed"))
     got = store.get("dev", "a")
