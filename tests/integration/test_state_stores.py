@@ -568,16 +568,7 @@ def test_dynamodb_prune_also_deletes_history_written_without_a_ttl(
 # -- open_store -------------------------------------------------------------------------
 
 
-def test_open_store_sqlite_urls(tmp_path: Path) -> None:
-    mem = open_store("sqlite://:memory:")
-    assert isinstance(mem, SqliteStore) and mem.path == ":memory:"
-    mem.close()
-    path = tmp_path / "deep" / "state.db"
-    s = open_store(f"sqlite://{path}")
-    assert isinstance(s, SqliteStore) and s.path == str(path)
-    s.put(record("a"))
-    s.close()
-    assert path.exists()
+# open_store's SQLite URLs: tests/unit/test_state_sqlite.py::test_open_store_urls.
 
 
 def test_open_store_dynamodb_url(dynamo_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:

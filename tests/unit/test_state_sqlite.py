@@ -161,9 +161,9 @@ def test_open_store_urls(tmp_path: Path) -> None:
     s.put(record("a"))
     s.close()
     assert path.exists()
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="region is missing"):
         open_store("dynamodb://table")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="unknown state URL 'postgres://db'"):
         open_store("postgres://db")
 
 
