@@ -448,3 +448,27 @@ def test_state_init_and_prune_on_dynamodb_report_the_ttl(
         "  TTL on delete_after is not enabled (the table's TTL: DISABLED): run"
         " `eden state init` to enable it"
     )
+
+
+def test_config_import_names_an_unknown_ini_key_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ini = tmp_path / "config"
+    ini.write_text(
+        "[dev]\n"
+        "reference_service_arn = arn:aws:ecs:eu-west-1:123456789012:service/main/api\n"
+        "master_alb_arn = arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+        "loadbalancer/app/shared/50dc6c495c0c9188\n"
+        "dynamic_zone_id = Z0123456789ABC\n"
+        "endpoint_s3_bucket = dev-endpoints\n"  # the README's old `endpoint_s3_*`
+    )
+    target = tmp_path / "eden.toml"
+    code, out, err = run(capsys, "config", "import", str(ini), "--config", str(target))
+    assert code == 3 and out == ""
+    assert err.startswith(
+        "error: unknown key(s) in the 2019 config: endpoint_s3_bucket (did you mean"
+        " endpoint_s3_bucket_name?)\n"
+        f"  where: {ini} [dev]\n"
+        "  fix:   the keys eden reads: reference_service_arn, target_cluster,"
+    )
+    assert not target.exists()
