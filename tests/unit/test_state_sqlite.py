@@ -193,3 +193,13 @@ def test_prune_in_memory_has_no_log_to_truncate() -> None:
         assert [e.env for e in store.events("dev", "b")] == ["b"]
     finally:
         store.close()
+
+
+def test_open_store_takes_four_slashes_as_one_absolute_path(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'state.db'}?retention_days=7")
+    try:
+        assert isinstance(s, SqliteStore)
+        assert s.path == str(tmp_path / "state.db")  # not "//tmp/...": the WAL is named after it
+        assert s.retention_days == 7
+    finally:
+        s.close()

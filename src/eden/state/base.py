@@ -225,7 +225,8 @@ def _open_sqlite(url: str) -> StateStore:
         return SqliteStore(":memory:", retention_days=days)
     if not rest.strip("/"):
         raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
-    return SqliteStore(Path(rest).expanduser(), retention_days=days)
+    # sqlite:////abs/path (four slashes, as SQLAlchemy writes it) is the same file.
+    return SqliteStore(Path(re.sub("^/{2,}", "/", rest)).expanduser(), retention_days=days)
 
 
 def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
