@@ -43,6 +43,14 @@ class Ecs(Adapter):
             found += out.get("services", [])
         return found
 
+    def cluster_names(self) -> list[str]:
+        arns = [a for page in self.pages("list_clusters") for a in page["clusterArns"]]
+        return sorted(arn.rsplit("/", 1)[-1] for arn in arns)
+
+    def service_names(self, cluster: str) -> list[str]:
+        pages = self.pages("list_services", cluster=cluster)
+        return sorted(arn.rsplit("/", 1)[-1] for p in pages for arn in p["serviceArns"])
+
     def cluster_exists(self, cluster: str) -> bool:
         out = self.client.describe_clusters(clusters=[cluster])
         return any(c.get("status") == "ACTIVE" for c in out.get("clusters", []))

@@ -33,6 +33,14 @@ def alias_rrset(name: str, dns_name: str, alias_zone: str) -> dict[str, Any]:
 class Route53(Adapter):
     service = "route53"
 
+    def zones(self) -> list[tuple[str, str]]:
+        """(id, name) of every hosted zone the caller can see."""
+        return [
+            (str(z["Id"]).removeprefix("/hostedzone/"), str(z["Name"]).rstrip("."))
+            for page in self.pages("list_hosted_zones")
+            for z in page["HostedZones"]
+        ]
+
     def zone_name(self, zone_id: str) -> str | None:
         try:
             out = self.client.get_hosted_zone(Id=zone_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from eden.core.urls import is_loopback_url
 from eden.envs.records import EnvRecord, Event, JournalEntry, ServiceRecord
 from eden.errors import ConfigError
+from eden.state import retention
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
@@ -66,6 +68,13 @@ class StateStore(Protocol):
     def add_journal(self, entry: JournalEntry) -> None: ...
     def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]: ...
 
+    # Retention: events and journal entries are kept ``retention_days`` after their time
+    # (``Event.started_at``, ``JournalEntry.at``). ``prune`` deletes older ones and says
+    # how many; DynamoDB also lets its TTL delete them (see ``DynamoStore``).
+    retention_days: int
+
+    def prune(self, now: float) -> int: ...
+
     # Profiles shared by a team (``eden config push | pull``): TOML values by name.
     def put_profile(self, name: str, values: dict[str, Any]) -> None: ...
     def get_profile(self, name: str) -> dict[str, Any] | None: ...
@@ -80,6 +89,9 @@ def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
     * ``sqlite:///abs/path.db`` (or ``sqlite://:memory:``): one machine, the default;
     * ``dynamodb://TABLE?region=REGION[&endpoint_url=URL]``: one table shared by a team.
 
+    Either takes ``retention_days=N`` in its query (default 90): how long events and
+    journal entries are kept.
+
     The region is required, not taken from each user's AWS configuration, so that every
     teammate with the same profile reaches the same table. A loopback ``endpoint_url``
     (the sandbox's moto server) gets the fixed credentials "sandbox" unless
@@ -88,29 +100,55 @@ def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
     name still comes from the URL. Nothing connects until the store is first used.
     """
     if url.startswith("sqlite://"):
-        from eden.state.sqlite import SqliteStore
-
-        rest = url[len("sqlite://") :]
-        if rest == ":memory:" or rest == "/:memory:":
-            return SqliteStore(":memory:")
-        if not rest.strip("/"):
-            raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
-        return SqliteStore(Path(rest).expanduser())
+        return _open_sqlite(url)
     if url.startswith("dynamodb://"):
         return _open_dynamodb(url, clients)
     raise ConfigError(f"unknown state URL {url!r}", hint=_URL_HINT, where=url)
 
 
+_RETENTION = retention.PARAMETER
 _URL_HINT = (
     'use state = "sqlite:///PATH" (one machine) or'
-    ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL)'
+    ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL);'
+    f" either may add {_RETENTION}=N (default {retention.DEFAULT_RETENTION_DAYS})"
 )
 _DYNAMODB_HINT = (
-    'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL,'
-    ' e.g. "dynamodb://eden-state?region=eu-west-1"'
+    'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL'
+    f" and &{_RETENTION}=N, e.g. \"dynamodb://eden-state?region=eu-west-1\""
 )
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _query(query: str, allowed: set[str], bad: Callable[[str], ConfigError]) -> dict[str, str]:
+    """A state URL's ``?a=1&b=2``: known keys, each once, as a dict."""
+    try:
+        parsed = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError as exc:
+        raise bad(str(exc)) from exc
+    unknown = sorted(set(parsed) - allowed)
+    if unknown:
+        raise bad(f"unknown parameter(s) {', '.join(unknown)}")
+    repeated = sorted(k for k, v in parsed.items() if len(v) > 1)
+    if repeated:
+        raise bad(f"{', '.join(repeated)} given more than once")
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _open_sqlite(url: str) -> StateStore:
+    from eden.state.sqlite import SqliteStore
+
+    def bad(problem: str) -> ConfigError:
+        return ConfigError(f"bad SQLite state URL {url!r}: {problem}", hint=_URL_HINT, where=url)
+
+    rest, _, query = url[len("sqlite://") :].partition("?")
+    days = retention.retention_days_of(_query(query, {_RETENTION}, bad), bad)
+    if rest == ":memory:" or rest == "/:memory:":
+        return SqliteStore(":memory:", retention_days=days)
+    if not rest.strip("/"):
+        raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
+    # sqlite:////abs/path (four slashes, as SQLAlchemy writes it) is the same file.
+    return SqliteStore(Path(re.sub("^/{2,}", "/", rest)).expanduser(), retention_days=days)
 
 
 def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
@@ -125,9 +163,9 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
 
     try:
         parts = urlsplit(url)
-        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError as exc:
         raise bad(str(exc)) from exc
+    query = _query(parts.query, {"region", "endpoint_url", _RETENTION}, bad)
     table = parts.netloc
     if not table:
         raise bad("the table name is missing")
@@ -135,18 +173,12 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
         raise bad("nothing may follow the table name but ?region=...")
     if not _TABLE_NAME.fullmatch(table):
         raise bad(f"{table!r} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
-    unknown = sorted(set(query) - {"region", "endpoint_url"})
-    if unknown:
-        raise bad(f"unknown parameter(s) {', '.join(unknown)}")
-    repeated = sorted(k for k, v in query.items() if len(v) > 1)
-    if repeated:
-        raise bad(f"{', '.join(repeated)} given more than once")
-    region = query.get("region", [""])[0]
+    region = query.get("region", "")
     if not region:
         raise bad("the region is missing (?region=REGION)")
     if not _REGION.fullmatch(region):
         raise bad(f"{region!r} is not an AWS region name")
-    endpoint = query.get("endpoint_url", [""])[0] or None
+    endpoint = query.get("endpoint_url") or None
     if endpoint is not None:
         ep = urlsplit(endpoint)
         if ep.scheme not in ("http", "https") or not ep.netloc:
@@ -160,7 +192,7 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
                 secret_access_key=secret,
             )
         )
-    return DynamoStore(table, clients)
+    return DynamoStore(table, clients, retention_days=retention.retention_days_of(query, bad))
 
 
 __all__ = [
