@@ -379,7 +379,7 @@ def test_config_init_in_a_terminal_without_aws_asks_without_offers(tmp_path: Pat
         ],
     )
     for what in ("clusters", "services of main", "zones"):
-        assert f"(could not list {what}: Could not connect to the endpoint URL" in said
+        assert f"(could not list {what}: cannot reach AWS: Could not connect" in said
     assert "check it with `eden config check -p default --config" in said
     stored = read_file(path)["profiles"]["default"]
     assert (stored["cluster"], stored["reference_service"]) == ("main", "api")

@@ -31,7 +31,7 @@ from eden.config import (
 )
 from eden.core.urls import is_loopback_url
 from eden.envs.reader import Reader, check_reachable
-from eden.errors import ConfigError, NotFound, UsageError
+from eden.errors import ConfigError, EdenError, NotFound, UsageError
 from eden.state.base import StateStore, open_store
 from eden.wiring import aws_settings
 
@@ -197,8 +197,8 @@ class _InitOffers:
         network, no permission): the user types the value instead."""
         try:
             return fetch()
-        except Exception as exc:  # any failure only means there is no list to show
-            err.print(f"  (could not list {what}: {exc}; type it)", markup=False)
+        except EdenError as exc:  # any failure only means there is no list to show
+            err.print(f"  (could not list {what}: {exc.message}; type it)", markup=False)
             return []
 
 
