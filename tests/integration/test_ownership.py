@@ -9,64 +9,70 @@ is refused instead of deleting or overwriting the first.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from eden_world import World
 
 from eden.aws.clients import AwsClients
-from eden.errors import UsageError
+from eden.envs.engine import Engine
+from eden.errors import NotFound, UsageError
 from eden.state.leases import LockPolicy
 from eden.wiring import aws_settings, open_engine
 
 pytestmark = pytest.mark.integration
 
 
-def _gate_first_call(clients: AwsClients, until: threading.Event) -> threading.Event:
-    """Holds the first AWS call of ``clients`` until ``until`` is set; returns 'reached'."""
+def _race(world: World, first: Callable[[Engine], object], second: Callable[[Any], None]) -> None:
+    """Runs ``first`` (in a thread, with its own clients) until its first AWS call, which
+    is held until ``second`` has to wait for the lease ``first`` holds; ``second`` gets
+    the on_wait callback to pass along. Both run to their ends; ``first`` must succeed."""
+    profile = world.engine.profile
+    waiting = threading.Event()
     reached = threading.Event()
+    clients = AwsClients(aws_settings(profile))
 
     def hold(**_: Any) -> None:
         if not reached.is_set():
             reached.set()
-            assert until.wait(30), "the gate was never opened"
+            assert waiting.wait(30), "the second operation never waited for the lease"
 
     clients.on("before-call.*.*", hold)
-    return reached
+    errors: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            with open_engine(profile, store=world.store, clients=clients) as engine:
+                first(engine)
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    try:
+        assert reached.wait(30), "the first operation never reached AWS"
+        second(lambda _holder, _waited: waiting.set())
+        assert waiting.is_set(), "the second operation never had to wait for the lease"
+    finally:
+        waiting.set()
+        thread.join(60)
+    assert not thread.is_alive() and errors == []
 
 
 def test_a_delete_racing_a_create_of_a_colliding_branch_is_refused(world: World) -> None:
     """The delete checks ownership before its lease (nothing there yet) and again under it."""
     profile = world.engine.profile
-    delete_waits = threading.Event()
-    create_clients = AwsClients(aws_settings(profile))
-    # The create holds the lease and is reading AWS; its record is not written yet.
-    reading = _gate_first_call(create_clients, until=delete_waits)
-    errors: list[BaseException] = []
 
-    def create() -> None:
-        try:
-            with open_engine(profile, store=world.store, clients=create_clients) as engine:
-                engine.create("Foo", world.image)
-        except BaseException as exc:  # surfaced by the assertion below
-            errors.append(exc)
-
-    creator = threading.Thread(target=create)
-    creator.start()
-    try:
-        assert reading.wait(30), "the create never reached AWS"
+    def delete(on_wait: Any) -> None:
+        policy = LockPolicy(mode="wait", timeout=60)
         with (
-            open_engine(
-                profile, store=world.store, lock_policy=LockPolicy(mode="wait", timeout=60)
-            ) as engine,
+            open_engine(profile, store=world.store, lock_policy=policy) as engine,
             pytest.raises(UsageError, match="the name 'foo' belongs to branch 'Foo'"),
         ):
-            engine.delete("FOO", on_wait=lambda _holder, _waited: delete_waits.set())
-        assert delete_waits.is_set(), "the delete never had to wait for the create's lease"
-    finally:
-        delete_waits.set()
-        creator.join(60)
-    assert not creator.is_alive() and errors == []
+            engine.delete("FOO", on_wait=on_wait)
+
+    _race(world, lambda engine: engine.create("Foo", world.image), delete)
     record = world.store.get("sandbox", "foo")
     assert record is not None and record.branch == "Foo" and record.status == "ready"
     assert world.checker.ecs.describe_service(profile.cluster, "eden-foo") is not None
@@ -74,32 +80,15 @@ def test_a_delete_racing_a_create_of_a_colliding_branch_is_refused(world: World)
 
 def test_a_pin_waits_for_a_delete_and_never_brings_the_record_back(world: World) -> None:
     world.engine.create("feature/pinned", world.image)
-    profile = world.engine.profile
-    pin_waits = threading.Event()
-    delete_clients = AwsClients(aws_settings(profile))
-    deleting = _gate_first_call(delete_clients, until=pin_waits)
-    errors: list[BaseException] = []
 
-    def delete() -> None:
-        try:
-            with open_engine(profile, store=world.store, clients=delete_clients) as engine:
-                engine.delete("feature/pinned")
-        except BaseException as exc:
-            errors.append(exc)
-
-    deleter = threading.Thread(target=delete)
-    deleter.start()
-    try:
-        assert deleting.wait(30), "the delete never reached AWS"
+    def pin(on_wait: Any) -> None:
         with (
-            open_engine(profile, store=world.store) as engine,
-            pytest.raises(Exception, match="was deleted meanwhile"),
+            open_engine(world.engine.profile, store=world.store) as engine,
+            pytest.raises(NotFound, match="was deleted meanwhile"),
         ):
-            engine.pin("feature/pinned", on_wait=lambda _h, _w: pin_waits.set())
-    finally:
-        pin_waits.set()
-        deleter.join(60)
-    assert not deleter.is_alive() and errors == []
+            engine.pin("feature/pinned", on_wait=on_wait)
+
+    _race(world, lambda engine: engine.delete("feature/pinned"), pin)
     assert world.store.get("sandbox", "feature-pinned") is None
 
 

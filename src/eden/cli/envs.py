@@ -121,15 +121,9 @@ def create(
             listener=_progress(opts),
             on_wait=wait_reporter(opts),
         )
-    if opts.json:
-        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
-    elif dry_run:
-        _print_plan(outcome)
-    else:
-        for message in outcome.messages:
-            out.print(message)
-        verb = "deployed" if outcome.operation == "deploy" else "created"
-        out.print(f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}")
+    verb = "deployed" if outcome.operation == "deploy" else "created"
+    summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
+    _print_outcome(outcome, opts, dry_run, summary)
 
 
 @click.command()
@@ -146,15 +140,22 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
         outcome = engine.delete(
             name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
         )
+    summary = f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s"
+    _print_outcome(outcome, opts, dry_run, summary if outcome.plan.steps else None)
+
+
+def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str | None) -> None:
+    """JSON (a dry run: the plan's faithful form), the plan, or messages and a summary."""
     if opts.json:
         print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
-    elif dry_run:
+        return
+    if dry_run:
         _print_plan(outcome)
-    else:
-        for message in outcome.messages:
-            out.print(message)
-        if outcome.plan.steps:
-            out.print(f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s")
+        return
+    for message in outcome.messages:
+        out.print(message)
+    if summary:
+        out.print(summary)
 
 
 @click.command(name="ls")

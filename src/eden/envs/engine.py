@@ -28,7 +28,8 @@ from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import Reader, Snapshot
 from eden.envs.records import EnvRecord, Event, ServiceRecord
 from eden.envs.resources import RESOURCES
-from eden.envs.resources.base import Apply, Request
+from eden.envs.resources.apply import Apply
+from eden.envs.resources.base import Request
 from eden.envs.shared import LeasedWrites
 from eden.errors import NotFound, UsageError
 from eden.state.base import LockInfo, StateStore

@@ -18,7 +18,7 @@ from typing import Any
 
 from eden.envs.plan import Plan, Step, render, resolve, topological
 from eden.envs.resources import ACTIONS
-from eden.envs.resources.base import Action, Apply
+from eden.envs.resources.apply import Action, Apply
 from eden.errors import AwsError, EdenError, ExecutionFailed
 
 

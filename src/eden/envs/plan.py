@@ -17,9 +17,9 @@ included), so a plan can be stored, sent and run later.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 Operation = Literal["create", "deploy", "delete"]
 PLAN_VERSION = 1
@@ -201,26 +201,38 @@ def resolve(value: Any, outputs: Mapping[str, Any]) -> Any:
     return value
 
 
-def topological(steps: tuple[Step, ...] | list[Step]) -> list[Step]:
-    """Steps ordered so each comes after what it depends on; raises on a cycle."""
-    by_id = {s.id: s for s in steps}
+T = TypeVar("T")
+
+
+def in_dependency_order(
+    items: Sequence[T], key: Callable[[T], str], deps: Callable[[T], Iterable[str]]
+) -> list[T]:
+    """``items`` ordered so each comes after what it depends on (stable otherwise);
+    dependencies on keys not among the items are ignored. Raises on a cycle."""
+    by_key = {key(i): i for i in items}
     done: set[str] = set()
-    out: list[Step] = []
+    out: list[T] = []
     visiting: set[str] = set()
 
-    def visit(s: Step) -> None:
-        if s.id in done:
+    def visit(item: T) -> None:
+        k = key(item)
+        if k in done:
             return
-        if s.id in visiting:
-            raise ValueError(f"plan has a cycle through {s.id}")
-        visiting.add(s.id)
-        for d in s.depends_on:
-            if d in by_id:
-                visit(by_id[d])
-        visiting.discard(s.id)
-        done.add(s.id)
-        out.append(s)
+        if k in visiting:
+            raise ValueError(f"plan has a cycle through {k}")
+        visiting.add(k)
+        for d in deps(item):
+            if d in by_key:
+                visit(by_key[d])
+        visiting.discard(k)
+        done.add(k)
+        out.append(item)
 
-    for s in steps:
-        visit(s)
+    for item in items:
+        visit(item)
     return out
+
+
+def topological(steps: tuple[Step, ...] | list[Step]) -> list[Step]:
+    """Steps ordered so each comes after what it depends on; raises on a cycle."""
+    return in_dependency_order(steps, lambda s: s.id, lambda s: s.depends_on)

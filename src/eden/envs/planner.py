@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from eden.config import Profile
 from eden.core.naming import EnvNames
-from eden.envs.plan import Plan, Step
+from eden.envs.plan import Plan, Step, in_dependency_order
 from eden.envs.resources import RESOURCES
 from eden.envs.resources.base import (
     Current,
@@ -26,27 +26,7 @@ from eden.envs.resources.base import (
 def ordered(resources: tuple[Resource, ...] = RESOURCES) -> list[Resource]:
     """Resources in an order where each comes after those it is created after (stable:
     registration order otherwise); raises on a cycle."""
-    by_key = {r.key: r for r in resources}
-    out: list[Resource] = []
-    done: set[str] = set()
-    visiting: set[str] = set()
-
-    def visit(r: Resource) -> None:
-        if r.key in done:
-            return
-        if r.key in visiting:
-            raise ValueError(f"resources depend on each other in a cycle through {r.key}")
-        visiting.add(r.key)
-        for dep in r.after:
-            if dep in by_key:
-                visit(by_key[dep])
-        visiting.discard(r.key)
-        done.add(r.key)
-        out.append(r)
-
-    for r in resources:
-        visit(r)
-    return out
+    return in_dependency_order(resources, lambda r: r.key, lambda r: r.after)
 
 
 def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) -> Plan:

@@ -196,45 +196,52 @@ def _chain(source: Future[T], target: Future[T]) -> None:
 
 
 def check_reachable(reader: Reader, profile: Profile) -> list[tuple[str, bool, str]]:
-    """`eden config check`: each thing the profile points at, and whether it answers."""
-    results: list[tuple[str, bool, str]] = []
-    try:
-        snap = reader.snapshot(profile, lambda zone: _probe_names(profile, zone))
-        ref = snap.reference
-        assert ref is not None
-        results.append(("shared listener", True, snap.listener_arn))
-        results.append(("hosted zone", True, f"{profile.zone_id} ({snap.zone_name})"))
-        results.append(
-            (
-                "reference service",
-                True,
-                f"{profile.service.reference_service} in {profile.cluster}, "
-                f"container {ref.container}:{ref.container_port}",
-            )
-        )
-        used = len([r for r in ref.rules if r.priority is not None])
-        results.append(("listener rules", True, f"{used} of 100 in use"))
-    except AwsUnreachable:
-        raise  # nothing could be checked: that is the one answer, with AWS's exit code
-    except EdenError as exc:
-        results.append(
-            ("reference stack", False, exc.message + (f" -- {exc.hint}" if exc.hint else ""))
-        )
+    """`eden config check`: each thing the profile points at, and whether it answers.
+
+    An unreachable AWS is not a finding but the one answer: it is raised, with AWS's
+    exit code, instead of being listed.
+    """
+    results = _check(lambda: _reference_checks(reader, profile), "reference stack")
     if profile.endpoints:
         e = profile.endpoints
-        try:
+
+        def bucket() -> list[tuple[str, bool, str]]:
             ok = reader.aws.s3.bucket_exists(e.bucket)
-            detail = (
-                f"s3://{e.bucket}/{e.key}"
-                if ok
-                else f"bucket {e.bucket} does not exist or is not readable"
-            )
-            results.append(("endpoints bucket", ok, detail))
-        except AwsUnreachable:
-            raise
-        except AwsError as exc:
-            results.append(("endpoints bucket", False, f"read the bucket: {exc.message}"))
+            where = f"s3://{e.bucket}/{e.key}"
+            return [("endpoints bucket", ok, where if ok else f"bucket {e.bucket} does not "
+                     "exist or is not readable")]
+
+        results += _check(bucket, "endpoints bucket")
     return results
+
+
+def _check(
+    run: Callable[[], list[tuple[str, bool, str]]], what: str
+) -> list[tuple[str, bool, str]]:
+    try:
+        return run()
+    except AwsUnreachable:
+        raise
+    except EdenError as exc:
+        return [(what, False, exc.message + (f" -- {exc.hint}" if exc.hint else ""))]
+
+
+def _reference_checks(reader: Reader, profile: Profile) -> list[tuple[str, bool, str]]:
+    snap = reader.snapshot(profile, lambda zone: _probe_names(profile, zone))
+    ref = snap.reference
+    assert ref is not None
+    used = len([r for r in ref.rules if r.priority is not None])
+    return [
+        ("shared listener", True, snap.listener_arn),
+        ("hosted zone", True, f"{profile.zone_id} ({snap.zone_name})"),
+        (
+            "reference service",
+            True,
+            f"{profile.service.reference_service} in {profile.cluster}, "
+            f"container {ref.container}:{ref.container_port}",
+        ),
+        ("listener rules", True, f"{used} of 100 in use"),
+    ]
 
 
 def _probe_names(profile: Profile, zone: str) -> EnvNames:

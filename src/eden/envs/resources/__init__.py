@@ -16,7 +16,8 @@ from eden.envs.resources import (
     target_group,
     task_definition,
 )
-from eden.envs.resources.base import Action, Resource
+from eden.envs.resources.apply import Action
+from eden.envs.resources.base import Resource
 
 RESOURCES: tuple[Resource, ...] = (
     task_definition.RESOURCE,

@@ -1,5 +1,5 @@
-"""What every resource module provides, and what the planner, reader, executor, engine
-and gc give it.
+"""What every resource module provides, and what the planner, reader, engine and gc give it
+(what the executor gives its actions is in ``apply``).
 
 A resource module (``task_definition.py``, ``target_group.py``...) holds everything eden
 knows about one kind of AWS resource an environment has: its name, how it is read from
@@ -10,46 +10,16 @@ recorded about it. It exports one ``Resource`` value; ``resources/__init__.py`` 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
-from eden.core.endpoints_doc import Edit
 from eden.core.naming import EnvNames
 from eden.envs.plan import Ref, Step
-
-
-class SharedWrites(Protocol):
-    """Writes to things every environment shares, handed to the actions by the engine.
-
-    ``rule_slot``: held while a listener-rule priority is picked and the rule created, so
-    concurrent creates do not pick the same free slot. ``edit_document``: applies one edit
-    to the endpoints document with a conditional write (several edits may be committed
-    together). Without a state store (tests, a dry run) both run directly.
-    """
-
-    def rule_slot(self, listener_arn: str) -> AbstractContextManager[Any]: ...
-
-    def edit_document(self, bucket: str, key: str, edit: Edit) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Apply:
-    """What an action works with: AWS, and the shared writes."""
-
-    aws: Aws
-    shared: SharedWrites
-    # Attributes every write of the endpoints document sets (profile settings), e.g. ACL.
-    document_overrides: Mapping[str, Any] = field(default_factory=dict)
-    sleep: Callable[[float], None] = time.sleep  # between retries; tests pass a fake
-
-
-Action = Callable[[Apply, Mapping[str, Any]], Any]
+from eden.envs.resources.apply import Action
 
 
 @dataclass(frozen=True)
@@ -177,6 +147,11 @@ class ReadContext:
     rules: Future[list[dict[str, Any]]] | None  # the shared listener's rules
     document: Future[Any] | None  # the endpoints document (an aws.s3.JsonObject)
 
+    def one(self, what: str, read: Callable[[], Any]) -> Collect:
+        """A resource read by one call in round one, whatever the final names."""
+        found = self.submit(what, read)
+        return lambda _names: found.result()
+
 
 Collect = Callable[[EnvNames], Any]
 
@@ -208,3 +183,16 @@ class Resource:
     alive: Callable[[Aws, str], bool] = _alive
     # Tagged resources the Tagging API does not list: (environment, ARN).
     also_tagged: Callable[[Aws, Profile], Iterable[tuple[str, str]]] | None = None
+
+    @classmethod
+    def of_module(
+        cls, namespace: Mapping[str, Any], after: tuple[str, ...], **extra: Any
+    ) -> Resource:
+        """The resource a module defines: its ``KEY``, ``read``, ``plan``, ``remove``,
+        ``ACTIONS`` and ``record`` (a missing one fails at import, not at run time)."""
+        parts = ("KEY", "read", "plan", "remove", "ACTIONS", "record")
+        missing = [p for p in parts if p not in namespace]
+        if missing:
+            raise TypeError(f"a resource module must define {', '.join(missing)}")
+        key, read, plan, remove, actions, record = (namespace[p] for p in parts)
+        return cls(key, after, read, plan, remove, actions, record, **extra)

@@ -13,15 +13,8 @@ from typing import Any
 
 from eden.core.naming import EnvNames
 from eden.envs.plan import Step
-from eden.envs.resources.base import (
-    Apply,
-    Collect,
-    PlanInput,
-    Planned,
-    ReadContext,
-    RemoveInput,
-    Resource,
-)
+from eden.envs.resources.apply import Apply
+from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
 
 KEY = "dns_record"
 
@@ -33,7 +26,7 @@ class Pointed:
 
 
 @dataclass(frozen=True)
-class Removed:
+class RecordRemoved:
     deleted: bool
     record: Mapping[str, Any] | None = None  # what was read and deleted
 
@@ -89,14 +82,10 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, zone_id: str, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="route53.delete_record",
-        params={"HostedZoneId": zone_id, "Name": names.host},
-        depends_on=after,
-        description=f"remove the record {names.host}",
-        decided_at_apply={"ResourceRecordSet": "the A record at the host, read when deleting"},
-    )
+    params = {"HostedZoneId": zone_id, "Name": names.host}
+    how = {"ResourceRecordSet": "the A record at the host, read when deleting"}
+    what = f"remove the record {names.host}"
+    return Step(step_id, "route53.delete_record", params, after, what, decided_at_apply=how)
 
 
 def upsert(ctx: Apply, p: Mapping[str, Any]) -> Pointed:
@@ -106,9 +95,9 @@ def upsert(ctx: Apply, p: Mapping[str, Any]) -> Pointed:
     return Pointed(str(p["Name"]), change)
 
 
-def delete(ctx: Apply, p: Mapping[str, Any]) -> Removed:
+def delete(ctx: Apply, p: Mapping[str, Any]) -> RecordRemoved:
     gone = ctx.aws.route53.delete_record(str(p["HostedZoneId"]), str(p["Name"]))
-    return Removed(gone is not None, gone)
+    return RecordRemoved(gone is not None, gone)
 
 
 def record(output: Pointed | None, found: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -117,12 +106,5 @@ def record(output: Pointed | None, found: Mapping[str, Any] | None) -> dict[str,
     return {"name": str(found["Name"]).rstrip(".")} if found else None
 
 
-RESOURCE = Resource(
-    key=KEY,
-    after=(),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={"route53.upsert_alias": upsert, "route53.delete_record": delete},
-    record=record,
-)
+ACTIONS = {"route53.upsert_alias": upsert, "route53.delete_record": delete}
+RESOURCE = Resource.of_module(globals(), after=())

@@ -16,17 +16,11 @@ from eden.config import EndpointsDoc
 from eden.core import endpoints_doc
 from eden.core.naming import EnvNames
 from eden.envs.plan import Step
-from eden.envs.resources.base import (
-    Apply,
-    Collect,
-    PlanInput,
-    Planned,
-    ReadContext,
-    RemoveInput,
-    Resource,
-)
+from eden.envs.resources.apply import Apply
+from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
 
 KEY = "endpoint"
+_DOCUMENT = {"document": "edited as it is when the step runs (conditional write)"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +60,7 @@ def plan(p: PlanInput) -> Planned:
         },
         description=f"add {names.endpoint_name} to s3://{e.bucket}/{e.key}",
         undo=removal(f"undo_{KEY}", e, names),
-        decided_at_apply={"document": "edited as it is when the step runs (conditional write)"},
+        decided_at_apply=_DOCUMENT,
     )
     return Planned((step,))
 
@@ -79,19 +73,10 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, e: EndpointsDoc, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="s3.endpoints_remove",
-        params={
-            "Bucket": e.bucket,
-            "Key": e.key,
-            "Name": names.endpoint_name,
-            "UpdateKey": e.update_key,
-        },
-        depends_on=after,
-        description=f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}",
-        decided_at_apply={"document": "edited as it is when the step runs (conditional write)"},
-    )
+    params = {"Bucket": e.bucket, "Key": e.key, "Name": names.endpoint_name}
+    params["UpdateKey"] = e.update_key
+    what = f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}"
+    return Step(step_id, "s3.endpoints_remove", params, after, what, decided_at_apply=_DOCUMENT)
 
 
 def upsert(ctx: Apply, p: Mapping[str, Any]) -> Written:
@@ -112,12 +97,5 @@ def record(output: Written | None, found: bool | None) -> dict[str, Any] | None:
     return None
 
 
-RESOURCE = Resource(
-    key=KEY,
-    after=(),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={"s3.endpoints_upsert": upsert, "s3.endpoints_remove": delete},
-    record=record,
-)
+ACTIONS = {"s3.endpoints_upsert": upsert, "s3.endpoints_remove": delete}
+RESOURCE = Resource.of_module(globals(), after=())

@@ -22,8 +22,8 @@ from eden.core.naming import EnvNames
 from eden.core.tags import TAG_ENV, elb_tags, is_edens
 from eden.envs.plan import Ref, Step
 from eden.envs.resources import target_group
+from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import (
-    Apply,
     Collect,
     ListenerRule,
     PlanInput,
@@ -42,11 +42,6 @@ PRIORITY_RETRIES = 8
 class Placed:
     RuleArn: str  # AWS's own field names, so a Ref reads like the API
     Priority: int
-
-
-@dataclass(frozen=True)
-class Removed:
-    deleted: bool
 
 
 def parse_rule(raw: Mapping[str, Any]) -> ListenerRule:
@@ -139,13 +134,8 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, arn: Any, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="elbv2.delete_rule",
-        params={"RuleArn": arn},
-        depends_on=after,
-        description=f"delete the listener rule for {names.host}",
-    )
+    what = f"delete the listener rule for {names.host}"
+    return Step(step_id, "elbv2.delete_rule", {"RuleArn": arn}, after, what)
 
 
 def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
@@ -200,14 +190,11 @@ def also_tagged(aws: Aws, profile: Profile) -> Iterable[tuple[str, str]]:
     ]
 
 
-RESOURCE = Resource(
-    key=KEY,
-    after=(target_group.KEY,),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={"elbv2.create_rule": create, "elbv2.delete_rule": delete},
-    record=record,
-    owns_arn=lambda arn: ":listener-rule/" in arn,
-    also_tagged=also_tagged,
+def _owns(arn: str) -> bool:
+    return ":listener-rule/" in arn
+
+
+ACTIONS = {"elbv2.create_rule": create, "elbv2.delete_rule": delete}
+RESOURCE = Resource.of_module(
+    globals(), after=(target_group.KEY,), owns_arn=_owns, also_tagged=also_tagged
 )

@@ -19,15 +19,8 @@ from eden.core.naming import EnvNames
 from eden.core.tags import eden_tags, merge_tags
 from eden.envs.plan import Ref, Step
 from eden.envs.resources import listener_rule, target_group, task_definition
-from eden.envs.resources.base import (
-    Apply,
-    Collect,
-    PlanInput,
-    Planned,
-    ReadContext,
-    RemoveInput,
-    Resource,
-)
+from eden.envs.resources.apply import Apply, Removed
+from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
 
 KEY = "service"
 
@@ -51,17 +44,11 @@ class Deployed:
     serviceArn: str  # AWS's own field name, so a Ref reads like the API
 
 
-@dataclass(frozen=True)
-class Removed:
-    deleted: bool
-
-
 def read(ctx: ReadContext) -> Collect:
-    found = ctx.submit(
+    return ctx.one(
         "read the environment's service",
         lambda: ctx.aws.ecs.describe_service(ctx.profile.cluster, ctx.draft.service),
     )
-    return lambda _names: found.result()
 
 
 def plan(p: PlanInput) -> Planned:
@@ -124,13 +111,8 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, profile: Profile, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="ecs.delete_service",
-        params={"cluster": profile.cluster, "service": names.service},
-        depends_on=after,
-        description=f"delete service {names.service}",
-    )
+    params = {"cluster": profile.cluster, "service": names.service}
+    return Step(step_id, "ecs.delete_service", params, after, f"delete service {names.service}")
 
 
 def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
@@ -155,18 +137,14 @@ def _alive(aws: Aws, arn: str) -> bool:
     return aws.ecs.describe_service(cluster, name) is not None
 
 
-RESOURCE = Resource(
-    key=KEY,
+def _owns(arn: str) -> bool:
+    return ":service/" in arn
+
+
+ACTIONS = {"ecs.create_service": create, "ecs.update_service": update, "ecs.delete_service": delete}
+RESOURCE = Resource.of_module(
+    globals(),
     after=(task_definition.KEY, target_group.KEY, listener_rule.KEY),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={
-        "ecs.create_service": create,
-        "ecs.update_service": update,
-        "ecs.delete_service": delete,
-    },
-    record=record,
-    owns_arn=lambda arn: ":service/" in arn,
+    owns_arn=_owns,
     alive=_alive,
 )

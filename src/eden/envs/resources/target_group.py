@@ -16,15 +16,8 @@ from eden.aws import Aws
 from eden.core.naming import EnvNames
 from eden.core.tags import elb_tags
 from eden.envs.plan import Ref, Step
-from eden.envs.resources.base import (
-    Apply,
-    Collect,
-    PlanInput,
-    Planned,
-    ReadContext,
-    RemoveInput,
-    Resource,
-)
+from eden.envs.resources.apply import Apply, Removed
+from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
 from eden.errors import AwsError, ConfigError
 
 KEY = "target_group"
@@ -55,17 +48,11 @@ class Made:
     TargetGroupArn: str  # AWS's own field name, so a Ref reads like the API
 
 
-@dataclass(frozen=True)
-class Removed:
-    deleted: bool
-
-
 def read(ctx: ReadContext) -> Collect:
-    found = ctx.submit(
+    return ctx.one(
         "read the environment's target group",
         lambda: ctx.aws.elbv2.target_group_arn_by_name(ctx.draft.target_group),
     )
-    return lambda _names: found.result()
 
 
 def plan(p: PlanInput) -> Planned:
@@ -103,13 +90,8 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, arn: Any, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="elbv2.delete_target_group",
-        params={"TargetGroupArn": arn},
-        depends_on=after,
-        description=f"delete target group {names.target_group}",
-    )
+    what = f"delete target group {names.target_group}"
+    return Step(step_id, "elbv2.delete_target_group", {"TargetGroupArn": arn}, after, what)
 
 
 def create(ctx: Apply, p: Mapping[str, Any]) -> Made:
@@ -142,14 +124,9 @@ def _alive(aws: Aws, arn: str) -> bool:
     return aws.elbv2.describe_target_group(arn) is not None
 
 
-RESOURCE = Resource(
-    key=KEY,
-    after=(),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={"elbv2.create_target_group": create, "elbv2.delete_target_group": delete},
-    record=record,
-    owns_arn=lambda arn: ":targetgroup/" in arn,
-    alive=_alive,
-)
+def _owns(arn: str) -> bool:
+    return ":targetgroup/" in arn
+
+
+ACTIONS = {"elbv2.create_target_group": create, "elbv2.delete_target_group": delete}
+RESOURCE = Resource.of_module(globals(), after=(), owns_arn=_owns, alive=_alive)

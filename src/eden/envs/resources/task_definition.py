@@ -17,15 +17,8 @@ from eden.aws import Aws
 from eden.core.naming import EnvNames
 from eden.core.tags import eden_tags, merge_tags
 from eden.envs.plan import Ref, Step
-from eden.envs.resources.base import (
-    Apply,
-    Collect,
-    PlanInput,
-    Planned,
-    ReadContext,
-    RemoveInput,
-    Resource,
-)
+from eden.envs.resources.apply import Apply
+from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
 from eden.errors import AwsError, ConfigError
 
 KEY = "task_definition"
@@ -70,8 +63,8 @@ class Registered:
 
 
 @dataclass(frozen=True)
-class Removed:
-    deregistered: int
+class Deregistered:
+    revisions: int
 
 
 def read(ctx: ReadContext) -> Collect:
@@ -141,27 +134,22 @@ def remove(r: RemoveInput) -> Step | None:
 
 
 def removal(step_id: str, arns: list[Any], names: EnvNames, after: tuple[str, ...] = ()) -> Step:
-    return Step(
-        id=step_id,
-        action="ecs.deregister_task_definitions",
-        params={"arns": arns},
-        depends_on=after,
-        description=f"deregister and delete {len(arns)} revision(s) of {names.task_family}",
-    )
+    what = f"deregister and delete {len(arns)} revision(s) of {names.task_family}"
+    return Step(step_id, "ecs.deregister_task_definitions", {"arns": arns}, after, what)
 
 
 def register(ctx: Apply, p: Mapping[str, Any]) -> Registered:
     return Registered(ctx.aws.ecs.register_task_definition(p))
 
 
-def deregister(ctx: Apply, p: Mapping[str, Any]) -> Removed:
+def deregister(ctx: Apply, p: Mapping[str, Any]) -> Deregistered:
     """Every revision at once: an environment deployed 50 times must not delete 50x slower.
 
     Deregistering an INACTIVE revision is a no-op; deleting needs them all INACTIVE.
     """
     arns = list(p["arns"])
     if not arns:
-        return Removed(0)
+        return Deregistered(0)
     ecs = ctx.aws.ecs
     with ThreadPoolExecutor(max_workers=min(10, len(arns))) as pool:
         list(pool.map(ecs.deregister_task_definition, arns))
@@ -173,7 +161,7 @@ def deregister(ctx: Apply, p: Mapping[str, Any]) -> Removed:
             hint="run the delete again later (a revision still used by tasks is deleted "
             "once they stop)",
         )
-    return Removed(len(arns))
+    return Deregistered(len(arns))
 
 
 def record(output: Registered | None, found: Revisions | None) -> dict[str, Any] | None:
@@ -185,17 +173,12 @@ def _alive(aws: Aws, arn: str) -> bool:
     return aws.ecs.describe_task_definition(arn) is not None
 
 
-RESOURCE = Resource(
-    key=KEY,
-    after=(),
-    read=read,
-    plan=plan,
-    remove=remove,
-    actions={
-        "ecs.register_task_definition": register,
-        "ecs.deregister_task_definitions": deregister,
-    },
-    record=record,
-    owns_arn=lambda arn: ":task-definition/" in arn,
-    alive=_alive,
-)
+def _owns(arn: str) -> bool:
+    return ":task-definition/" in arn
+
+
+ACTIONS = {
+    "ecs.register_task_definition": register,
+    "ecs.deregister_task_definitions": deregister,
+}
+RESOURCE = Resource.of_module(globals(), after=(), owns_arn=_owns, alive=_alive)

@@ -1,0 +1,47 @@
+"""What a resource's actions work with when the executor runs them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from eden.aws import Aws
+from eden.core.endpoints_doc import Edit
+
+
+class SharedWrites(Protocol):
+    """Writes to things every environment shares, handed to the actions by the engine.
+
+    ``rule_slot``: held while a listener-rule priority is picked and the rule created, so
+    concurrent creates do not pick the same free slot. ``edit_document``: applies one edit
+    to the endpoints document with a conditional write (several edits may be committed
+    together). Without a state store (tests, a dry run) both run directly.
+    """
+
+    def rule_slot(self, listener_arn: str) -> AbstractContextManager[Any]: ...
+
+    def edit_document(self, bucket: str, key: str, edit: Edit) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Apply:
+    """What an action works with: AWS, and the shared writes."""
+
+    aws: Aws
+    shared: SharedWrites
+    # Attributes every write of the endpoints document sets (profile settings), e.g. ACL.
+    document_overrides: Mapping[str, Any] = field(default_factory=dict)
+    sleep: Callable[[float], None] = time.sleep  # between retries; tests pass a fake
+
+
+Action = Callable[[Apply, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a removal step reports: whether there was something to remove."""
+
+    deleted: bool
