@@ -324,6 +324,14 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     assert not any(j.step == "service" and j.phase == "done" for j in journal)
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "creating"
+    # `eden show` reads the journal: the create began and never ended.
+    shown = _cli(["show", "feature/killed", "-o", "json"], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
+    shown_out, shown_err = shown.communicate(timeout=60)
+    assert shown.returncode == 0, shown_err
+    last = json.loads(shown_out)["last_operation"]
+    assert (last["kind"], last["interrupted"], last["ended"]) == ("create", True, None)
+    phases = {s["step"]: s["phase"] for s in last["steps"]}
+    assert phases["target_group"] == "done" and phases.get("service") != "done"
 
     # The next create waits out the dead process's lease, then finishes the job.
     resume = _cli(
@@ -331,7 +339,7 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     )
     out, err = resume.communicate(timeout=120)
     assert resume.returncode == 0, err
-    assert "resuming" in out
+    assert "resuming: the last create of feature-killed was interrupted after" in out
     assert world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-killed") is not None
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "ready"

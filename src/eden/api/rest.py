@@ -75,7 +75,12 @@ def get_environment(
     """One environment (by name, alias or branch) with its deploy history."""
     engine = context.registry.engine(profile)
     record, events = engine.show(name)
-    return {**env_view(record, engine.profile.ttl_hours), "events": [e.as_dict() for e in events]}
+    last = engine.last_operation(record.name)
+    return {
+        **env_view(record, engine.profile.ttl_hours),
+        "events": [e.as_dict() for e in events],
+        "last_operation": last.as_dict() if last else None,
+    }
 
 
 @router.put("/pins/{name:path}", tags=["environments"])

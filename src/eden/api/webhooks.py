@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from eden.api.context import ApiContext, ctx
 from eden.api.jobs import Job, create_job, delete_job, failed_job
 from eden.api.models import ERRORS
+from eden.api.operations import Operation
 from eden.api.problems import ApiProblem
 from eden.api.settings import WebhookSettings
 from eden.core import naming
@@ -153,6 +154,15 @@ def _deploy_job(
     )
 
 
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested to death
+        raise ApiProblem(
+            400, "BadPayload", "the body is not JSON (content type must be application/json)"
+        ) from None
+
+
 def _ignored(context: ApiContext, event: str, reason: str) -> JSONResponse:
     context.metrics.webhook(event, "ignored")
     return JSONResponse({"status": "ignored", "reason": reason}, status_code=202)
@@ -183,22 +193,13 @@ async def github(
         return JSONResponse({"status": "ok", "message": "pong"}, status_code=200)
     if event != "pull_request":
         return _ignored(context, event, f"eden acts on pull_request events, not {event!r}")
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested to death
-        raise ApiProblem(
-            400, "BadPayload", "the body is not JSON (content type must be application/json)"
-        ) from None
+    payload = _parse(raw)
     action = _field(payload, "action")
     if action not in DEPLOY_ACTIONS + DELETE_ACTIONS:
         return _ignored(context, event, f"pull_request action {action!r} changes no environment")
     previous = context.deliveries.get(x_github_delivery)
     if previous is not None:
-        context.metrics.webhook(event, "redelivered")
-        return JSONResponse(
-            {"status": "accepted", "redelivery": True, "operation": previous.as_dict()},
-            status_code=202,
-        )
+        return _accepted(context, event, "redelivered", {"redelivery": True}, previous)
     pr = pull_request_of(payload)
     if action in DEPLOY_ACTIONS and pr.fork and not hook.allow_forks:
         return _ignored(
@@ -207,24 +208,10 @@ async def github(
             f"pull request #{pr.number} comes from a fork ({pr.branch}); forks are not "
             "deployed unless the profile's webhook settings allow_forks = true",
         )
-    if action in DEPLOY_ACTIONS:
-        job = await run_in_threadpool(lambda: _deploy_job(context, hook, profile_name, pr, payload))
-        kind = "deploy"
-    else:
-        # A close deletes only the environment this pull request made (or, for one of the
-        # repository's own branches, the one made for it before origins existed).
-        job = await run_in_threadpool(
-            lambda: delete_job(
-                context,
-                profile=profile_name,
-                name=pr.branch,
-                source="webhook",
-                origin=pr.origin,
-                adopt=not pr.fork,
-            )
-        )
-        kind = "delete"
-    op, work = job
+    kind = "deploy" if action in DEPLOY_ACTIONS else "delete"
+    op, work = await run_in_threadpool(
+        lambda: _job(context, hook, profile_name, pr, payload, kind)
+    )
     op.detail = {
         "event": event,
         "action": action,
@@ -237,7 +224,34 @@ async def github(
     }
     context.deliveries.add(x_github_delivery, op)
     context.operations.submit(op, work)
-    context.metrics.webhook(event, kind)
-    return JSONResponse(
-        {"status": "accepted", "action": kind, "operation": op.as_dict()}, status_code=202
+    return _accepted(context, event, kind, {"action": kind}, op)
+
+
+def _accepted(
+    context: ApiContext, event: str, outcome: str, extra: dict[str, Any], op: Operation
+) -> JSONResponse:
+    context.metrics.webhook(event, outcome)
+    body = {"status": "accepted", **extra, "operation": op.as_dict()}
+    return JSONResponse(body, status_code=202)
+
+
+def _job(
+    context: ApiContext,
+    hook: WebhookSettings,
+    profile: str,
+    pr: PullRequest,
+    payload: Any,
+    kind: str,
+) -> Job:
+    if kind == "deploy":
+        return _deploy_job(context, hook, profile, pr, payload)
+    # A close deletes only the environment this pull request made (or, for one of the
+    # repository's own branches, the one made for it before origins existed).
+    return delete_job(
+        context,
+        profile=profile,
+        name=pr.branch,
+        source="webhook",
+        origin=pr.origin,
+        adopt=not pr.fork,
     )

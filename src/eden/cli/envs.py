@@ -24,6 +24,7 @@ from eden.core.envvars import parse_env_pairs
 from eden.envs.endpoints_sync import sync_endpoints
 from eden.envs.engine import Outcome
 from eden.envs.executor import StepResult
+from eden.envs.journal import OperationLog
 from eden.envs.plan import Step, render
 from eden.errors import ConfigError
 from eden.state.leases import LockPolicy
@@ -188,8 +189,12 @@ def show(name: str, opts: Options) -> None:
     """Show environment NAME: its resources with ARNs, URL and deploy history."""
     with opts.engine() as engine:
         record, events = engine.show(name)
+        last = engine.last_operation(record.name)
     if opts.json:
-        print_json({**record.as_dict(), "events": [e.as_dict() for e in events]})
+        last_op = last.as_dict() if last else None
+        print_json(
+            {**record.as_dict(), "events": [e.as_dict() for e in events], "last_operation": last_op}
+        )
         return
     out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
     out.print(f"  branch:      {record.branch}")
@@ -204,6 +209,8 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    service:         {svc.service_arn}")
         out.print(f"    target group:    {svc.target_group_arn}")
         out.print(f"    listener rule:   {svc.rule_arn}")
+    if last is not None:
+        _print_last_operation(last)
     out.print("  history:")
     for e in events:
         out.print(
@@ -211,6 +218,17 @@ def show(name: str, opts: Options) -> None:
             f"{e.actor}  {e.image or ''}  {e.detail}",
             markup=False,
         )
+
+
+def _print_last_operation(last: OperationLog) -> None:
+    """The journal's view of the last operation: each step's last phase, and whether the
+    operation ended at all (a process killed mid-way leaves it interrupted)."""
+    ended = "interrupted (it never ended)" if last.interrupted else last.ended
+    out.print(f"  last operation: {last.kind} {when(last.started_at)}, {ended}", markup=False)
+    for step in last.steps:
+        detail = f"  {step.detail}" if step.detail and step.phase != "start" else ""
+        phase = "started, never ended" if step.phase == "start" else step.phase
+        out.print(f"    {step.step:<16} {phase}{detail}", markup=False)
 
 
 @click.group()

@@ -8,8 +8,6 @@ what it records). The CLI and the HTTP API are thin shells over it.
 
 from __future__ import annotations
 
-import getpass
-import socket
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,13 +19,13 @@ from eden.config import Profile
 from eden.core import naming
 from eden.core.images import validate_image
 from eden.envs.executor import DryRunExecutor, Executor, Listener, RunResult, StepFailedError
+from eden.envs.history import History, default_actor
 from eden.envs.journal import Journal, OperationLog, last_operation
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import Reader, Snapshot
-from eden.envs.records import EnvRecord, Event, ServiceRecord
-from eden.envs.resources import RESOURCES
+from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import Request
 from eden.envs.shared import LeasedWrites
@@ -76,13 +74,6 @@ class CreateRequest:
     adopt: bool = False  # with origin: take over the branch's environment from before origins
 
 
-def default_actor() -> str:
-    try:
-        return f"{getpass.getuser()}@{socket.gethostname()}"
-    except Exception:  # no user database in some containers
-        return "unknown"
-
-
 class Engine:
     def __init__(
         self,
@@ -109,6 +100,7 @@ class Engine:
         self.executor = Executor(Apply(aws, self.shared), pool)
         self.actor = actor or default_actor()
         self.clock = clock
+        self.history = History(store, profile, self.actor, clock)
 
     # --- names and leases -----------------------------------------------------------------
     def _names(self, branch: str, alias: str | None, record: EnvRecord | None) -> NamesInZone:
@@ -196,7 +188,9 @@ class Engine:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
         messages += plan.notes
         messages += self._resume_note(taken)
-        record = self._record_before(snap, req, taken, started)
+        record = self.history.before_create(
+            snap, taken, alias=req.alias, origin=req.origin, now=started
+        )
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)
         try:
@@ -205,17 +199,13 @@ class Engine:
             )
         except StepFailedError as exc:
             journal.end(False, exc.message)
-            self._record_failure(
-                record, plan, exc, started, brand_new=taken is None, image=req.image
-            )
+            self.history.create_failed(record, exc, brand_new=taken is None)
+            self.history.event(name, plan.operation, started, "failed", exc.message, req.image)
             raise
         journal.end(True)
-        self._fill_record(record, snap, result, req.image)
-        record.status = "ready"
-        record.last_deploy_at = self.clock()
-        self.store.put(record)
+        self.history.made(record, snap, result, req.image)
         detail = f"{len(plan.steps)} steps"
-        self.store.add_event(self._event(name, plan.operation, started, "ok", detail, req.image))
+        self.history.event(name, plan.operation, started, "ok", detail, req.image)
         return Outcome(plan.operation, name, url, result, record, messages)
 
     @staticmethod
@@ -239,67 +229,6 @@ class Engine:
                 f"{', '.join(finished) or 'no step'}"
             ]
         return [f"resuming: the last operation on {taken.name} ended as {taken.status!r}"]
-
-    def _record_before(
-        self, snap: Snapshot, req: CreateRequest, taken: EnvRecord | None, now: float
-    ) -> EnvRecord:
-        names = snap.names
-        record = taken or EnvRecord(
-            profile=self.profile.name,
-            name=names.name,
-            branch=names.branch,
-            host=names.host,
-            status="creating",
-            created_at=now,
-            alias=req.alias,
-        )
-        record.names = {
-            "task_family": names.task_family,
-            "service": names.service,
-            "target_group": names.target_group,
-            "host": names.host,
-            "endpoint_name": names.endpoint_name,
-        }
-        if req.origin is not None:
-            record.origin = req.origin  # made for it now, or adopted from before origins
-        if taken is None or record.origin != taken.origin or not taken.names:
-            self.store.put(record)
-        return record
-
-    def _fill_record(
-        self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str
-    ) -> None:
-        """Each resource records what it made (its step's output) or what was there."""
-        outputs = result.outputs()
-        kept: dict[str, dict[str, Any]] = {}
-        for resource in RESOURCES:
-            entry = resource.record(outputs.get(resource.key), snap.current[resource.key])
-            if entry is not None:
-                kept[resource.key] = entry
-        record.services = [ServiceRecord(self.profile.service.role, image, kept)]
-        record.extra["listener_arn"] = snap.listener_arn
-        record.extra["zone_id"] = self.profile.zone_id
-
-    def _record_failure(
-        self,
-        record: EnvRecord,
-        plan: Plan,
-        exc: StepFailedError,
-        started: float,
-        *,
-        brand_new: bool,
-        image: str,
-    ) -> None:
-        created = {r.id for r in exc.result.results if r.ok}
-        undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
-        if brand_new and created <= undone:  # nothing of it is left: forget it
-            self.store.delete(record.profile, record.name)
-        else:
-            record.status = "failed"
-            self.store.put(record)
-        self.store.add_event(
-            self._event(record.name, plan.operation, started, "failed", exc.message, image)
-        )
 
     # --- delete -------------------------------------------------------------------------
     def delete(
@@ -374,39 +303,18 @@ class Engine:
             if record is not None:
                 record.status = "failed"
                 self.store.put(record)
-            self.store.add_event(self._event(name, "delete", started, "failed", exc.message))
+            self.history.event(name, "delete", started, "failed", exc.message)
             raise
         journal.end(True)
         self.store.delete(self.profile.name, name)
         if plan.steps or record is not None:
             detail = f"{len(plan.steps)} steps"
-            self.store.add_event(self._event(name, "delete", started, "ok", detail))
+            self.history.event(name, "delete", started, "ok", detail)
         return Outcome("delete", name, url, result, record, messages)
 
     # --- read ---------------------------------------------------------------------------
     def environments(self) -> list[EnvRecord]:
         return self.store.list_envs(self.profile.name)
-
-    def _event(
-        self,
-        env: str,
-        action: str,
-        started: float,
-        result: str,
-        detail: str,
-        image: str | None = None,
-    ) -> Event:
-        return Event(
-            self.profile.name,
-            env,
-            action,
-            self.actor,
-            started,
-            self.clock() - started,
-            result,
-            detail,
-            image,
-        )
 
     def pin(
         self, name_or_branch: str, pinned: bool = True, *, on_wait: WaitCallback | None = None

@@ -21,7 +21,7 @@ from eden.config import Profile
 from eden.core.naming import EnvNames, names_for
 from eden.envs import reference
 from eden.envs.resources import RESOURCES
-from eden.envs.resources.base import Current, ReadContext, Reference
+from eden.envs.resources.base import Collect, Current, ReadContext, Reference
 from eden.errors import AwsError, AwsUnreachable, ConfigError, EdenError
 
 T = TypeVar("T")
@@ -37,6 +37,16 @@ class Snapshot:
     current: Current
     reference: Reference | None  # None for delete, which needs only what exists
     image: ImageCheck | None  # None: no image to check (delete)
+
+
+@dataclass(frozen=True)
+class _RoundOne:
+    listener: Future[dict[str, Any]]
+    zone: Future[str | None]
+    image: Future[ImageCheck] | None
+    reference_service: Future[dict[str, Any] | None] | None
+    rules: Future[list[dict[str, Any]]]
+    collectors: dict[str, Collect]
 
 
 class Reader:
@@ -73,50 +83,10 @@ class Reader:
         known_host: str | None = None,
     ) -> Snapshot:
         """Reads in two rounds of parallel calls; raises a clear error for a broken profile."""
-        aws = self.aws
-        draft = names_in_zone("zone.invalid")  # every name but the host is zone-free
-        listener_f = self.submit("read the shared listener", lambda: self._listener(profile))
-        zone_f = self.submit("read the hosted zone", lambda: aws.route53.zone_name(profile.zone_id))
-        image_f = (
-            self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
-            if image
-            else None
-        )
-        ref_svc_f = (
-            self.submit(
-                "read the reference service",
-                lambda: aws.ecs.describe_service(
-                    profile.cluster, profile.service.reference_service
-                ),
-            )
-            if with_reference
-            else None
-        )
-        rules_f: Future[list[dict[str, Any]]] = Future()
-        if profile.listener_arns:
-            arn = profile.listener_arns[0]
-            _chain(self.submit("read the listener rules", lambda: aws.elbv2.rules(arn)), rules_f)
-        doc_f = None
-        if profile.endpoints:
-            e = profile.endpoints
-            doc_f = self.submit(
-                f"read s3://{e.bucket}/{e.key}", lambda: aws.s3.get_json(e.bucket, e.key)
-            )
-        ctx = ReadContext(
-            profile=profile,
-            aws=aws,
-            draft=draft,
-            known_host=known_host,
-            deleting=not with_reference,
-            submit=self.submit,
-            rules=rules_f,
-            document=doc_f,
-        )
-        collectors = {r.key: r.read(ctx) for r in RESOURCES}
-
-        # --- round two ------------------------------------------------------------------
-        listener = listener_f.result()
-        zone_name = zone_f.result()
+        first = self._round_one(profile, names_in_zone, image, with_reference, known_host)
+        # --- round two: what round one pointed at ----------------------------------------
+        listener = first.listener.result()
+        zone_name = first.zone.result()
         if zone_name is None:
             raise ConfigError(
                 f"hosted zone {profile.zone_id} does not exist",
@@ -126,31 +96,75 @@ class Reader:
         names = names_in_zone(zone_name)
         listener_arn = str(listener["ListenerArn"])
         if not profile.listener_arns:
-            _chain(
-                self.submit("read the listener rules", lambda: aws.elbv2.rules(listener_arn)),
-                rules_f,
+            elbv2 = self.aws.elbv2
+            rules = self.submit("read the listener rules", lambda: elbv2.rules(listener_arn))
+            _chain(rules, first.rules)
+        collect_reference = None
+        if first.reference_service is not None:
+            collect_reference = reference.start_reading(
+                self.aws,
+                self.submit,
+                profile,
+                reference.found(profile, first.reference_service.result()),
+                listener,
+                zone_name,
+                first.rules,
             )
-        reference_f = None
-        if ref_svc_f is not None:
-            service = ref_svc_f.result()
-            if service is None:
-                raise ConfigError(
-                    f"reference service {profile.service.reference_service} is not an ACTIVE "
-                    f"service in cluster {profile.cluster}",
-                    where=f"profile {profile.name}: reference_service / cluster",
-                    hint="check the names with `aws ecs list-services --cluster CLUSTER`",
-                )
-            reference_f = reference.start_reading(
-                aws, self.submit, profile, service, listener, zone_name, rules_f
-            )
-        current = Current.of(**{key: collect(names) for key, collect in collectors.items()})
+        found = {key: collect(names) for key, collect in first.collectors.items()}
         return Snapshot(
             names=names,
             listener_arn=listener_arn,
             zone_name=zone_name,
-            current=current,
-            reference=reference_f() if reference_f else None,
-            image=image_f.result() if image_f else None,
+            current=Current.of(**found),
+            reference=collect_reference() if collect_reference else None,
+            image=first.image.result() if first.image else None,
+        )
+
+    def _round_one(
+        self,
+        profile: Profile,
+        names_in_zone: Callable[[str], EnvNames],
+        image: str | None,
+        with_reference: bool,
+        known_host: str | None,
+    ) -> _RoundOne:
+        """Starts every read that needs only the profile and the zone-free names."""
+        aws = self.aws
+        rules: Future[list[dict[str, Any]]] = Future()
+        if profile.listener_arns:
+            arn = profile.listener_arns[0]
+            _chain(self.submit("read the listener rules", lambda: aws.elbv2.rules(arn)), rules)
+        document = None
+        if profile.endpoints:
+            e = profile.endpoints
+            document = self.submit(
+                f"read s3://{e.bucket}/{e.key}", lambda: aws.s3.get_json(e.bucket, e.key)
+            )
+        ctx = ReadContext(
+            profile=profile,
+            aws=aws,
+            draft=names_in_zone("zone.invalid"),  # every name but the host is zone-free
+            known_host=known_host,
+            deleting=not with_reference,
+            submit=self.submit,
+            rules=rules,
+            document=document,
+        )
+        return _RoundOne(
+            listener=self.submit("read the shared listener", lambda: self._listener(profile)),
+            zone=self.submit(
+                "read the hosted zone", lambda: aws.route53.zone_name(profile.zone_id)
+            ),
+            image=self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
+            if image
+            else None,
+            reference_service=self.submit(
+                "read the reference service", lambda: reference.read_service(aws, profile)
+            )
+            if with_reference
+            else None,
+            rules=rules,
+            collectors={r.key: r.read(ctx) for r in RESOURCES},
         )
 
     def _listener(self, profile: Profile) -> dict[str, Any]:

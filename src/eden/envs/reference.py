@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
+from eden.aws import Aws
 from eden.config import Profile
 from eden.envs.resources.base import Reference
 from eden.envs.resources.listener_rule import parse_rule
 from eden.errors import ConfigError, UsageError
 
 Submit = Callable[[str, Callable[[], Any]], Future[Any]]
+T = TypeVar("T")
 
 
 def container_port(service: Mapping[str, Any], container: str | None) -> tuple[str, int]:
@@ -37,16 +39,24 @@ def container_port(service: Mapping[str, Any], container: str | None) -> tuple[s
     )
 
 
-def start_reading(
-    aws: Any,
-    submit: Submit,
-    profile: Profile,
-    service: dict[str, Any],
-    listener: Mapping[str, Any],
-    zone_name: str,
-    rules: Future[list[dict[str, Any]]],
-) -> Callable[[], Reference]:
-    """Starts the round-two reads of the reference; the returned call collects them."""
+def read_service(aws: Aws, profile: Profile) -> dict[str, Any] | None:
+    return aws.ecs.describe_service(profile.cluster, profile.service.reference_service)
+
+
+def found(profile: Profile, service: dict[str, Any] | None) -> dict[str, Any]:
+    """The reference service as read, or the error that says the profile is wrong."""
+    if service is None:
+        raise ConfigError(
+            f"reference service {profile.service.reference_service} is not an ACTIVE "
+            f"service in cluster {profile.cluster}",
+            where=f"profile {profile.name}: reference_service / cluster",
+            hint="check the names with `aws ecs list-services --cluster CLUSTER`",
+        )
+    return service
+
+
+def _target(profile: Profile, service: Mapping[str, Any]) -> tuple[str, int, str]:
+    """The container, port and target group a clone serves from."""
     container, port = container_port(service, profile.service.container)
     lb = next(lb for lb in service["loadBalancers"] if lb["containerName"] == container)
     tg_arn = lb.get("targetGroupArn")
@@ -55,6 +65,20 @@ def start_reading(
             "the reference service uses a classic load balancer, not a target group",
             hint="clone a service behind an application load balancer",
         )
+    return container, port, str(tg_arn)
+
+
+def start_reading(
+    aws: Aws,
+    submit: Submit,
+    profile: Profile,
+    service: dict[str, Any],
+    listener: Mapping[str, Any],
+    zone_name: str,
+    rules: Future[list[dict[str, Any]]],
+) -> Callable[[], Reference]:
+    """Starts the round-two reads of the reference; the returned call collects them."""
+    container, port, tg_arn = _target(profile, service)
     td_f = submit(
         "read the reference task definition",
         lambda: aws.ecs.describe_task_definition(service["taskDefinition"]),
@@ -73,15 +97,9 @@ def start_reading(
     )
 
     def collect() -> Reference:
-        td = td_f.result()
-        if td is None:
-            raise ConfigError(f"task definition {service['taskDefinition']} cannot be read")
-        tg = tg_f.result()
-        if tg is None:
-            raise ConfigError(f"reference target group {tg_arn} does not exist")
-        alb = alb_f.result()
-        if alb is None:
-            raise ConfigError(f"shared load balancer {alb_arn} does not exist")
+        td = _present(td_f.result(), f"task definition {service['taskDefinition']} cannot be read")
+        tg = _present(tg_f.result(), f"reference target group {tg_arn} does not exist")
+        alb = _present(alb_f.result(), f"shared load balancer {alb_arn} does not exist")
         dns = str(alb["DNSName"]).rstrip(".").lower()
         alias = (wildcard_f.result() or {}).get("AliasTarget", {}).get("DNSName", "")
         return Reference(
@@ -102,3 +120,9 @@ def start_reading(
         )
 
     return collect
+
+
+def _present(value: T | None, problem: str) -> T:
+    if value is None:
+        raise ConfigError(problem)
+    return value
