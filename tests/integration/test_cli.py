@@ -472,3 +472,28 @@ def test_config_import_names_an_unknown_ini_key_and_writes_nothing(
         "  fix:   the keys eden reads: reference_service_arn, target_cluster,"
     )
     assert not target.exists()
+
+
+def test_gc_prunes_history_past_the_retention(
+    cli_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from eden.envs.records import Event, JournalEntry
+    from eden.state import SqliteStore
+
+    now = time.time()
+    store = SqliteStore(tmp_path / "state.db")
+    for days, env in ((91, "old"), (89, "recent")):
+        at = now - days * 86400
+        store.add_event(Event("sandbox", env, "create", "ci", at, 1.0, "ok"))
+        store.add_journal(JournalEntry("sandbox", env, "op", "service", "done", at))
+    store.close()
+    code, out, err = run(capsys, "gc", "-o", "json")
+    assert code == 0, err
+    assert json.loads(out)["pruned"] == 2  # the old event and the old journal entry
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        assert store.events("sandbox", "old") == [] and len(store.events("sandbox", "recent")) == 1
+    finally:
+        store.close()
+    code, out, _ = run(capsys, "gc", "--dry-run", "-o", "json")
+    assert code == 0 and json.loads(out)["pruned"] == 0

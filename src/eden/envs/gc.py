@@ -22,6 +22,7 @@ from eden.envs.records import EnvRecord
 from eden.envs.resources import RESOURCES
 from eden.errors import EdenError
 from eden.state.leases import LockPolicy
+from eden.state.sqlite import SqliteStore
 
 HOUR = 3600.0
 
@@ -39,6 +40,17 @@ def stale(records: Iterable[EnvRecord], now: float, ttl_hours: float) -> list[En
     """Environments idle longer than the TTL, oldest first; pinned ones never."""
     out = [r for r in records if not r.pinned and last_activity(r) + ttl_hours * HOUR < now]
     return sorted(out, key=last_activity)
+
+
+def prune_history(engine: Engine) -> int:
+    """Events and journal entries past the store's retention, deleted; run with every gc.
+
+    Only for SQLite: DynamoDB expires them by itself (TTL, enabled by ``eden state init``),
+    and pruning there would read the whole table on every run.
+    """
+    if isinstance(engine.store, SqliteStore):
+        return engine.store.prune(engine.clock())
+    return 0
 
 
 @dataclass
