@@ -8,8 +8,11 @@ feature went untested: the run fails and names the skipped tests.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from eden.sandbox import aws_model
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -21,3 +24,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         names = ", ".join(sorted({r.nodeid for r in skipped}))
         print(f"\nCI: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# moto is made to behave like AWS where eden relies on it (services drain and start, ALB
+# quotas, deployment controllers), for every moto server in this process and from the
+# first test on, so no test sees a different moto depending on what ran before it.
+# Services drain for 0.3 s here (AWS: until their tasks stop); tests that need other
+# timings use the ``aws_model`` fixture.
+AWS_MODEL = aws_model.install(aws_model.Model(drain_seconds=0.3, start_seconds=0.0))
+
+
+@pytest.fixture
+def aws_model_timings() -> Iterator[aws_model.Model]:
+    """The installed model; timings changed in a test are put back after it."""
+    before = (AWS_MODEL.drain_seconds, AWS_MODEL.start_seconds)
+    try:
+        yield AWS_MODEL
+    finally:
+        AWS_MODEL.drain_seconds, AWS_MODEL.start_seconds = before

@@ -88,6 +88,10 @@ class LockedError(EdenError, exit_code=8, http_status=409):
     """Another operation holds the lease and the policy said not to wait (longer)."""
 
 
+class NotReady(EdenError, exit_code=9, http_status=504):
+    """The environment was made but did not become ready to serve before the deadline."""
+
+
 class AwsUnreachable(AwsError, http_status=503):
     """No answer from AWS at all: the endpoint cannot be reached, it timed out, or there
     are no credentials to sign with. Nothing was changed by the call that failed."""

@@ -163,6 +163,8 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
     plan = plan_of(
         Step("d", "bad", {}, depends_on=("c",),
              undo=Step("undo_d", "undo_d", {})),
+        Step("e", "bad", {}, depends_on=("c",),  # needs its own output: cannot be undone
+             undo=Step("undo_e", "undo_d", {"arn": Ref("e", "Arn")})),
         Step("c", "make_c", {}, depends_on=("b",),
              undo=Step("undo_c", "undo_c", {"arn": Ref("c", "Arn")})),
         Step("b", "make_b", {}, depends_on=("a",),
@@ -173,13 +175,15 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
     with pytest.raises(StepFailedError) as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     undone_order = [n for n in rec.started() if n.startswith("undo_")]
-    assert undone_order == ["undo_c", "undo_b", "undo_a"]  # the failed step is not undone
+    # A failed step may have made its change (its answer lost): it is undone first, when
+    # its undo needs nothing it would have returned; one that needs its output cannot be.
+    assert undone_order == ["undo_d", "undo_c", "undo_b", "undo_a"]
     assert rec.params["undo_c"] == {"arn": "made-c"}
     assert rec.params["undo_a"] == {"arn": "made"}
     exc = info.value
-    assert [r.id for r in exc.result.undone] == ["undo_c", "undo_b", "undo_a"]
+    assert [r.id for r in exc.result.undone] == ["undo_d", "undo_c", "undo_b", "undo_a"]
     assert all(r.ok for r in exc.result.undone)
-    assert exc.hint is not None and "undid undo_c, undo_b, undo_a" in exc.hint
+    assert exc.hint is not None and "undid undo_d, undo_c, undo_b, undo_a" in exc.hint
     assert exc.result.as_dict()["undone"] == ["undo_c", "undo_b", "undo_a"]
 
 

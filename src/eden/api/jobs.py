@@ -35,6 +35,7 @@ def create_job(
     keep_on_failure: bool = False,
     origin: str | None = None,
     adopt: bool = False,
+    ready_timeout: float | None = None,
 ) -> Job:
     engine = context.registry.engine(profile)
     naming.env_name(branch, alias)
@@ -52,6 +53,7 @@ def create_job(
             keep_on_failure=keep_on_failure,
             origin=origin,
             adopt=adopt,
+            ready_timeout=ready_timeout,
         )
 
     return op, work

@@ -36,8 +36,12 @@ class Elbv2(Adapter):
     def target_groups_of(self, alb_arn: str) -> list[dict[str, Any]]:
         """Every target group that a listener rule or default action of the ALB uses."""
         groups: list[dict[str, Any]] = []
-        for page in self.pages("describe_target_groups", LoadBalancerArn=alb_arn):
-            groups += page.get("TargetGroups", [])
+        try:
+            for page in self.pages("describe_target_groups", LoadBalancerArn=alb_arn):
+                groups += page.get("TargetGroups", [])
+        except AwsError as exc:
+            if exc.code != "TargetGroupNotFound":  # moto's answer for "none"
+                raise
         return groups
 
     def target_group_attributes(self, arn: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import click
@@ -26,6 +27,7 @@ from eden.envs.engine import Outcome
 from eden.envs.executor import StepResult
 from eden.envs.journal import OperationLog
 from eden.envs.plan import Step, render
+from eden.envs.readiness import Readiness
 from eden.errors import ConfigError
 from eden.state.leases import LockPolicy
 
@@ -49,6 +51,39 @@ def _progress(opts: Options) -> Any:
                 )
 
     return listener
+
+
+def _notes(opts: Options) -> Any:
+    """What a long step waits for (a draining service...): when it changes, or every 10 s."""
+    if opts.json:
+        return None
+    last: dict[str, tuple[str, float]] = {}
+    lock = threading.Lock()
+
+    def note(step: Step, message: str) -> None:
+        now = time.monotonic()
+        with lock:
+            shown, at = last.get(step.id, ("", -10.0))
+            if message.split(" (")[0] == shown.split(" (")[0] and now - at < 10:
+                return
+            last[step.id] = (message, now)
+        err.print(f"  [dim]…[/dim] {message}", markup=True, highlight=False)
+
+    return note
+
+
+def _ready_reporter(opts: Options) -> Any:
+    """Says what the environment is still waiting for when that changes, or every 10 s."""
+    last: list[Any] = [None, -10.0]
+
+    def report(verdict: Readiness, waited: float) -> None:
+        if opts.json or verdict.ready:
+            return
+        if verdict.waiting_for != last[0] or waited - last[1] >= 10:
+            last[0], last[1] = verdict.waiting_for, waited
+            err.print(f"  [dim]…[/dim] {verdict.summary()} ({waited:.0f}s)", markup=True)
+
+    return report
 
 
 def _print_plan(outcome: Outcome) -> None:
@@ -92,6 +127,20 @@ def _print_plan(outcome: Outcome) -> None:
 @click.option(
     "--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging)."
 )
+@click.option(
+    "--wait",
+    "wait_ready",
+    is_flag=True,
+    help="Then wait until it serves: DNS in sync, service steady, targets healthy.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1, max=3600),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how long to wait at most.",
+)
 @lock_options
 @common_options()
 def create(
@@ -101,6 +150,8 @@ def create(
     env_pairs: tuple[str, ...],
     dry_run: bool,
     keep_on_failure: bool,
+    wait_ready: bool,
+    timeout: float,
     on_locked: str,
     lock_timeout: float,
     opts: Options,
@@ -121,6 +172,9 @@ def create(
             keep_on_failure=keep_on_failure,
             listener=_progress(opts),
             on_wait=wait_reporter(opts),
+            ready_timeout=timeout if wait_ready and not dry_run else None,
+            on_ready=_ready_reporter(opts),
+            notes=_notes(opts),
         )
     verb = "deployed" if outcome.operation == "deploy" else "created"
     summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"

@@ -18,13 +18,21 @@ from eden.aws import Aws
 from eden.config import Profile
 from eden.core import naming
 from eden.core.images import validate_image
-from eden.envs.executor import DryRunExecutor, Executor, Listener, RunResult, StepFailedError
+from eden.envs.executor import (
+    DryRunExecutor,
+    Executor,
+    Listener,
+    NoteListener,
+    RunResult,
+    StepFailedError,
+)
 from eden.envs.history import History, default_actor
 from eden.envs.journal import Journal, OperationLog, last_operation
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import Reader, Snapshot
+from eden.envs.readiness import Readiness, Watch, wait_until_ready
 from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import Request
@@ -34,6 +42,7 @@ from eden.state.base import LockInfo, StateStore
 from eden.state.leases import LockPolicy, env_key, held, new_owner
 
 WaitCallback = Callable[[LockInfo | None, float], None]
+ReadyCallback = Callable[[Readiness, float], None]
 NamesInZone = Callable[[str], naming.EnvNames]
 
 
@@ -47,6 +56,7 @@ class Outcome:
     run: RunResult
     record: EnvRecord | None = None
     messages: list[str] = field(default_factory=list)
+    ready: Readiness | None = None  # set when the caller waited for it
 
     @property
     def plan(self) -> Plan:
@@ -59,6 +69,7 @@ class Outcome:
             "url": self.url,
             "messages": self.messages,
             "record": self.record.as_dict() if self.record else None,
+            "ready": None if self.ready is None else self.ready.ready,
             **self.run.as_dict(),
         }
 
@@ -151,9 +162,16 @@ class Engine:
         on_wait: WaitCallback | None = None,
         origin: str | None = None,
         adopt: bool = False,
+        ready_timeout: float | None = None,
+        on_ready: ReadyCallback | None = None,
+        notes: NoteListener | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
-        another origin is never touched, even when the branch names collide."""
+        another origin is never touched, even when the branch names collide.
+
+        ``ready_timeout``: after the change, wait (outside the lease, so other operations
+        are not held up) until the environment serves, or raise ``NotReady``.
+        """
         validate_image(image)
         existing = self.directory.target(branch, origin, adopt, by_name=False)
         name = None
@@ -165,12 +183,40 @@ class Engine:
         name = name or naming.env_name(branch, alias)
         req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt)
         if dry_run:
-            return self._create(name, req, True, listener)
+            return self._create(name, req, True, listener, notes)
         with self._env_lock(name, on_wait):
-            return self._create(name, req, False, listener)
+            outcome = self._create(name, req, False, listener, notes)
+        if ready_timeout is not None:
+            outcome.ready = self._wait_ready(outcome, ready_timeout, on_ready)
+        return outcome
+
+    def _wait_ready(
+        self, outcome: Outcome, timeout: float, on_ready: ReadyCallback | None
+    ) -> Readiness:
+        record = outcome.record
+        assert record is not None
+        names = record.stored_names()
+        assert names is not None
+        dns = outcome.run.outputs().get("dns_record")
+        watch = Watch(
+            cluster=self.profile.cluster,
+            service=names.service,
+            target_group_arn=record.services[0].target_group_arn if record.services else None,
+            dns_change=getattr(dns, "ChangeId", None),
+        )
+        started = self.clock()
+        verdict = wait_until_ready(self.aws, watch, timeout=timeout, progress=on_ready)
+        waited = self.clock() - started
+        outcome.messages.append(f"{outcome.env} is ready (waited {waited:.1f}s for it)")
+        return verdict
 
     def _create(
-        self, name: str, req: CreateRequest, dry_run: bool, listener: Listener | None
+        self,
+        name: str,
+        req: CreateRequest,
+        dry_run: bool,
+        listener: Listener | None,
+        notes: NoteListener | None,
     ) -> Outcome:
         # Read under the lease: the one record that can collide with this name.
         taken = self.store.get(self.profile.name, name)
@@ -195,7 +241,10 @@ class Engine:
         journal.begin(plan.operation)
         try:
             result = self.executor.run(
-                plan, undo_on_failure=not req.keep_on_failure, listener=journal.listener(listener)
+                plan,
+                undo_on_failure=not req.keep_on_failure,
+                listener=journal.listener(listener),
+                notes=notes,
             )
         except StepFailedError as exc:
             journal.end(False, exc.message)

@@ -8,6 +8,7 @@ completed steps are undone in reverse order unless the caller asked to keep them
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -66,6 +67,8 @@ class RunResult:
 
 # Called with ("start" | "done" | "failed", step, result-or-None), from worker threads.
 Listener = Callable[[str, Step, StepResult | None], None]
+# Called with a step and what it is waiting for (a draining service...), from workers.
+NoteListener = Callable[[Step, str], None]
 
 
 class Executor:
@@ -80,7 +83,12 @@ class Executor:
         self.actions = actions
 
     def run(
-        self, plan: Plan, *, undo_on_failure: bool = False, listener: Listener | None = None
+        self,
+        plan: Plan,
+        *,
+        undo_on_failure: bool = False,
+        listener: Listener | None = None,
+        notes: NoteListener | None = None,
     ) -> RunResult:
         started = time.monotonic()
         result = RunResult(plan=plan)
@@ -104,7 +112,8 @@ class Executor:
                     del pending[step.id]
                     with lock:
                         params = resolve(step.params, outputs)
-                    running[self.pool.submit(self._run_step, step, params, listener)] = step
+                    future = self.pool.submit(self._run_step, step, params, listener, notes)
+                    running[future] = step
             if not running:
                 break
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -127,11 +136,20 @@ class Executor:
             raise StepFailedError(failure, result)
         return result
 
-    def _run_step(self, step: Step, params: Any, listener: Listener | None) -> StepResult:
+    def _run_step(
+        self,
+        step: Step,
+        params: Any,
+        listener: Listener | None,
+        notes: NoteListener | None = None,
+    ) -> StepResult:
         _notify(listener, "start", step, None)
         t0 = time.monotonic()
+        context = self.context
+        if notes is not None and dataclasses.is_dataclass(context):
+            context = dataclasses.replace(context, progress=lambda m: _note(notes, step, m))
         try:
-            out = self.actions[step.action](self.context, params)
+            out = self.actions[step.action](context, params)
             res = StepResult(step.id, step.action, True, time.monotonic() - t0, out)
         except AwsError as exc:
             # AWS's refusal says what AWS thinks; the step's description says what eden did.
@@ -146,15 +164,31 @@ class Executor:
         return res
 
     def _undo(self, plan: Plan, result: RunResult, listener: Listener | None) -> list[StepResult]:
-        """Takes back the completed steps, last made first. Best effort: report, not raise."""
+        """Takes back the completed steps, last made first. Best effort: report, not raise.
+
+        A step that failed may still have made its change (AWS made it, and the answer was
+        lost on the way back): its undo runs too when it needs none of the step's outputs
+        (undo steps are idempotent, so undoing what was never made is a no-op).
+        """
         outputs = result.outputs()
+        failed = {r.id for r in result.results if not r.ok}
         undone: list[StepResult] = []
         for step in reversed(topological(plan.steps)):
-            if step.id not in outputs or step.undo is None:
+            if step.undo is None or (step.id not in outputs and step.id not in failed):
                 continue
-            params = resolve(step.undo.params, outputs)
+            try:
+                params = resolve(step.undo.params, outputs)
+            except KeyError:  # it failed before it could say what it made
+                continue
             undone.append(self._run_step(step.undo, params, listener))
         return undone
+
+
+def _note(notes: NoteListener, step: Step, message: str) -> None:
+    try:
+        notes(step, message)
+    except Exception:  # a progress display must never break a step
+        logging.getLogger(__name__).exception("note listener failed on %s", step.id)
 
 
 def _notify(listener: Listener | None, event: str, step: Step, res: StepResult | None) -> None:
@@ -175,7 +209,12 @@ class DryRunExecutor:
     """Runs nothing; returns the plan as the result so callers print one thing."""
 
     def run(
-        self, plan: Plan, *, undo_on_failure: bool = False, listener: Listener | None = None
+        self,
+        plan: Plan,
+        *,
+        undo_on_failure: bool = False,
+        listener: Listener | None = None,
+        notes: NoteListener | None = None,
     ) -> RunResult:
         return RunResult(plan=plan, dry_run=True)
 

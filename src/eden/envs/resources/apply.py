@@ -35,6 +35,9 @@ class Apply:
     # Attributes every write of the endpoints document sets (profile settings), e.g. ACL.
     document_overrides: Mapping[str, Any] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep  # between retries; tests pass a fake
+    clock: Callable[[], float] = time.monotonic
+    # What a long step is waiting for, for the progress display (set per step).
+    progress: Callable[[str], None] = lambda _message: None
 
 
 Action = Callable[[Apply, Mapping[str, Any]], Any]

@@ -21,8 +21,10 @@ from eden.envs.plan import Ref, Step
 from eden.envs.resources import listener_rule, target_group, task_definition
 from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
+from eden.errors import AwsError
 
 KEY = "service"
+DRAIN_WAIT = 600.0  # seconds; a 300 s deregistration delay plus task shutdown fits
 
 _FIELDS = (
     "launchType",
@@ -116,7 +118,35 @@ def removal(step_id: str, profile: Profile, names: EnvNames, after: tuple[str, .
 
 
 def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
-    return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
+    """Creates the service; waits first while a deleted one of the same name drains.
+
+    AWS keeps a deleted service DRAINING until its tasks stop, and refuses CreateService
+    with its name meanwhile ("not idempotent"): a pull request closed and reopened, or a
+    create retried after its undo, would fail. The wait is bounded and says what it waits
+    for; a refusal that races a delete is waited out the same way.
+    """
+    cluster, name = str(p["cluster"]), str(p["serviceName"])
+    started = ctx.clock()
+    pause = 0.25
+    while True:
+        found = ctx.aws.ecs.service_any_status(cluster, name)
+        draining = found is not None and found.get("status") == "DRAINING"
+        if not draining:
+            try:
+                return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
+            except AwsError as exc:
+                if "not idempotent" not in exc.message:
+                    raise
+        waited = ctx.clock() - started
+        if waited >= DRAIN_WAIT:
+            raise AwsError(
+                f"service {name} of an earlier environment is still draining after "
+                f"{waited:.0f}s; AWS refuses a new service of the same name until it stops",
+                hint="its tasks are stopping; run the create again in a few minutes",
+            )
+        ctx.progress(f"waiting for the earlier service {name} to finish draining ({waited:.0f}s)")
+        ctx.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 def update(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
