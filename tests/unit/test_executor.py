@@ -184,7 +184,7 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
     assert [r.id for r in exc.result.undone] == ["undo_d", "undo_c", "undo_b", "undo_a"]
     assert all(r.ok for r in exc.result.undone)
     assert exc.hint is not None and "undid undo_d, undo_c, undo_b, undo_a" in exc.hint
-    assert exc.result.as_dict()["undone"] == ["undo_c", "undo_b", "undo_a"]
+    assert exc.result.as_dict()["undone"] == ["undo_d", "undo_c", "undo_b", "undo_a"]
 
 
 def test_undo_of_a_create_plan_shape(pool: ThreadPoolExecutor) -> None:
