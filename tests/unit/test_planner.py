@@ -814,3 +814,13 @@ def test_plan_step_lookup() -> None:
     assert plan.step("service").id == "service"
     with pytest.raises(KeyError):
         plan.step("nope")
+
+
+def test_a_host_longer_than_an_alb_rule_takes_is_refused_before_any_step() -> None:
+    zone = "previews." + "z" * 63 + ".example.com"  # a long zone: 84 characters
+    names = naming.names_for(
+        "feature/" + "x" * 60, name_prefix="eden", domain_prefix="api", zone_name=zone
+    )
+    assert len(names.host) > 128
+    with pytest.raises(UsageError, match=r"is 1\d\d characters; an ALB host rule takes at most 128"):
+        create_plan(request=Request(names=names, image=IMAGE))
