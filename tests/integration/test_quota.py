@@ -45,7 +45,9 @@ def test_rules_on_every_listener_of_the_alb_count(world: World) -> None:
     )["Listeners"][0]["ListenerArn"]
     _fill(world, http, 100 - _rules_on_alb(world), 30_000)  # the HTTPS listener has room
     before = world.checker.elbv2.target_groups_of(world.seed.shared_alb_arn)
-    with pytest.raises(ConfigError, match=r"already has 100 rules \(on all its listeners\); an ALB takes 100"):
+    with pytest.raises(
+        ConfigError, match=r"already has 100 rules \(on all its listeners\); an ALB takes 100"
+    ):
         world.engine.create("feature/no-room", world.image)
     assert world.checker.elbv2.target_groups_of(world.seed.shared_alb_arn) == before
     assert world.checker.elbv2.target_group_arn_by_name("eden-feature-no-room") is None

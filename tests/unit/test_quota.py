@@ -13,13 +13,17 @@ ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shar
 
 def test_the_hundredth_rule_fits_and_the_hundred_and_first_does_not() -> None:
     check(AlbUsage(rules=99, target_groups=10), 0, Need(), ALB)
-    with pytest.raises(ConfigError, match=r"already has 100 rules \(on all its listeners\); an ALB takes 100"):
+    with pytest.raises(
+        ConfigError, match=r"already has 100 rules \(on all its listeners\); an ALB takes 100"
+    ):
         check(AlbUsage(rules=100, target_groups=10), 0, Need(), ALB)
 
 
 def test_rules_being_made_elsewhere_count() -> None:
     check(AlbUsage(rules=97, target_groups=10), 2, Need(), ALB)
-    with pytest.raises(ConfigError, match=r"98 rules \(on all its listeners\) and 2 more being made") as info:
+    with pytest.raises(
+        ConfigError, match=r"98 rules \(on all its listeners\) and 2 more being made"
+    ) as info:
         check(AlbUsage(rules=98, target_groups=10), 2, Need(), ALB)
     assert info.value.where == ALB and "another ALB" in (info.value.hint or "")
 
