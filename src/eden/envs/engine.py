@@ -108,7 +108,8 @@ class Engine:
         shared_policy = LockPolicy(
             mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
         )
-        self.shared = LeasedWrites(aws, store, shared_policy)
+        overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
+        self.shared = LeasedWrites(aws, store, shared_policy, overrides)
         self.quota = Ledger(store, shared_policy)
         self.executor = Executor(Apply(aws, self.shared), pool)
         self.actor = actor or default_actor()
