@@ -92,11 +92,10 @@ def pull_request_of(pr: Any, repository: str) -> PullRequest:
 
 def delivery_pull_request(payload: Any) -> PullRequest:
     """The pull request of a ``pull_request`` delivery."""
-    repository = field_of(payload, "repository", "full_name")
     pr = field_of(payload, "pull_request")
+    field_of(payload, "pull_request", "head", "ref")
     number = field_of(payload, "number")
-    if not isinstance(pr, Mapping):
-        raise PayloadError("the pull_request payload has no pull_request.head")
+    repository = field_of(payload, "repository", "full_name")
     return pull_request_of({**pr, "number": number}, repository)
 
 

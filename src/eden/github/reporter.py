@@ -33,6 +33,7 @@ class Reporter:
         self._published: dict[str, int] = {}
         self._pending: dict[str, tuple[int, Preview]] = {}
         self._comment_ids: dict[str, int] = {}
+        self._last: dict[str, Preview] = {}
         self._in_flight: Counter[str] = Counter()
         self._generations = itertools.count(1)
 
@@ -60,6 +61,11 @@ class Reporter:
         with self._lock:
             return list(self._pending.values())
 
+    def last(self, origin: str) -> Preview | None:
+        """The newest state sent (or tried) for a pull request since the server started."""
+        with self._lock:
+            return self._last.get(origin)
+
     def _pr_lock(self, origin: str) -> threading.Lock:
         with self._lock:
             return self._pr_locks.setdefault(origin, threading.Lock())
@@ -83,6 +89,7 @@ class Reporter:
                     log.exception("GitHub report for %s (%s) failed", p.origin, p.phase)
             with self._lock:
                 self._published[p.origin] = gen
+                self._last[p.origin] = p
                 if errors:
                     self._pending[p.origin] = (gen, p)
                 elif self._pending.get(p.origin, (0, p))[0] <= gen:

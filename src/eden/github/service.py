@@ -161,6 +161,12 @@ class GitHubService:
             )
             self.reporter.publish(p)
 
+    def pinned(self, record: EnvRecord) -> None:
+        """The comment shows the pin (the state is otherwise what was last sent)."""
+        last = self.reporter.last(record.origin or "")
+        if last is not None and last.phase != "deleted":
+            self.reporter.publish(replace(last, pinned=True, expires_at=None))
+
     def _ready(self, base: Preview, outcome: Outcome, ttl_hours: float) -> Preview:
         record = outcome.record
         return replace(
