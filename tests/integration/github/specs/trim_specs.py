@@ -49,9 +49,7 @@ EVENTS = ("pull_request", "issue_comment", "ping")
 
 def _strip_examples(node: Any) -> Any:
     if isinstance(node, dict):
-        return {
-            k: _strip_examples(v) for k, v in node.items() if k not in ("examples", "example")
-        }
+        return {k: _strip_examples(v) for k, v in node.items() if k not in ("examples", "example")}
     if isinstance(node, list):
         return [_strip_examples(v) for v in node]
     return node

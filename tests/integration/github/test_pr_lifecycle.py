@@ -1,0 +1,66 @@
+"""A pull request's life as GitHub shows it: deployments, statuses, the sticky comment
+and the check, through opened -> synchronize -> closed, and reopened after a close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from payloads import pull_request
+
+from conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+SHA1 = "1" * 40
+SHA2 = "2" * 40
+HOST = "https://api-changes.dev.example.com"
+
+
+def _check(hub: Any, sha: str) -> tuple[str, str | None, str]:
+    runs = hub.gh.checks(REPO, sha)
+    assert len(runs) == 1, runs  # one check run per commit, updated in place
+    return runs[0]["status"], runs[0]["conclusion"], runs[0]["output"]["title"]
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_opened_synchronize_closed(hub: Any, merged: bool) -> None:
+    image1, image2 = hub.push(SHA1), hub.push(SHA2)
+    op = hub.done(hub.send(pull_request("opened", SHA1)))
+    assert op["status"] == "succeeded", op
+    assert op["result"]["ready"] is True
+    assert hub.gh.previews(REPO, 2) == [
+        {
+            "sha": SHA1,
+            "id": hub.gh.previews(REPO, 2)[0]["id"],
+            "transient": True,
+            "production": False,
+            "states": ["in_progress", "success"],
+            "url": HOST,
+        }
+    ]
+    assert _check(hub, SHA1) == ("completed", "success", "Preview ready")
+    [sticky] = hub.gh.sticky(REPO, 2)
+    assert "### eden preview: ready" in sticky["body"]
+    assert f"| URL | {HOST} |" in sticky["body"] and f"`{image1}`" in sticky["body"]
+    assert "| Commit | `1111111` |" in sticky["body"]
+
+    op = hub.done(hub.send(pull_request("synchronize", SHA2)))
+    assert op["status"] == "succeeded" and op["result"]["operation"] == "deploy", op
+    first, second = hub.gh.previews(REPO, 2)
+    assert first["states"] == ["in_progress", "success", "inactive"]  # superseded
+    assert second["sha"] == SHA2 and second["states"] == ["in_progress", "success"]
+    assert _check(hub, SHA2) == ("completed", "success", "Preview ready")
+    [sticky_again] = hub.gh.sticky(REPO, 2)
+    assert sticky_again["id"] == sticky["id"]  # edited in place
+    assert f"`{image2}`" in sticky_again["body"] and "`2222222`" in sticky_again["body"]
+
+    op = hub.done(hub.send(pull_request("closed", SHA2, merged=merged)))
+    assert op["status"] == "succeeded", op
+    assert hub.env("changes").status_code == 404
+    assert [d["states"][-1] for d in hub.gh.previews(REPO, 2)] == ["inactive", "inactive"]
+    assert _check(hub, SHA2) == ("completed", "neutral", "Preview deleted")
+    [gone] = hub.gh.sticky(REPO, 2)
+    assert gone["id"] == sticky["id"]
+    assert "### eden preview: deleted" in gone["body"]
+    assert ("merged." if merged else "closed.") in gone["body"]
