@@ -9,7 +9,9 @@ the test otherwise.
 
 from __future__ import annotations
 
+import itertools
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,8 +31,9 @@ from eden.api.auth import issue_key
 from eden.api.serving import ServerThread
 from eden.api.webhooks import signature
 from eden.config import write_profile
+from eden.errors import AwsError
 from eden.github.settings import GitHubSettings
-from eden.sandbox.seed import SeedInfo, sandbox_clients
+from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
 
 SECRET = "It's a Secret to Everybody"
@@ -38,6 +41,7 @@ REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 REPO = payloads.REPO
 HOOK = "/api/v1/webhooks/github"
 TOKEN = "ghp_" + "t" * 36
+_NUMBERS = itertools.count(10)
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +58,29 @@ class Hub:
     gh: GitHubDouble
     moto_url: str
     server: Any
+    number: int  # this scenario's pull request (unique in the module's shared account)
+
+    @property
+    def branch(self) -> str:
+        return f"changes-{self.number}"
+
+    @property
+    def host(self) -> str:
+        return f"https://api-changes-{self.number}.dev.example.com"
+
+    def sha(self, n: int) -> str:
+        """Commit ``n`` of this scenario (unique in the account, so never pushed before)."""
+        return f"{n:x}{self.number:06d}".ljust(40, "0")
+
+    def pr(self, action: str, sha: str, **kw: Any) -> dict[str, Any]:
+        """A pull_request delivery of this scenario's pull request."""
+        kw.setdefault("number", self.number)
+        kw.setdefault("branch", self.branch if kw["number"] == self.number else None)
+        return payloads.pull_request(action, sha, **kw)
+
+    def comment(self, body: str, **kw: Any) -> dict[str, Any]:
+        kw.setdefault("number", self.number)
+        return payloads.comment(body, **kw)
 
     @property
     def reader(self) -> dict[str, str]:
@@ -64,7 +91,10 @@ class Hub:
         ecr = sandbox_clients(self.moto_url).client("ecr")
         image = ecr.batch_get_image(repositoryName="api", imageIds=[{"imageTag": "v1"}])
         manifest = image["images"][0]["imageManifest"]
-        ecr.put_image(repositoryName="hello-world", imageManifest=manifest, imageTag=sha)
+        try:
+            ecr.put_image(repositoryName="hello-world", imageManifest=manifest, imageTag=sha)
+        except AwsError as exc:  # pushed by an earlier scenario in this account
+            assert exc.code == "ImageAlreadyExistsException", exc
         return f"{REGISTRY}/hello-world:{sha}"
 
     def send(
@@ -118,7 +148,6 @@ def payloads_encode(payload: dict[str, Any]) -> bytes:
 def running_hub(
     tmp: Path,
     moto_url: str,
-    seeded: SeedInfo,
     values: dict[str, Any],
     app_key: rsa.RSAPrivateKey,
     *,
@@ -126,7 +155,7 @@ def running_hub(
     trigger: str = "always",
     **github: Any,
 ) -> Iterator[Hub]:
-    sandbox_clients(moto_url).client("ecr").create_repository(repositoryName="hello-world")
+    values = {**values, "state": f"sqlite:///{tmp / 'state.db'}"}
     with ExitStack() as stack:
         mp = stack.enter_context(pytest.MonkeyPatch.context())
         mp.delenv("EDEN_PROFILE", raising=False)
@@ -178,24 +207,29 @@ def running_hub(
         app = create_app(settings)
         server = stack.enter_context(ServerThread(app))
         client = stack.enter_context(httpx.Client(base_url=server.url, timeout=60))
-        yield Hub(client, read_secret, gh, moto_url, app)
+        yield Hub(client, read_secret, gh, moto_url, app, next(_NUMBERS))
         assert gh.violations == [], "eden sent requests GitHub's description rejects"
+
+
+@pytest.fixture(scope="module")
+def account(moto_url: str) -> dict[str, Any]:
+    """One seeded account per module (seeding costs seconds); each scenario has its own
+    pull request number and branch, its own state, server and GitHub double."""
+    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).close()
+    seeded: SeedInfo = seed(sandbox_clients(moto_url))
+    sandbox_clients(moto_url).client("ecr").create_repository(repositoryName="hello-world")
+    return sandbox_profile_values(seeded, moto_url)
 
 
 @pytest.fixture
 def hub_factory(
-    tmp_path: Path,
-    profile_values: dict[str, Any],
-    seeded: SeedInfo,
-    moto_url: str,
-    app_key: rsa.RSAPrivateKey,
+    tmp_path: Path, account: dict[str, Any], moto_url: str, app_key: rsa.RSAPrivateKey
 ) -> Iterator[Callable[..., Hub]]:
     with ExitStack() as stack:
 
         def make(**kw: Any) -> Hub:
-            return stack.enter_context(
-                running_hub(tmp_path, moto_url, seeded, profile_values, app_key, **kw)
-            )
+            return stack.enter_context(running_hub(tmp_path, moto_url, account, app_key, **kw))
 
         yield make
 

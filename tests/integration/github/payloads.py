@@ -41,6 +41,7 @@ def pull_request(
     sha: str,
     *,
     number: int = 2,
+    branch: str | None = None,
     draft: bool = False,
     labels: tuple[str, ...] = (),
     label: str | None = None,
@@ -53,6 +54,9 @@ def pull_request(
     pr.update(number=number, draft=draft, merged=merged, labels=[label_object(n) for n in labels])
     pr["state"] = "closed" if action == "closed" else "open"
     pr["head"]["sha"] = sha
+    if branch is not None:
+        pr["head"]["ref"] = branch
+        pr["head"]["label"] = f"{pr['head']['repo']['owner']['login']}:{branch}"
     if fork_owner is not None:
         head_repo = pr["head"]["repo"]
         head_repo["full_name"] = f"{fork_owner}/{head_repo['name']}"
