@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any
 
@@ -81,6 +81,7 @@ class GitHubService:
         self._loop: threading.Thread | None = None
         self._lock = threading.Lock()
         self._repositories: dict[str, str] = dict(settings.repositories)  # repo -> profile
+        self._background: set[Future[Any]] = set()
 
     # --- deliveries -------------------------------------------------------------------
     def seen(self, repository: str, profile: str, payload: Mapping[str, Any]) -> None:
@@ -181,8 +182,25 @@ class GitHubService:
             at=self._clock(),
         )
 
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future = self._pool.submit(fn, *args)
+        with self._lock:
+            self._background.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._background.discard(future)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Waits until everything sent in the background so far has been sent (or failed)."""
+        with self._lock:
+            pending = set(self._background)
+        wait(pending, timeout=timeout)
+
     def _send_later(self, p: Preview) -> Future[list[str]]:
-        return self._pool.submit(self.reporter.publish, p, self.reporter.generation())
+        return self._submit(self.reporter.publish, p, self.reporter.generation())
 
     def _after(self, started: Future[list[str]], p: Preview) -> None:
         """The final state; generations make it win over a "deploying" still on its way."""
@@ -193,9 +211,7 @@ class GitHubService:
     # --- comment commands and forks ---------------------------------------------------
     def reply(self, repository: str, number: int, text: str) -> Future[None]:
         """A new comment (a refusal, an answer): sent in the background, never raises."""
-        return self._pool.submit(
-            self._quietly, self.github.create_comment, repository, number, text
-        )
+        return self._submit(self._quietly, self.github.create_comment, repository, number, text)
 
     def revoke(self, pr: PullRequest, label: str, profile: str) -> Future[None]:
         """A fork's new commit: its approval (the label) goes, and the comment says so."""
@@ -219,7 +235,7 @@ class GitHubService:
             self._quietly(self.github.remove_label, pr.repository, pr.number, label)
             self.reporter.publish(p)
 
-        return self._pool.submit(send)
+        return self._submit(send)
 
     def _quietly(self, fn: Callable[..., Any], *args: Any) -> None:
         try:

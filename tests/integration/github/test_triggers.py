@@ -73,7 +73,7 @@ def test_a_fork_gets_nothing_until_a_maintainer_labels_each_commit(hub: Any) -> 
     # A push to the fork: the label approved the earlier commit only.
     r = hub.send(hub.pr("synchronize", second, labels=("preview",), **fork))
     assert r.json()["status"] == "revoked", r.text
-    hub.server.state.eden.github._pool.submit(lambda: None).result(timeout=30)  # sent
+    hub.server.state.eden.github.settle()
     pr = hub.gh.state.pulls[(REPO.lower(), hub.number)]
     assert pr["labels"] == []  # eden took the approval back
     assert hub.env(env).json()["image"].endswith(first)  # the new commit did not deploy
