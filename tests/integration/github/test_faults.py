@@ -35,7 +35,8 @@ def test_a_502_is_retried_and_a_secondary_rate_limit_waited_out(hub: Any) -> Non
     assert len(limited) == 1 and limited[0].path.endswith("/check-runs")
 
 
-def test_github_down_during_a_deploy_is_repaired_by_the_next_event(hub: Any) -> None:
+def test_github_down_during_a_deploy_is_repaired_by_the_next_event(hub_factory: Any) -> None:
+    hub = hub_factory(max_wait=0.3)  # one retry per call, then eden gives up on GitHub
     first, second = hub.sha(1), hub.sha(2)
     hub.push(first), hub.push(second)
     hub.gh.inject(502, times=40)  # every call of this delivery fails, after retries
