@@ -67,7 +67,9 @@ def gc_command(
         pruned = gc.prune_history(engine)
     failed = [r for r in results if not r.ok]
     if opts.json:
-        print_json({"ttl_hours": ttl, "results": [r.as_dict() for r in results], "pruned": pruned})
+        print_json(
+            {"ttl_hours": ttl, "results": [r.as_dict() for r in results], "pruned": pruned}
+        )
     else:
         for r in results:
             mark = "[green]✓[/green]" if r.ok else "[yellow]skipped[/yellow]"

@@ -57,16 +57,11 @@ def state_prune(state_url: str | None, opts: Options) -> None:
         wal_before = _size(wal)
         deleted = store.prune(time.time())
         report: dict[str, Any] = {
-            "state": url,
-            "retention_days": store.retention_days,
-            "deleted": deleted,
+            "state": url, "retention_days": store.retention_days, "deleted": deleted,
         }
         if wal is not None:  # measured before close, which may remove the file anyway
-            report["wal"] = {
-                "file": str(wal),
-                "bytes_before": wal_before,
-                "bytes_after": _size(wal),
-            }
+            report["wal"] = {"file": str(wal), "bytes_before": wal_before,
+                             "bytes_after": _size(wal)}
         if isinstance(store, DynamoStore):
             status, attribute = store.ttl_status()
             report["ttl"] = {"status": status, "attribute": attribute}
@@ -85,21 +80,16 @@ def state_prune(state_url: str | None, opts: Options) -> None:
 def _details(report: dict[str, Any]) -> list[str]:
     if "wal" in report:
         wal = report["wal"]
-        return [
-            f"write-ahead log {wal['file']}: {wal['bytes_before']} -> {wal['bytes_after']} bytes"
-        ]
+        return [f"write-ahead log {wal['file']}: {wal['bytes_before']} -> {wal['bytes_after']}"
+                " bytes"]
     if "ttl" in report:
         ttl = report["ttl"]
         if ttl["status"] in ("ENABLED", "ENABLING") and ttl["attribute"] == TTL_ATTRIBUTE:
-            return [
-                f"DynamoDB also expires them by itself: TTL on {TTL_ATTRIBUTE} is"
-                f" {ttl['status'].lower()}"
-            ]
+            return [f"DynamoDB also expires them by itself: TTL on {TTL_ATTRIBUTE} is"
+                    f" {ttl['status'].lower()}"]
         now = ttl["status"] + (f" on {ttl['attribute']}" if ttl["attribute"] else "")
-        return [
-            f"TTL on {TTL_ATTRIBUTE} is not enabled (the table's TTL: {now}): run"
-            " `eden state init` to enable it"
-        ]
+        return [f"TTL on {TTL_ATTRIBUTE} is not enabled (the table's TTL: {now}): run"
+                " `eden state init` to enable it"]
     return []
 
 

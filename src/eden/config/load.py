@@ -66,7 +66,9 @@ def load_profile(
     return build_profile(profile_name, merged, where=f"{path} [profiles.{profile_name}]")
 
 
-def _no_config_file(searched: list[Path], *, flag: str | os.PathLike[str] | None) -> ConfigError:
+def _no_config_file(
+    searched: list[Path], *, flag: str | os.PathLike[str] | None
+) -> ConfigError:
     """No profiles file at all: a new user's first command, or a mistyped --config."""
     where = " or ".join(str(p) for p in searched)
     option = f" --config {shlex.quote(str(searched[0]))}" if flag is not None else ""

@@ -180,7 +180,9 @@ def _prefixes(values: Mapping[str, Any], where: str) -> tuple[str, str]:
     return name_prefix, domain_prefix
 
 
-def _aws_location(values: Mapping[str, Any], arn: str, where: str) -> tuple[str | None, str | None]:
+def _aws_location(
+    values: Mapping[str, Any], arn: str, where: str
+) -> tuple[str | None, str | None]:
     """The region (given, else the ARN's) and the optional endpoint URL."""
     region = values.get("region") or _region_from_arn(arn)
     if region and not _REGION_RE.fullmatch(region):

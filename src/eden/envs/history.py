@@ -30,7 +30,9 @@ def default_actor() -> str:
 
 
 class History:
-    def __init__(self, store: StateStore, profile: Profile, actor: str, clock: Callable[[], float]):
+    def __init__(
+        self, store: StateStore, profile: Profile, actor: str, clock: Callable[[], float]
+    ):
         self.store = store
         self.profile = profile
         self.actor = actor
@@ -86,7 +88,9 @@ class History:
         record.last_deploy_at = self.clock()
         self.store.put(record)
 
-    def create_failed(self, record: EnvRecord, exc: StepFailedError, *, brand_new: bool) -> None:
+    def create_failed(
+        self, record: EnvRecord, exc: StepFailedError, *, brand_new: bool
+    ) -> None:
         created = {r.id for r in exc.result.results if r.ok}
         undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
         if brand_new and created <= undone:  # nothing of it is left: forget it

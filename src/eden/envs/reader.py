@@ -222,13 +222,8 @@ def check_reachable(reader: Reader, profile: Profile) -> list[tuple[str, bool, s
         def bucket() -> list[tuple[str, bool, str]]:
             ok = reader.aws.s3.bucket_exists(e.bucket)
             where = f"s3://{e.bucket}/{e.key}"
-            return [
-                (
-                    "endpoints bucket",
-                    ok,
-                    where if ok else f"bucket {e.bucket} does not exist or is not readable",
-                )
-            ]
+            return [("endpoints bucket", ok, where if ok else f"bucket {e.bucket} does not "
+                     "exist or is not readable")]
 
         results += _check(bucket, "endpoints bucket")
     return results

@@ -56,7 +56,8 @@ def seed(clients: AwsClients) -> SeedInfo:
         return _seed(clients)
     except AwsError as exc:
         raise SandboxError(
-            f"seeding the sandbox failed: {exc.operation} said {exc.code or '?'}: {exc.message}",
+            f"seeding the sandbox failed: {exc.operation} said "
+            f"{exc.code or '?'}: {exc.message}",
             where=str(clients.settings.endpoint_url),
             hint="run `eden sandbox down` and `eden sandbox up` to start from a fresh server",
         ) from exc

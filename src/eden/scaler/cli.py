@@ -37,13 +37,8 @@ def scale() -> None:
 
 
 @scale.command()
-@click.option(
-    "--config",
-    "config_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="scaler.toml listing the services to watch.",
-)
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path),
+              help="scaler.toml listing the services to watch.")
 @click.option("--dry-run", is_flag=True, help="Decide and log, never call UpdateService.")
 @click.option("--once", is_flag=True, help="Make one decision per service, print it, exit.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every decision, not only changes.")
@@ -52,10 +47,8 @@ def run(config_path: Path, dry_run: bool, once: bool, verbose: bool) -> None:
     from eden.scaler.wiring import build_daemon
 
     config = load_config(config_path)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-    )
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s")
     daemon = build_daemon(config, dry_run=dry_run)
     if once:
         lines = asyncio.run(_run_once(daemon))
@@ -73,27 +66,21 @@ async def _run_once(daemon: Daemon) -> list[str]:
         if decision is None:
             lines.append(f"{status.service}: {status.reason}")
         else:
-            lines.append(
-                f"{status.service}: {decision.current} -> {decision.desired} ({status.reason})"
-            )
+            lines.append(f"{status.service}: {decision.current} -> {decision.desired} "
+                         f"({status.reason})")
     return lines
 
 
 async def _serve(daemon: Daemon, config: ScalerConfig) -> None:
-    exporter = Exporter(
-        {
-            "/metrics": lambda: (
-                "text/plain; version=0.0.4",
-                render_prometheus(daemon.statuses, leader=daemon.leader),
-            ),
-            "/status": json_route(lambda: _status_doc(daemon)),
-        }
-    )
+    exporter = Exporter({
+        "/metrics": lambda: ("text/plain; version=0.0.4",
+                             render_prometheus(daemon.statuses, leader=daemon.leader)),
+        "/status": json_route(lambda: _status_doc(daemon)),
+    })
     if config.metrics_enabled:
         port = await exporter.start(config.metrics_host, config.metrics_port)
         logging.getLogger("eden.scaler").info(
-            "metrics on http://%s:%d/metrics", config.metrics_host, port
-        )
+            "metrics on http://%s:%d/metrics", config.metrics_host, port)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, daemon.stop)
@@ -104,20 +91,13 @@ async def _serve(daemon: Daemon, config: ScalerConfig) -> None:
 
 
 def _status_doc(daemon: Daemon) -> dict[str, Any]:
-    return {
-        "leader": daemon.leader,
-        "owner": daemon.config.owner,
-        "services": [s.as_dict() for s in daemon.statuses],
-    }
+    return {"leader": daemon.leader, "owner": daemon.config.owner,
+            "services": [s.as_dict() for s in daemon.statuses]}
 
 
 @scale.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="scaler.toml; the daemon's address is taken from [scaler].",
-)
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="scaler.toml; the daemon's address is taken from [scaler].")
 @click.option("--url", help="The daemon's base URL, e.g. http://127.0.0.1:9464.")
 @click.option("--output", type=_OUTPUT, default="text", show_default=True)
 def status(config_path: Path | None, url: str | None, output: str) -> None:
@@ -127,10 +107,8 @@ def status(config_path: Path | None, url: str | None, output: str) -> None:
             raise UsageError("need --url or --config to find the daemon")
         config = load_config(config_path)
         if not config.metrics_enabled or not config.metrics_port:
-            raise UsageError(
-                "the config gives no fixed metrics port to ask",
-                hint="set scaler.metrics_port (and metrics = true) or pass --url",
-            )
+            raise UsageError("the config gives no fixed metrics port to ask",
+                             hint="set scaler.metrics_port (and metrics = true) or pass --url")
         url = f"http://{config.metrics_host}:{config.metrics_port}"
     doc = _fetch_status(url.rstrip("/") + "/status")
     if output == "json":
@@ -142,10 +120,8 @@ def status(config_path: Path | None, url: str | None, output: str) -> None:
     for s in doc.get("services", []):
         load = s.get("observed_load")
         shown = "-" if load is None else f"{load:.1f}"
-        click.echo(
-            f"{s['service']:30} {shown:>9} {s['desired']:>7} {s['ecs_desired']:>5} "
-            f"{s['running']:>5} {s['pending']:>5}  {s['reason']}"
-        )
+        click.echo(f"{s['service']:30} {shown:>9} {s['desired']:>7} {s['ecs_desired']:>5} "
+                   f"{s['running']:>5} {s['pending']:>5}  {s['reason']}")
 
 
 def _fetch_status(url: str) -> dict[str, Any]:
@@ -154,62 +130,31 @@ def _fetch_status(url: str) -> dict[str, Any]:
         with opener.open(url, timeout=3.0) as response:
             doc = json.loads(response.read().decode())
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise NotFound(
-            f"no scaler daemon answering at {url}: {exc}",
-            hint="start one with `eden scale run --config scaler.toml`",
-        ) from exc
+        raise NotFound(f"no scaler daemon answering at {url}: {exc}",
+                       hint="start one with `eden scale run --config scaler.toml`") from exc
     if not isinstance(doc, dict):
         raise NotFound(f"{url} did not return a scaler status document")
     return doc
 
 
 @scale.command(name="simulate")
-@click.option(
-    "--trace",
-    "trace_ref",
-    required=True,
-    help="Trace JSON file, or a built-in name: step, spike, ramp, steady, diurnal.",
-)
+@click.option("--trace", "trace_ref", required=True,
+              help="Trace JSON file, or a built-in name: step, spike, ramp, steady, diurnal.")
 @click.option("--policy", type=click.Choice(POLICY_NAMES), default="target", show_default=True)
-@click.option(
-    "--start-delay",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds from asking for a task to it serving.",
-)
-@click.option(
-    "--capacity",
-    type=float,
-    default=200.0,
-    show_default=True,
-    help="Requests in flight one task can serve.",
-)
-@click.option(
-    "--target",
-    type=float,
-    default=None,
-    help="Target load per task [default: 0.7 x capacity, as Knative].",
-)
+@click.option("--start-delay", type=float, default=30.0, show_default=True,
+              help="Seconds from asking for a task to it serving.")
+@click.option("--capacity", type=float, default=200.0, show_default=True,
+              help="Requests in flight one task can serve.")
+@click.option("--target", type=float, default=None,
+              help="Target load per task [default: 0.7 x capacity, as Knative].")
 @click.option("--min", "min_tasks", type=int, default=1, show_default=True)
 @click.option("--max", "max_tasks", type=int, default=100, show_default=True)
-@click.option(
-    "--plot",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a PNG of load, running and desired capacity.",
-)
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write a PNG of load, running and desired capacity.")
 @click.option("--output", type=_OUTPUT, default="text", show_default=True)
-def simulate_cmd(
-    trace_ref: str,
-    policy: str,
-    start_delay: float,
-    capacity: float,
-    target: float | None,
-    min_tasks: int,
-    max_tasks: int,
-    plot: Path | None,
-    output: str,
-) -> None:
+def simulate_cmd(trace_ref: str, policy: str, start_delay: float, capacity: float,
+                 target: float | None, min_tasks: int, max_tasks: int, plot: Path | None,
+                 output: str) -> None:
     """Replay a load trace through a policy and score it."""
     trace = load_trace(trace_ref)
     try:
@@ -229,9 +174,8 @@ def simulate_cmd(
     click.echo(_describe(result, trace.duration, sim, settings.target, plot))
 
 
-def _describe(
-    r: SimResult, duration: float, sim: SimSettings, target: float, plot: Path | None
-) -> str:
+def _describe(r: SimResult, duration: float, sim: SimSettings, target: float,
+              plot: Path | None) -> str:
     react = "no reaction" if r.time_to_react is None else f"{r.time_to_react:.1f} s"
     if r.time_to_react is None and not any(
         load > 1.25 * r.series.load[0] for load in r.series.load[:1] + r.series.load

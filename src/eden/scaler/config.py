@@ -187,17 +187,13 @@ def _service(raw: Mapping[str, Any], index: int, source: str) -> ServiceConfig:
             scale_in_factor=f.number("scale_in_factor", 2.0, low=1.0, strict=False),
         )
     except ValueError as exc:
-        raise ConfigError(
-            f"services[{index}]: {exc}", where=source, hint="check target, windows and bounds"
-        ) from exc
+        raise ConfigError(f"services[{index}]: {exc}", where=source,
+                          hint="check target, windows and bounds") from exc
     discovery = f.text("discovery", "ecs", DISCOVERY_KINDS)
     tg = f.text("target_group_arn", "")
     if discovery == "target_group" and not tg:
-        raise f.fail(
-            "target_group_arn",
-            'is required with discovery = "target_group"',
-            "set target_group_arn to the service's ALB target group ARN",
-        )
+        raise f.fail("target_group_arn", "is required with discovery = \"target_group\"",
+                     "set target_group_arn to the service's ALB target group ARN")
     return ServiceConfig(
         cluster=f.text("cluster"),
         service=f.text("service"),
@@ -216,19 +212,13 @@ def parse_config(doc: Mapping[str, Any], source: str = "scaler.toml") -> ScalerC
     top = _Fields(doc, "", source)
     raw_services = doc.get("services")
     if not isinstance(raw_services, list) or not raw_services:
-        raise ConfigError(
-            "no [[services]] to scale",
-            where=source,
-            hint="add a [[services]] table with cluster, service, max, target",
-        )
+        raise ConfigError("no [[services]] to scale", where=source,
+                          hint="add a [[services]] table with cluster, service, max, target")
     services = tuple(_service(raw, i, source) for i, raw in enumerate(raw_services))
     keys = [s.key for s in services]
     if len(set(keys)) != len(keys):
-        raise ConfigError(
-            "a service is listed twice",
-            where=source,
-            hint="each cluster/service pair may appear once",
-        )
+        raise ConfigError("a service is listed twice", where=source,
+                          hint="each cluster/service pair may appear once")
     s = _Fields(top.table_of("scaler"), "scaler", source)
     a = _Fields(top.table_of("aws"), "aws", source)
     n = _Fields(top.table_of("notify"), "notify", source)
@@ -259,12 +249,9 @@ def load_config(path: Path) -> ScalerConfig:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"config file {path} does not exist",
-            hint="pass --config with a scaler.toml (see docs/scaler.md)",
-        ) from None
+        raise ConfigError(f"config file {path} does not exist",
+                          hint="pass --config with a scaler.toml (see docs/scaler.md)") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc}", where=str(path), hint="fix the TOML syntax"
-        ) from exc
+        raise ConfigError(f"cannot read {path}: {exc}", where=str(path),
+                          hint="fix the TOML syntax") from exc
     return parse_config(doc, str(path))

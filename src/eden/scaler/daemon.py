@@ -78,9 +78,8 @@ class Daemon:
             config=cfg,
             policy=make_policy(cfg.policy, cfg.settings, cfg.bounds),
             discovery=CachedDiscovery(source, self.config.refresh),
-            scraper=Scraper(
-                cfg.metric, timeout=self.config.scrape_timeout, limit=self._limit, sample=cfg.sample
-            ),
+            scraper=Scraper(cfg.metric, timeout=self.config.scrape_timeout,
+                            limit=self._limit, sample=cfg.sample),
             status=ServiceStatus(cfg.key, cfg.policy),
         )
 
@@ -161,13 +160,8 @@ class Daemon:
             st.reason = f"no discovery yet: {svc.discovery.last_error or 'pending'}"
             return None
         result = await svc.scraper.scrape(view.endpoints, now)
-        obs = Observation(
-            now,
-            result.values,
-            ready=len(view.endpoints),
-            desired=view.desired,
-            pending=view.pending,
-        )
+        obs = Observation(now, result.values, ready=len(view.endpoints),
+                          desired=view.desired, pending=view.pending)
         decision = svc.policy.decide(obs)
         st.ticks_total += 1
         st.scrape_errors_total += result.errors
@@ -208,22 +202,10 @@ class Daemon:
         else:
             svc.discovery.note_desired(decision.desired)
         st.updates_total += 1
-        event = ScaleEvent(
-            cfg.key,
-            decision.current,
-            decision.desired,
-            decision.reason,
-            dry_run=self.actuator.dry_run,
-        )
-        st.events.append(
-            {
-                "at_unix": time.time(),
-                "old": event.old,
-                "new": event.new,
-                "reason": event.reason,
-                "dry_run": event.dry_run,
-            }
-        )
+        event = ScaleEvent(cfg.key, decision.current, decision.desired, decision.reason,
+                           dry_run=self.actuator.dry_run)
+        st.events.append({"at_unix": time.time(), "old": event.old, "new": event.new,
+                          "reason": event.reason, "dry_run": event.dry_run})
         log.info("%s", event.text)
         # Notifying must never hold up the next tick; keep a reference until it is done.
         task = asyncio.get_running_loop().create_task(self.notifier.notify(event))

@@ -25,10 +25,8 @@ class Exporter:
         try:
             self._server = await asyncio.start_server(self._handle, host, port)
         except OSError as exc:
-            raise ConfigError(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                hint="set scaler.metrics_port to a free port (0 = any)",
-            ) from exc
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                              hint="set scaler.metrics_port to a free port (0 = any)") from exc
         sock = self._server.sockets[0]
         return int(sock.getsockname()[1])
 
@@ -55,8 +53,7 @@ class Exporter:
             data = body.encode()
             writer.write(
                 f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\n"
-                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
-                + data
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data
             )
             await writer.drain()
         except (TimeoutError, ConnectionError):

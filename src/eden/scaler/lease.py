@@ -66,10 +66,8 @@ class SqliteLease:
                     " name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)"
                 )
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open lease file {path}: {exc}",
-                hint="set scaler.lease_path to a writable file",
-            ) from exc
+            raise ConfigError(f"cannot open lease file {path}: {exc}",
+                              hint="set scaler.lease_path to a writable file") from exc
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
@@ -79,9 +77,8 @@ class SqliteLease:
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute(
-                "SELECT owner, expires FROM lease WHERE name = ?", (self.name,)
-            ).fetchone()
+            row = db.execute("SELECT owner, expires FROM lease WHERE name = ?",
+                             (self.name,)).fetchone()
             if row is None or row[0] == owner or row[1] <= now:
                 db.execute(
                     "INSERT INTO lease (name, owner, expires) VALUES (?, ?, ?) "
@@ -107,9 +104,8 @@ class SqliteLease:
 
     def holder(self) -> str | None:
         with closing(self._connect()) as db:
-            row = db.execute(
-                "SELECT owner, expires FROM lease WHERE name = ?", (self.name,)
-            ).fetchone()
+            row = db.execute("SELECT owner, expires FROM lease WHERE name = ?",
+                             (self.name,)).fetchone()
         if row is None or row[1] <= self.clock():
             return None
         return str(row[0])
@@ -143,3 +139,4 @@ class StoreLease:
     def holder(self) -> str | None:
         info = self.store.lock_info(self.key)
         return info.owner if info is not None and info.expires_at >= self.clock() else None
+

@@ -19,7 +19,9 @@ def write_plot(results: list[SimResult], capacity: float, out: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise UsageError("--plot needs matplotlib", hint="pip install 'matplotlib>=3.8'") from exc
+        raise UsageError(
+            "--plot needs matplotlib", hint="pip install 'matplotlib>=3.8'"
+        ) from exc
     if not results:
         raise UsageError("nothing to plot")
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=100)
@@ -27,20 +29,10 @@ def write_plot(results: list[SimResult], capacity: float, out: Path) -> None:
     ax.plot(first.t, first.load, color="black", linewidth=1.0, label="load (in flight)")
     for r in results:
         s = r.series
-        ax.step(
-            s.t,
-            [n * capacity for n in s.running],
-            where="post",
-            label=f"{r.policy}: running capacity",
-        )
-        ax.step(
-            s.t,
-            [n * capacity for n in s.desired],
-            where="post",
-            linestyle="--",
-            alpha=0.7,
-            label=f"{r.policy}: desired capacity",
-        )
+        ax.step(s.t, [n * capacity for n in s.running], where="post",
+                label=f"{r.policy}: running capacity")
+        ax.step(s.t, [n * capacity for n in s.desired], where="post", linestyle="--",
+                alpha=0.7, label=f"{r.policy}: desired capacity")
     ax.set_xlabel("seconds")
     ax.set_ylabel("requests in flight")
     ax.set_title(f"trace {results[0].trace}: capacity {capacity:g} per task")

@@ -85,14 +85,13 @@ def render_prometheus(statuses: Iterable[ServiceStatus], *, leader: bool) -> str
         for attr, name, help_text in table:
             lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
             for s in rows:
-                lines.append(f'{name}{{service="{_label(s.service)}"}} {_number(getattr(s, attr))}')
+                lines.append(f'{name}{{service="{_label(s.service)}"}} '
+                             f"{_number(getattr(s, attr))}")
     lines += [
         "# HELP eden_scaler_decision_info The last decision's reason.",
         "# TYPE eden_scaler_decision_info gauge",
     ]
     for s in rows:
-        lines.append(
-            f'eden_scaler_decision_info{{service="{_label(s.service)}",'
-            f'policy="{_label(s.policy)}",reason="{_label(s.reason)}"}} 1'
-        )
+        lines.append(f'eden_scaler_decision_info{{service="{_label(s.service)}",'
+                     f'policy="{_label(s.policy)}",reason="{_label(s.reason)}"}} 1')
     return "\n".join(lines) + "\n"

@@ -37,7 +37,9 @@ class ThresholdPolicy:
 
     name = "threshold"
 
-    def __init__(self, bounds: Bounds, table: Sequence[tuple[float, int]] = SEED_TABLE) -> None:
+    def __init__(
+        self, bounds: Bounds, table: Sequence[tuple[float, int]] = SEED_TABLE
+    ) -> None:
         if not table:
             raise ValueError("a threshold table needs at least one row")
         self.table = tuple(table)
@@ -96,14 +98,9 @@ class SeedPolicy:
         average = sum(connections) // len(connections) if connections else 0
         wanted = table_lookup(self.table, average)
         if wanted is None or wanted == obs.desired:
-            return Decision(
-                obs.desired,
-                obs.desired,
-                f"seed: avg {average}, no change",
-                stable_load=float(average),
-            )
+            return Decision(obs.desired, obs.desired, f"seed: avg {average}, no change",
+                            stable_load=float(average))
         # The scale-in guard compares against a string length that is always 1: never blocks.
         self._next_look = now + t.cooldown
-        return Decision(
-            wanted, obs.desired, f"seed: avg {average} -> {wanted}", stable_load=float(average)
-        )
+        return Decision(wanted, obs.desired, f"seed: avg {average} -> {wanted}",
+                        stable_load=float(average))

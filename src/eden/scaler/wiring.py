@@ -37,9 +37,8 @@ def aws_clients(config: ScalerConfig) -> AwsClients:
 def discovery_source(cfg: ServiceConfig, clients: AwsClients) -> DiscoverySource:
     ecs = clients.client("ecs")
     if cfg.discovery == "target_group":
-        return TargetGroupDiscovery(
-            ecs, clients.client("elbv2"), cfg.cluster, cfg.service, cfg.target_group_arn
-        )
+        return TargetGroupDiscovery(ecs, clients.client("elbv2"), cfg.cluster, cfg.service,
+                                    cfg.target_group_arn)
     return EcsTaskDiscovery(ecs, cfg.cluster, cfg.service, cfg.port)
 
 
@@ -78,11 +77,6 @@ def build_daemon(
         if cfg.key not in found:
             found[cfg.key] = discovery_source(cfg, clients)
     actuator: Actuator = DryRunActuator() if dry_run else EcsActuator(clients.client("ecs"))
-    return Daemon(
-        config,
-        sources=found,
-        actuator=actuator,
-        notifier=notifier(config, clients),
-        lease=lease(config),
-        housekeeping=housekeeping,
-    )
+    return Daemon(config, sources=found, actuator=actuator,
+                  notifier=notifier(config, clients), lease=lease(config),
+                  housekeeping=housekeeping)

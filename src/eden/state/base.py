@@ -114,7 +114,7 @@ _URL_HINT = (
 )
 _DYNAMODB_HINT = (
     'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL'
-    f' and &{_RETENTION}=N, e.g. "dynamodb://eden-state?region=eu-west-1"'
+    f" and &{_RETENTION}=N, e.g. \"dynamodb://eden-state?region=eu-west-1\""
 )
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -158,9 +158,8 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
     from eden.state.dynamodb import DynamoStore
 
     def bad(problem: str) -> ConfigError:
-        return ConfigError(
-            f"bad DynamoDB state URL {url!r}: {problem}", hint=_DYNAMODB_HINT, where=url
-        )
+        return ConfigError(f"bad DynamoDB state URL {url!r}: {problem}",
+                           hint=_DYNAMODB_HINT, where=url)
 
     try:
         parts = urlsplit(url)
@@ -189,9 +188,7 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
         secret = "sandbox" if sandbox else None  # else the default chain, as for the engine
         clients = AwsClients(
             AwsSettings(
-                region=region,
-                endpoint_url=endpoint,
-                access_key_id=secret,
+                region=region, endpoint_url=endpoint, access_key_id=secret,
                 secret_access_key=secret,
             )
         )

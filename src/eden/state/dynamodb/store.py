@@ -167,16 +167,11 @@ class DynamoStore(DynamoTable):
                 "FilterExpression": "#ttl < :now OR (#kind = :event AND #started < :cutoff)"
                 " OR (#kind = :journal AND #at < :cutoff)",
                 "ExpressionAttributeNames": {
-                    "#ttl": TTL_ATTRIBUTE,
-                    "#kind": "kind",
-                    "#started": "started_at",
-                    "#at": "at",
+                    "#ttl": TTL_ATTRIBUTE, "#kind": "kind", "#started": "started_at", "#at": "at",
                 },
                 "ExpressionAttributeValues": {
-                    ":now": as_n(now),
-                    ":cutoff": as_n(before),
-                    ":event": as_s("event"),
-                    ":journal": as_s("journal"),
+                    ":now": as_n(now), ":cutoff": as_n(before),
+                    ":event": as_s("event"), ":journal": as_s("journal"),
                 },
             }
         )
@@ -198,20 +193,11 @@ class DynamoStore(DynamoTable):
         new = "attribute_not_exists(pk)"
         reasons = self._transact(
             [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": {**item_key(_KEYS, key.id), **attrs},
-                        "ConditionExpression": new,
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": {**_hash_key(key.secret_hash), **attrs},
-                        "ConditionExpression": new,
-                    }
-                },
+                {"Put": {"TableName": self.table, "Item": {**item_key(_KEYS, key.id), **attrs},
+                         "ConditionExpression": new}},
+                {"Put": {"TableName": self.table,
+                         "Item": {**_hash_key(key.secret_hash), **attrs},
+                         "ConditionExpression": new}},
             ]
         )
         if reasons:
@@ -236,25 +222,14 @@ class DynamoStore(DynamoTable):
         }
         reasons = self._transact(
             [
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": item_key(_KEYS, key_id),
-                        "ConditionExpression": "revoked = :no",
-                        **revoke,
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": _hash_key(str_of(item, "secret_hash")),
-                        "ConditionExpression": "revoked = :no",
-                        **revoke,
-                    }
-                },
+                {"Update": {"TableName": self.table, "Key": item_key(_KEYS, key_id),
+                            "ConditionExpression": "revoked = :no", **revoke}},
+                {"Update": {"TableName": self.table, "Key": _hash_key(str_of(item, "secret_hash")),
+                            "ConditionExpression": "revoked = :no", **revoke}},
             ]
         )
         return not reasons  # a concurrent revoke got there first
+
 
     # -- leases ------------------------------------------------------------------------
 

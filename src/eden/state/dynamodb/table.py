@@ -33,6 +33,7 @@ class DynamoTable:
         self.table = table
         self.clients = clients
 
+
     def create_table(self, wait: bool = True) -> None:
         """Creates the table (on-demand billing); an existing table is fine.
 
@@ -61,6 +62,7 @@ class DynamoTable:
             waiter.wait(TableName=self.table, WaiterConfig={"Delay": 2, "MaxAttempts": 90})
             self.enable_ttl()
 
+
     def enable_ttl(self) -> None:
         """Lets DynamoDB delete expired events and journal entries itself (TTL on
         ``delete_after``): free, and usually within a few days of the expiry time.
@@ -85,6 +87,7 @@ class DynamoTable:
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
 
+
     def ttl_status(self) -> tuple[str, str | None]:
         """The table's TTL: ENABLED, ENABLING, DISABLING or DISABLED, and its attribute."""
         ttl = self._call("describe_time_to_live", TableName=self.table)
@@ -96,6 +99,7 @@ class DynamoTable:
     @property
     def _db(self) -> Any:
         return self.clients.client("dynamodb")
+
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """One API call; a missing table becomes a ``ConfigError`` that says what to do."""
@@ -112,13 +116,16 @@ class DynamoTable:
                 ) from exc
             raise
 
+
     def _get_item(self, key: Item) -> Item | None:
         out = self._call("get_item", TableName=self.table, Key=key, ConsistentRead=True)
         item = out.get("Item")
         return dict(item) if item else None
 
+
     def _put(self, item: Item) -> None:
         self._call("put_item", TableName=self.table, Item=item)
+
 
     def _query_args(self, pk: str) -> dict[str, Any]:
         return {
@@ -127,6 +134,7 @@ class DynamoTable:
             "ExpressionAttributeValues": {":pk": as_s(pk)},
             "ConsistentRead": True,
         }
+
 
     def _query(self, pk: str, project: tuple[str, ...] = ()) -> Iterator[Item]:
         """Every item of one partition, in sort-key order, page after page; only the
@@ -143,6 +151,7 @@ class DynamoTable:
             if not start:
                 return
             kwargs["ExclusiveStartKey"] = start
+
 
     def _newest(self, pk: str, limit: int) -> list[Item]:
         """Up to ``limit`` items of a partition, newest first; a negative limit means all
@@ -163,6 +172,7 @@ class DynamoTable:
             start = page.get("LastEvaluatedKey")
             if not start or 0 < limit <= len(out):
                 return out[:limit] if limit > 0 else out
+
 
     def _transact(self, items: list[Item]) -> list[str]:
         """Runs a transaction; returns [] on success, else its cancellation reasons when a
@@ -185,13 +195,12 @@ class DynamoTable:
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+
     def _scan_delete(self, scan: dict[str, Any]) -> int:
         """Deletes every item a filtered Scan finds (``scan``: its filter arguments) and
         returns how many; a page at a time, so memory stays flat on a large table."""
         kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "ConsistentRead": True,
-            "ProjectionExpression": "pk, sk",
+            "TableName": self.table, "ConsistentRead": True, "ProjectionExpression": "pk, sk",
             **scan,
         }
         deleted = 0
