@@ -25,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from github_double import GitHubDouble
+from payloads import SECRET
 
 from eden.api import ApiSettings, WebhookSettings, create_app
 from eden.api.auth import issue_key
@@ -36,7 +37,6 @@ from eden.github.settings import GitHubSettings
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
 
-SECRET = "It's a Secret to Everybody"
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 REPO = payloads.REPO
 HOOK = "/api/v1/webhooks/github"

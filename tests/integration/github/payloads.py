@@ -13,6 +13,7 @@ from typing import Any
 
 EXAMPLES = Path(__file__).parent / "specs" / "webhook-examples.json.gz"
 REPO = "Codertocat/Hello-World"  # the examples' repository
+SECRET = "It's a Secret to Everybody"  # the test server's webhook secret
 
 
 @cache

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from payloads import REPO
 
-from conftest import REPO
 from eden.cli import main
 
 pytestmark = pytest.mark.integration

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conftest import REPO, SECRET
+from payloads import REPO, SECRET
 
 pytestmark = pytest.mark.integration
 

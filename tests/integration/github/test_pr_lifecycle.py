@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conftest import REPO
+from payloads import REPO
 
 pytestmark = pytest.mark.integration
 
