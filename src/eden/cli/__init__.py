@@ -13,6 +13,7 @@ from eden.cli.common import err
 from eden.cli.config_cmd import config
 from eden.cli.envs import create, delete, endpoints, ls, show
 from eden.cli.gc_cmd import gc_command, pin, unpin
+from eden.cli.github_cmd import github
 from eden.cli.iam_cmd import iam_policy
 from eden.cli.sandbox_cmd import sandbox
 from eden.cli.serve_cmd import serve
@@ -51,6 +52,7 @@ for command in (
     serve,
     apikey,
     iam_policy,
+    github,
 ):
     app.add_command(command)
 
