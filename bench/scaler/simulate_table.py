@@ -13,9 +13,9 @@ import argparse
 from pathlib import Path
 
 from eden.scaler.governor import Bounds
-from eden.scaler.policies import make_policy
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import make_policy
 from eden.scaler.simulate import SimResult, SimSettings, simulate
+from eden.scaler.target_tracking import TargetSettings
 from eden.scaler.traces import load_trace
 
 TRACES = ("step", "spike", "ramp", "steady", "diurnal")

@@ -22,10 +22,10 @@ from eden.scaler.config import ScalerConfig, load_config
 from eden.scaler.daemon import Daemon
 from eden.scaler.exporter import Exporter, json_route
 from eden.scaler.governor import Bounds
-from eden.scaler.policies import POLICY_NAMES, make_policy
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import POLICY_NAMES, make_policy
 from eden.scaler.simulate import SimResult, SimSettings, simulate
 from eden.scaler.status import render_prometheus
+from eden.scaler.target_tracking import TargetSettings
 from eden.scaler.traces import load_trace
 
 _OUTPUT = click.Choice(["text", "json"])

@@ -7,7 +7,7 @@ never starts half-configured. Example::
     tick = 1.0                  # seconds between decisions
     metrics_port = 9464         # Prometheus /metrics and /status on metrics_host
     lease_state = "dynamodb://eden?region=eu-west-1"  # only with two or more replicas
-    # (or lease_path = "/shared/eden-scaler.lease": an SQLite file on shared storage)
+    # (or lease_path = "/var/lib/eden/scaler.db": replicas on one machine)
 
     [aws]
     region = "eu-west-1"
@@ -43,8 +43,8 @@ from typing import Any
 from eden.errors import ConfigError
 from eden.scaler.governor import Bounds
 from eden.scaler.metrics import METRIC_KINDS, MetricSpec
-from eden.scaler.policies import POLICY_NAMES
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import POLICY_NAMES
+from eden.scaler.target_tracking import TargetSettings
 
 DISCOVERY_KINDS = ("ecs", "target_group")
 

@@ -24,10 +24,9 @@ from eden.scaler.actuator import Actuator
 from eden.scaler.config import ScalerConfig, ServiceConfig
 from eden.scaler.discovery import CachedDiscovery, DiscoverySource
 from eden.scaler.lease import Lease
-from eden.scaler.model import Decision, Observation
+from eden.scaler.model import Decision, Observation, Policy
 from eden.scaler.notify import Notifier, ScaleEvent
-from eden.scaler.policies import make_policy
-from eden.scaler.policy import Policy
+from eden.scaler.policy_registry import make_policy
 from eden.scaler.scrape import Scraper
 from eden.scaler.status import ServiceStatus
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from eden.scaler.model import Observation
-from eden.scaler.policy import Policy
+from eden.scaler.model import Observation, Policy
 from eden.scaler.traces import Trace
 
 ONSET_FACTOR = 1.25

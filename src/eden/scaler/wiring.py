@@ -14,7 +14,7 @@ from eden.scaler.actuator import Actuator, DryRunActuator, EcsActuator
 from eden.scaler.config import ScalerConfig, ServiceConfig
 from eden.scaler.daemon import Daemon
 from eden.scaler.discovery import DiscoverySource, EcsTaskDiscovery, TargetGroupDiscovery
-from eden.scaler.lease import AlwaysLeader, Lease, SqliteLease, StoreLease
+from eden.scaler.lease import AlwaysLeader, Lease, StoreLease, file_lease
 from eden.scaler.notify import FanOut, Notifier, SnsNotifier, WebhookNotifier
 from eden.state.base import open_store
 
@@ -56,7 +56,7 @@ def lease(config: ScalerConfig) -> Lease:
         return StoreLease(open_store(config.lease_state), ttl=config.lease_ttl)
     if not config.lease_path:
         return AlwaysLeader()
-    return SqliteLease(Path(config.lease_path), ttl=config.lease_ttl)
+    return file_lease(Path(config.lease_path), ttl=config.lease_ttl)
 
 
 def build_daemon(

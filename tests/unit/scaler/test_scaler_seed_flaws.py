@@ -12,7 +12,7 @@ from scaler_unit_helpers import Feed, even
 from eden.scaler.governor import Bounds
 from eden.scaler.metrics import parse_stub_status
 from eden.scaler.model import Observation
-from eden.scaler.policy import TargetSettings, TargetTrackingPolicy
+from eden.scaler.target_tracking import TargetSettings, TargetTrackingPolicy
 from eden.scaler.threshold import SeedPolicy, ThresholdPolicy
 
 BOUNDS = Bounds(min_tasks=1, max_tasks=200)

@@ -9,9 +9,9 @@ import pytest
 
 from eden.errors import UsageError
 from eden.scaler.governor import Bounds
-from eden.scaler.policies import make_policy
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import make_policy
 from eden.scaler.simulate import SimResult, SimSettings, simulate
+from eden.scaler.target_tracking import TargetSettings
 from eden.scaler.traces import BUILTIN, Trace, builtin_trace, load_trace
 
 SHIPPED = Path(__file__).resolve().parents[3] / "traces"

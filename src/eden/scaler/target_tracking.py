@@ -1,4 +1,4 @@
-"""Knative-class target tracking: how many tasks the observed load needs, decided each tick.
+"""The target-tracking policy (Knative-class): how many tasks the load needs, each tick.
 
 ``desired = ceil(load / target)`` over a 60 s stable window smooths noise; a 6 s panic window
 catches spikes. When the panic window wants at least ``panic_threshold`` times the current
@@ -14,19 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
 
 from eden.scaler.governor import Bounds, Governor
 from eden.scaler.model import Decision, Observation
 from eden.scaler.windows import TimeWindowMean
-
-
-class Policy(Protocol):
-    """Anything that turns a stream of Observations into Decisions."""
-
-    name: str
-
-    def decide(self, obs: Observation) -> Decision: ...
 
 
 @dataclass(frozen=True)

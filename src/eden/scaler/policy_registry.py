@@ -1,10 +1,11 @@
-"""Build a policy by name, so config files, the CLI and the simulator agree on the names."""
+"""The policy registry: build a policy by name, so config, CLI and simulator agree on names."""
 
 from __future__ import annotations
 
 from eden.errors import UsageError
 from eden.scaler.governor import Bounds
-from eden.scaler.policy import Policy, TargetSettings, TargetTrackingPolicy
+from eden.scaler.model import Policy
+from eden.scaler.target_tracking import TargetSettings, TargetTrackingPolicy
 from eden.scaler.threshold import SeedPolicy, ThresholdPolicy
 
 POLICY_NAMES: tuple[str, ...] = ("target", "threshold", "seed")

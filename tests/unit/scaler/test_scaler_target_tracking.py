@@ -7,7 +7,7 @@ from scaler_unit_helpers import Feed, even
 
 from eden.scaler.governor import Bounds
 from eden.scaler.model import Observation
-from eden.scaler.policy import TargetSettings, TargetTrackingPolicy
+from eden.scaler.target_tracking import TargetSettings, TargetTrackingPolicy
 
 TARGET = 10.0
 
