@@ -17,9 +17,10 @@ from typing import Any
 
 import click
 
-from eden.errors import NotFound, UsageError
+from eden.errors import AwsError, EdenError, NotFound, UsageError
 from eden.scaler.config import ScalerConfig, load_config
 from eden.scaler.daemon import Daemon
+from eden.scaler.discovery import describe_failure
 from eden.scaler.exporter import Exporter, json_route
 from eden.scaler.governor import Bounds
 from eden.scaler.policy_registry import POLICY_NAMES, make_policy
@@ -52,7 +53,11 @@ def run(config_path: Path, dry_run: bool, once: bool, verbose: bool) -> None:
     daemon = build_daemon(config, dry_run=dry_run)
     if once:
         lines = asyncio.run(_run_once(daemon))
-        click.echo("\n".join(lines))
+        if lines:
+            click.echo("\n".join(lines))
+        failures = daemon.discovery_failures()
+        if failures:
+            raise once_failure(failures)
         return
     asyncio.run(_serve(daemon, config))
 
@@ -63,12 +68,20 @@ async def _run_once(daemon: Daemon) -> list[str]:
     await daemon.drain()
     lines = []
     for status, decision in zip(daemon.statuses, decisions, strict=True):
-        if decision is None:
-            lines.append(f"{status.service}: {status.reason}")
-        else:
+        if decision is not None:
             lines.append(f"{status.service}: {decision.current} -> {decision.desired} "
                          f"({status.reason})")
     return lines
+
+
+def once_failure(failures: list[tuple[str, Exception]]) -> EdenError:
+    """The error ``--once`` exits with when discovery failed for any service."""
+    first = failures[0][1]
+    if len(failures) == 1 and isinstance(first, EdenError):
+        return first
+    listed = "; ".join(f"{name}: {describe_failure(exc)}" for name, exc in failures)
+    hint = first.hint if isinstance(first, EdenError) else None
+    return AwsError(f"discovery failed for {len(failures)} service(s): {listed}", hint=hint)
 
 
 async def _serve(daemon: Daemon, config: ScalerConfig) -> None:

@@ -5,7 +5,8 @@ daemon holds no AWS client itself; discovery sources, the actuator, the notifier
 lease are injected (see ``wiring.py``), which is what lets tests drive it against fakes or a
 moto server, and the clock is injected so tests never sleep on wall time.
 
-Failure handling: a failed discovery keeps the last view; a failed scrape is missing data;
+Failure handling: a failed discovery is logged with what to check, keeps the last view and
+is retried on the next tick; a failed scrape is missing data;
 a failed UpdateService is logged and retried on a later tick (with a short backoff so a
 throttled API is not hammered). Nothing here has a lifetime limit.
 """
@@ -76,7 +77,7 @@ class Daemon:
         return _Service(
             config=cfg,
             policy=make_policy(cfg.policy, cfg.settings, cfg.bounds),
-            discovery=CachedDiscovery(source, self.config.refresh),
+            discovery=CachedDiscovery(source, self.config.refresh, name=cfg.key),
             scraper=Scraper(cfg.metric, timeout=self.config.scrape_timeout,
                             limit=self._limit, sample=cfg.sample),
             status=ServiceStatus(cfg.key, cfg.policy),
@@ -85,6 +86,11 @@ class Daemon:
     @property
     def statuses(self) -> list[ServiceStatus]:
         return [s.status for s in self._services]
+
+    def discovery_failures(self) -> list[tuple[str, Exception]]:
+        """Services whose last discovery failed, with the error (what ``--once`` reports)."""
+        return [(s.config.key, exc) for s in self._services
+                if (exc := s.discovery.last_exception) is not None]
 
     def stop(self) -> None:
         self._stop.set()
@@ -155,6 +161,7 @@ class Daemon:
         now = self.clock()
         st = svc.status
         view = await svc.discovery.view(now)
+        st.discovery_error = svc.discovery.last_error
         if view is None:
             st.reason = f"no discovery yet: {svc.discovery.last_error or 'pending'}"
             return None

@@ -7,26 +7,55 @@ decision that waits 30 s for AWS is stale, and the next tick retries anyway.
 
 from __future__ import annotations
 
+import ipaddress
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlparse
 
 from eden.aws.clients import AwsClients, AwsSettings
 from eden.scaler.actuator import Actuator, DryRunActuator, EcsActuator
-from eden.scaler.config import ScalerConfig, ServiceConfig
+from eden.scaler.aws_sources import EcsTaskDiscovery, ServiceCounts, TargetGroupDiscovery
+from eden.scaler.config import AwsConfig, ScalerConfig, ServiceConfig
 from eden.scaler.daemon import Daemon
-from eden.scaler.discovery import DiscoverySource, EcsTaskDiscovery, TargetGroupDiscovery
+from eden.scaler.discovery import DiscoverySource
 from eden.scaler.lease import AlwaysLeader, Lease, StoreLease, file_lease
 from eden.scaler.notify import FanOut, Notifier, SnsNotifier, WebhookNotifier
 from eden.state.base import open_store
 
+SANDBOX_KEY = "sandbox"  # what eden's sandbox (moto on loopback) accepts; see eden.factory
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """True for an endpoint on this machine (the sandbox); mirrors eden.factory's rule."""
+    host = urlparse(url or "").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def credentials(aws: AwsConfig, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Keys from [aws], else the default chain; a loopback endpoint (the sandbox) gets the
+    sandbox's fixed keys unless the environment has some, as eden's own commands do."""
+    if aws.access_key_id or aws.secret_access_key:
+        return aws.access_key_id, aws.secret_access_key
+    if is_loopback_url(aws.endpoint_url) and not environ.get("AWS_ACCESS_KEY_ID"):
+        return SANDBOX_KEY, SANDBOX_KEY
+    return None, None
+
 
 def aws_clients(config: ScalerConfig) -> AwsClients:
     a = config.aws
+    key, secret = credentials(a, os.environ)
     return AwsClients(
         AwsSettings(
             region=a.region,
             endpoint_url=a.endpoint_url,
-            access_key_id=a.access_key_id,
-            secret_access_key=a.secret_access_key,
+            access_key_id=key,
+            secret_access_key=secret,
             max_attempts=2,
             connect_timeout=2.0,
             read_timeout=5.0,
@@ -34,12 +63,29 @@ def aws_clients(config: ScalerConfig) -> AwsClients:
     )
 
 
-def discovery_source(cfg: ServiceConfig, clients: AwsClients) -> DiscoverySource:
+def discovery_source(cfg: ServiceConfig, clients: AwsClients,
+                     counts: ServiceCounts) -> DiscoverySource:
     ecs = clients.client("ecs")
     if cfg.discovery == "target_group":
         return TargetGroupDiscovery(ecs, clients.client("elbv2"), cfg.cluster, cfg.service,
-                                    cfg.target_group_arn)
-    return EcsTaskDiscovery(ecs, cfg.cluster, cfg.service, cfg.port)
+                                    cfg.target_group_arn, ec2=clients.client("ec2"),
+                                    counts=counts)
+    return EcsTaskDiscovery(ecs, cfg.cluster, cfg.service, cfg.port, counts=counts)
+
+
+def discovery_sources(config: ScalerConfig, clients: AwsClients,
+                      given: dict[str, DiscoverySource] | None = None
+                      ) -> dict[str, DiscoverySource]:
+    """One source per service; the services of a cluster share their DescribeServices."""
+    found = dict(given or {})
+    per_cluster: dict[str, ServiceCounts] = {}
+    for cfg in config.services:
+        if cfg.key in found:
+            continue
+        counts = per_cluster.setdefault(cfg.cluster, ServiceCounts(
+            clients.client("ecs"), cfg.cluster, max_age=config.refresh / 2))
+        found[cfg.key] = discovery_source(cfg, clients, counts)
+    return found
 
 
 def notifier(config: ScalerConfig, clients: AwsClients) -> Notifier:
@@ -72,10 +118,7 @@ def build_daemon(
     if clients is None:
         clients = aws_clients(config)
         housekeeping = clients.reset_calls
-    found = dict(sources or {})
-    for cfg in config.services:
-        if cfg.key not in found:
-            found[cfg.key] = discovery_source(cfg, clients)
+    found = discovery_sources(config, clients, sources)
     actuator: Actuator = DryRunActuator() if dry_run else EcsActuator(clients.client("ecs"))
     return Daemon(config, sources=found, actuator=actuator,
                   notifier=notifier(config, clients), lease=lease(config),

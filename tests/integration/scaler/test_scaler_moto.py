@@ -15,8 +15,8 @@ from scaler_it_helpers import StubTask, create_service, desired_count, moto_clie
 
 from eden.errors import AwsError
 from eden.scaler.actuator import EcsActuator
+from eden.scaler.aws_sources import TargetGroupDiscovery
 from eden.scaler.cli import scale
-from eden.scaler.discovery import TargetGroupDiscovery
 from eden.scaler.notify import ScaleEvent, SnsNotifier, WebhookNotifier
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,11 @@ def test_target_group_discovery_reads_targets_and_counts(moto_url: str) -> None:
     ]
     assert view.desired == 2
     ops = [c.operation for c in clients.calls()]
-    assert ops[-2:] == ["DescribeServices", "DescribeTargetHealth"]
+    # The target type is read on the first discovery only (it never changes).
+    assert ops[-3:] == ["DescribeServices", "DescribeTargetGroups", "DescribeTargetHealth"]
+    clients.reset_calls()
+    source.discover()
+    assert [c.operation for c in clients.calls()] == ["DescribeServices", "DescribeTargetHealth"]
 
 
 def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:

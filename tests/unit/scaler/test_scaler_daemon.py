@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 import pytest
@@ -143,27 +144,52 @@ def test_survives_throttling_and_retries() -> None:
     asyncio.run(scenario())
 
 
-def test_discovery_failure_keeps_the_last_view() -> None:
+def test_discovery_failure_keeps_the_last_view_logs_once_and_retries_each_tick(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="eden.scaler")
+
     async def scenario() -> None:
         server = await StubStatusServer(10).start()
         ecs, clock = FakeEcs(1), Clock()
-        calls = {"n": 0}
+        calls = {"n": 0, "broken": True}
 
         def flaky() -> ServiceView:
             calls["n"] += 1
-            if calls["n"] > 1:
-                raise RuntimeError("ThrottlingException")
+            if calls["n"] > 1 and calls["broken"]:
+                raise AwsError("cannot reach AWS at http://127.0.0.1:9 (region r)",
+                               hint="check the network path")
             return ServiceView((Endpoint("127.0.0.1", server.port),), 1, 1, 0)
 
         daemon = Daemon(config(), sources={"c/web": CallableDiscovery(flaky)}, actuator=ecs,
                         notifier=FanOut([]), lease=AlwaysLeader(), clock=clock)
         await daemon.refresh_lease()
         await run_ticks(daemon, clock, 20)
-        assert 3 <= calls["n"] <= 5  # refreshed every 5 s, not every tick
-        assert daemon.statuses[0].ticks_total == 20
+        # One good refresh at t=0; it fails from t=5 on and is retried on every tick.
+        assert calls["n"] == 1 + 15
+        status = daemon.statuses[0]
+        assert status.ticks_total == 20  # the last good view is still scraped
+        assert status.observed_load == 10.0
+        assert status.discovery_error == ("cannot reach AWS at http://127.0.0.1:9 (region r) "
+                                          "(check: check the network path)")
+        assert [name for name, _ in daemon.discovery_failures()] == ["c/web"]
+        calls["broken"] = False
+        await run_ticks(daemon, clock, 1)
+        assert calls["n"] == 17
+        assert daemon.statuses[0].discovery_error == ""
+        assert daemon.discovery_failures() == []
         await server.stop()
 
     asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    # The same outage is said once (then at most once a minute), not on every tick.
+    assert warnings == [
+        "discovery of c/web failed (attempt 1): cannot reach AWS at http://127.0.0.1:9 "
+        "(region r) (check: check the network path); keeping the view from 5 s ago; "
+        "retrying on the next tick"
+    ]
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert "discovery of c/web works again after 15 failed attempt(s)" in infos
 
 
 def test_standby_replica_decides_but_never_acts() -> None:
