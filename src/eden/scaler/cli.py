@@ -42,14 +42,14 @@ def scale() -> None:
               help="scaler.toml listing the services to watch.")
 @click.option("--dry-run", is_flag=True, help="Decide and log, never call UpdateService.")
 @click.option("--once", is_flag=True, help="Make one decision per service, print it, exit.")
-@click.option("--verbose", "-v", is_flag=True, help="Log every decision, not only changes.")
-def run(config_path: Path, dry_run: bool, once: bool, verbose: bool) -> None:
+@click.option("--verbose", "-v", count=True,
+              help="-v: log every decision (eden's debug lines); -vv: add botocore's.")
+def run(config_path: Path, dry_run: bool, once: bool, verbose: int) -> None:
     """Watch the configured services and scale them every tick."""
     from eden.scaler.wiring import build_daemon
 
     config = load_config(config_path)
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    setup_logging(verbose)
     daemon = build_daemon(config, dry_run=dry_run)
     if once:
         lines = asyncio.run(_run_once(daemon))
@@ -60,6 +60,17 @@ def run(config_path: Path, dry_run: bool, once: bool, verbose: bool) -> None:
             raise once_failure(failures)
         return
     asyncio.run(_serve(daemon, config))
+
+
+def setup_logging(verbose: int) -> None:
+    """eden's own lines at INFO (-v: DEBUG); other libraries' only at -vv.
+
+    botocore at DEBUG logs every request and whole XML answers (megabytes an hour against
+    a few hundred targets), which is what -vv is for and -v is not.
+    """
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    logging.getLogger("eden").setLevel(logging.DEBUG if verbose >= 1 else logging.INFO)
 
 
 async def _run_once(daemon: Daemon) -> list[str]:

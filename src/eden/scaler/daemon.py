@@ -178,6 +178,10 @@ class Daemon:
         st.endpoints, st.scraped = len(view.endpoints), result.attempted
         st.reason = decision.reason
         st.last_tick_unix = time.time()
+        log.debug("%s: load %s on %d endpoints (%d scraped, %d failed); %d -> %d (%s)",
+                  svc.config.key, _fmt_load(obs.total_load), len(view.endpoints),
+                  result.attempted, result.errors, decision.current, decision.desired,
+                  decision.reason)
         if decision.changed:
             await self._act(svc, decision, now)
         return decision
@@ -222,3 +226,8 @@ class Daemon:
         """Wait for notifications still in flight (used on shutdown and by --once)."""
         if self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+def _fmt_load(load: float | None) -> str:
+    return "unknown" if load is None else f"{load:.1f}"
+

@@ -139,3 +139,29 @@ def test_webhook_posts_slack_compatible_json() -> None:
         server.shutdown()
         server.server_close()
     assert received[0]["text"].startswith("eden scaled c/web from 4 to 2")
+
+
+def test_run_once_on_the_sandbox_needs_no_credentials(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=2)
+    task = StubTask("127.0.0.23", 5)
+    try:
+        clients.client("elbv2").register_targets(
+            TargetGroupArn=svc.target_group_arn, Targets=[{"Id": task.host, "Port": task.port}])
+        cfg = tmp_path / "scaler.toml"
+        write_config(cfg, moto_url, svc.cluster, svc.target_group_arn)
+        text = cfg.read_text().replace('access_key_id = "testing"\n', "")
+        cfg.write_text(text.replace('secret_access_key = "testing"\n', ""))
+        assert "access_key" not in cfg.read_text()
+        result = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once", "--dry-run"])
+        assert result.exit_code == 0, result.output
+        assert f"{svc.cluster}/web: 2 -> 2" in result.output
+    finally:
+        task.stop()

@@ -69,3 +69,32 @@ def test_run_serves_metrics_scales_and_stops_cleanly(moto_url: str, tmp_path: Pa
         task.stop()
     assert proc.returncode == 0, out
     assert "eden scaled" in out
+
+
+def run_once(cfg: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from eden.cli import run; run()", "scale", "run",
+         "--config", str(cfg), "--once", "--dry-run", *flags],
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_v_shows_edens_debug_lines_and_vv_adds_botocores(moto_url: str, tmp_path: Path) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=1)
+    cfg = tmp_path / "scaler.toml"
+    cfg.write_text("\n".join([
+        "[scaler]", "metrics = false",
+        "[aws]", 'region = "us-east-1"', f'endpoint_url = "{moto_url}"',
+        "[[services]]", f'cluster = "{svc.cluster}"', 'service = "web"', "max = 10",
+        "target = 10", 'discovery = "target_group"',
+        f'target_group_arn = "{svc.target_group_arn}"',
+    ]) + "\n")
+    quiet, v, vv = run_once(cfg), run_once(cfg, "-v"), run_once(cfg, "-vv")
+    for proc in (quiet, v, vv):
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"{svc.cluster}/web: 1 -> 1 (no data yet: hold)\n"
+    decision = f"DEBUG eden.scaler: {svc.cluster}/web: load unknown on 0 endpoints"
+    assert decision not in quiet.stderr and "botocore" not in quiet.stderr
+    assert decision in v.stderr and "botocore" not in v.stderr
+    assert decision in vv.stderr and "DEBUG botocore" in vv.stderr
