@@ -1,10 +1,13 @@
 """The target-tracking policy (Knative-class): how many tasks the load needs, each tick.
 
 ``desired = ceil(load / target)`` over a 60 s stable window smooths noise; a 6 s panic window
-catches spikes. When the panic window wants at least ``panic_threshold`` times the current
-count the policy panics: it follows the panic window and never shrinks until the spike has
-been gone for a whole stable window. A tolerance band keeps a steady service from flapping
-on noise. Everything about *how fast* a count may change lives in the Governor.
+catches spikes. When the panic window wants at least ``panic_threshold`` times the tasks
+that are *ready* (serving), the policy panics: it follows the panic window and never
+shrinks until no panic trigger has been seen for a whole stable window. Comparing against
+ready tasks, as Knative does, and not against the desired count keeps panic armed until
+the capacity asked for exists: tasks still starting serve nobody. A tolerance band keeps a
+steady service from flapping on noise. Everything about *how fast* a count may change
+lives in the Governor.
 
 The policy is deterministic and does no I/O: the daemon, the simulator and the tests drive
 the same object with Observations.
@@ -29,6 +32,8 @@ class TargetSettings:
     panic_window: float = 6.0
     panic_threshold: float = 2.0
     tolerance: float = 0.1
+    # "ready" (Knative) or "desired" (eden before 0.2; kept to show the difference).
+    panic_basis: str = "ready"
 
     def __post_init__(self) -> None:
         if self.target <= 0:
@@ -39,6 +44,8 @@ class TargetSettings:
             raise ValueError("panic_threshold must be above 1")
         if not 0 <= self.tolerance < 1:
             raise ValueError("tolerance must be in [0, 1)")
+        if self.panic_basis not in ("ready", "desired"):
+            raise ValueError("panic_basis must be ready or desired")
 
 
 class TargetTrackingPolicy:
@@ -76,9 +83,17 @@ class TargetTrackingPolicy:
             return Decision(held, current, "no data yet: hold")
         want_stable = math.ceil(stable_load / s.target)
         want_panic = math.ceil(panic_load / s.target) if panic_load is not None else None
-        self._update_panic(now, current, want_panic)
+        basis = obs.ready if s.panic_basis == "ready" else current
+        self._update_panic(now, basis, want_panic)
         if self.panicking:
             proposal = max(want_stable, want_panic or 0, self._panic_peak, current)
+            waiting = s.panic_basis == "ready" and obs.ready < current
+            if waiting and proposal < current * s.panic_threshold:
+                # Capacity asked for is still starting. Saturated tasks queue requests, so
+                # their in-flight reading grows as more of them start, whatever the load
+                # does: ask again only for another panic's worth (panic_threshold x what
+                # is already asked), not one UpdateService per tick on that echo.
+                proposal = current
             self._panic_peak = proposal
             desired, reason = self._governor.govern(now, proposal, current)
             reason = f"panic: {reason}"
@@ -96,13 +111,13 @@ class TargetTrackingPolicy:
             panic_load=panic_load,
         )
 
-    def _update_panic(self, now: float, current: int, want_panic: int | None) -> None:
+    def _update_panic(self, now: float, basis: int, want_panic: int | None) -> None:
         s = self.settings
-        over = want_panic is not None and want_panic >= s.panic_threshold * max(current, 1)
+        over = want_panic is not None and want_panic >= s.panic_threshold * max(basis, 1)
         if over:
             if self._panic_since is None:
                 self._panic_since = now
-                self._panic_peak = current
+                self._panic_peak = 0
             self._panic_last_trigger = now
         elif self._panic_since is not None and now - self._panic_last_trigger >= s.stable_window:
             self._panic_since = None

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from eden.aws.clients import AwsClients, AwsSettings
 from eden.scaler.actuator import Actuator, DryRunActuator, EcsActuator
+from eden.scaler.aws_scaling import ScalingActivities, TakeOver
 from eden.scaler.aws_sources import EcsTaskDiscovery, ServiceCounts, TargetGroupDiscovery
 from eden.scaler.config import AwsConfig, ScalerConfig, ServiceConfig
 from eden.scaler.daemon import Daemon
@@ -109,9 +110,12 @@ def build_daemon(
     config: ScalerConfig,
     *,
     dry_run: bool = False,
+    shadow: bool = False,
     clients: AwsClients | None = None,
     sources: dict[str, DiscoverySource] | None = None,
 ) -> Daemon:
+    """The daemon ``eden scale run`` runs. ``shadow`` acts on nothing (like ``dry_run``)
+    and reports AWS's own scaling activities next to eden's would-be counts."""
     # AwsClients records every call; a daemon that owns its clients trims that record
     # (a caller passing clients in, like a benchmark, owns and reads the record itself).
     housekeeping = None
@@ -119,7 +123,15 @@ def build_daemon(
         clients = aws_clients(config)
         housekeeping = clients.reset_calls
     found = discovery_sources(config, clients, sources)
-    actuator: Actuator = DryRunActuator() if dry_run else EcsActuator(clients.client("ecs"))
+    quiet = dry_run or shadow
+    actuator: Actuator = DryRunActuator() if quiet else EcsActuator(clients.client("ecs"))
+    watches = [ScalingActivities(clients.client("application-autoscaling"), cfg)
+               for cfg in config.services] if shadow else []
     return Daemon(config, sources=found, actuator=actuator,
                   notifier=notifier(config, clients), lease=lease(config),
-                  housekeeping=housekeeping)
+                  housekeeping=housekeeping, shadow=watches)
+
+
+def take_over(config: ScalerConfig) -> TakeOver:
+    """The guard that refuses, or takes over, services Application Auto Scaling scales."""
+    return TakeOver(aws_clients(config).client("application-autoscaling"), config.services)
