@@ -97,7 +97,8 @@ def test_run_once_against_unreachable_aws_exits_with_the_aws_code(
     err = capsys.readouterr().err
     assert code == 5, err
     assert f"cannot reach AWS at {endpoint} (region eu-west-3)" in err
-    assert "ecs:DescribeServices for cluster prod" in err
+    # The first call is the check for Application Auto Scaling policies on the service.
+    assert "application-autoscaling:DescribeScalingPolicies for prod/web" in err
     assert "check the network path" in err
     assert "internal error" not in err
 
@@ -134,3 +135,18 @@ def test_daemon_logs_an_unreachable_endpoint_with_what_to_check(
                            f"for cluster prod: cannot reach AWS at {endpoint} (region "
                            "eu-west-3)")
     assert line.endswith("nothing discovered yet; retrying on the next tick")
+
+
+def test_run_once_exits_non_zero_when_discovery_failed(
+    moto_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients)
+    cfg = write_config(tmp_path / "scaler.toml", moto_url)
+    cfg.write_text(cfg.read_text().replace('region = "eu-west-3"', 'region = "us-east-1"')
+                   .replace('cluster = "prod"', f'cluster = "{svc.cluster}"')
+                   .replace('service = "web"', 'service = "gone"'))
+    code = main(["scale", "run", "--config", str(cfg), "--once"])
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert f"error: service gone not found in cluster {svc.cluster}" in err
