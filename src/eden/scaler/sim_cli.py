@@ -80,7 +80,7 @@ def describe(r: SimResult, oracle: SimResult) -> list[str]:
         f"  under-provisioned        {r.under_task_seconds:.0f} task-s "
         "(running tasks short of the load at full capacity)",
         f"  over-provisioned         {r.over_task_seconds:.0f} task-s "
-        f"(billed beyond the load at the target){over_ratio}",
+        f"(running beyond the load at the target){over_ratio}",
         f"  cost                     {r.cost_task_seconds:.0f} task-s billed"
         f"{_ratio(r.cost_task_seconds, oracle.cost_task_seconds)}",
         f"  scale changes            {r.scale_changes} ({r.scale_ins} scale-ins)"

@@ -13,8 +13,9 @@ settles into its own steady state before scoring. Scores, over the scored part:
   rise; the model has no scrape or API latency (the reaction-time benchmark measures
   those against real nginx).
 * **under** task-s - tasks the load needs at full capacity but not running (requests
-  queue); **over** task-s - tasks billed (starting, running, draining) beyond what the
-  load needs at the target utilisation.
+  queue); **over** task-s - running tasks beyond what the load needs at the target
+  utilisation (capacity x target, not full capacity). Tasks starting or draining are
+  not capacity; what they cost is in the cost.
 * **cost** - billed task-seconds, the one-minute minimum included.
 * **changes** - how often the desired count changed (and how many were scale-ins).
 * **wait p95/p99** of accepted requests and the share **refused**.
@@ -114,7 +115,7 @@ class _Scores:
         running = len(ecs.running)
         short = max(0, s.needed_full(load) - running)
         self.under += short * s.tick
-        self.over += max(0, ecs.live - s.needed_target(load)) * s.tick
+        self.over += max(0, running - s.needed_target(load)) * s.tick
         self.billed += ecs.live * s.tick
         self.peak = max(self.peak, running)
         if accepted > 0:

@@ -62,6 +62,8 @@ class TargetTrackingPolicy:
         self._panic_since: float | None = None
         self._panic_last_trigger = 0.0
         self._panic_peak = 0
+        self._step_at = -math.inf
+        self._step_per_task = 0.0
 
     @property
     def panicking(self) -> bool:
@@ -88,15 +90,23 @@ class TargetTrackingPolicy:
         if self.panicking:
             proposal = max(want_stable, want_panic or 0, self._panic_peak, current)
             waiting = s.panic_basis == "ready" and obs.ready < current
-            if waiting and proposal < current * s.panic_threshold:
+            settled = now - self._step_at >= s.panic_window
+            per_task = (panic_load or 0.0) / max(obs.ready, 1)
+            if not settled:
+                self._step_per_task = max(self._step_per_task, per_task)
+            elif waiting and per_task <= self._step_per_task * (1 + s.tolerance):
                 # Capacity asked for is still starting. Saturated tasks queue requests, so
-                # their in-flight reading grows as more of them start, whatever the load
-                # does: ask again only for another panic's worth (panic_threshold x what
-                # is already asked), not one UpdateService per tick on that echo.
+                # the total in flight grows as more of them start, whatever the load does:
+                # an echo, not news. Only a rise of the load per serving task since the
+                # last step asks again. (Within a panic window of a step, the window is
+                # still filling with the new level: follow it.)
                 proposal = current
             self._panic_peak = proposal
             desired, reason = self._governor.govern(now, proposal, current)
             reason = f"panic: {reason}"
+            if desired > current and (settled or not waiting):
+                # A new step; following its window does not extend it.
+                self._step_at, self._step_per_task = now, per_task
         else:
             proposal = want_stable
             if self._within_tolerance(stable_load, current):

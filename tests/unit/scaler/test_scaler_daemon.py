@@ -99,24 +99,26 @@ def test_scales_up_on_a_spike_waits_for_the_tasks_and_notifies() -> None:
             for s in servers:
                 s.in_flight = 60  # 120 in flight: 12 tasks wanted
             await run_ticks(daemon, clock, 6)
-            # Panic on the first tick (the 6 s mean wants 4 = 2x the 2 ready); while those
-            # start, only another doubling asks again (9 at the 4th tick), never each tick.
-            assert ecs.calls == [4, 9]
+            # Panic on the first tick (the 6 s mean wants 4 = 2x the 2 ready), then the
+            # count follows the window as it fills with the new level: 120 / 10 = 12.
+            assert ecs.calls == [4, 6, 7, 9, 11, 12]
+            await run_ticks(daemon, clock, 4)
+            assert ecs.calls == [4, 6, 7, 9, 11, 12]  # 10 still start: nothing more
             assert daemon.statuses[0].reason == "panic: at target"
             # The 9 tasks start and share the load: 13 each, 117 in flight.
             for s in servers:
                 s.in_flight = 13
             servers += [await StubStatusServer(13).start() for _ in range(7)]
-            # Discovery sees them at its next refresh (t=1020); as the 6 s mean fills with
-            # 117, the first count above the 9 asked for is 11 (all 9 serve: no doubling
-            # needed); then 2 of the 11 still start, so 12 waits for them.
+            # Discovery sees them at its next refresh (t=1020): 117 in flight on 9 of the
+            # 12, 13 per serving task (it was 60): no reason to ask for more.
             await run_ticks(daemon, clock, 12)
-            assert ecs.calls == [4, 9, 11]
+            assert ecs.calls == [4, 6, 7, 9, 11, 12]
             await daemon.drain()
-            assert [(e.old, e.new) for e in notes.events] == [(2, 4), (4, 9), (9, 11)]
+            assert [(e.old, e.new) for e in notes.events] == [
+                (2, 4), (4, 6), (6, 7), (7, 9), (9, 11), (11, 12)]
             status = daemon.statuses[0]
-            assert status.desired == 11 and status.observed_load == 117.0
-            assert status.updates_total == 3
+            assert status.desired == 12 and status.observed_load == 117.0
+            assert status.updates_total == 6
         finally:
             for s in servers:
                 await s.stop()

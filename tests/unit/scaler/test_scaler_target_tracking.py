@@ -91,21 +91,32 @@ def test_panic_stays_armed_until_the_capacity_exists() -> None:
     assert not d.panic and d.desired == 20
 
 
-def test_while_capacity_starts_only_another_panic_asks_again() -> None:
+def test_while_capacity_starts_only_a_rise_per_serving_task_asks_again() -> None:
     p = make(max_tasks=500)
     up = p.decide(Observation(0.0, (60.0,) * 10, ready=10, desired=10))
-    assert up.desired == 60 and up.panic
-    # 25 of 60 serve; saturated tasks queue, so the reading grows as more of them start.
-    echo = p.decide(Observation(1.0, (40.0,) * 25, ready=25, desired=60, pending=35))
-    assert echo.desired == 60 and echo.reason == "panic: at target"  # 100 < 2 x 60
-    more = p.decide(Observation(2.0, (100.0,) * 25, ready=25, desired=60, pending=35))
-    # (600 + 1000 + 2500) / 3 in both windows: 137 tasks, over 2 x 60: a second surge.
-    assert more.desired == 137 and more.reason == "panic: scale up"
-    # Once every task asked for serves, any rise counts again.
-    p2 = make()
-    p2.decide(Observation(0.0, (60.0,) * 10, ready=10, desired=10))
-    served = p2.decide(Observation(1.0, (12.0,) * 60, ready=60, desired=60))
-    assert served.desired == 66 and served.reason == "panic: scale up"  # (600 + 720) / 2
+    assert up.desired == 60 and up.panic  # 60 per serving task
+    # A panic window later, 25 of 60 serve. Saturated tasks queue, so the total reads
+    # 1,000 (100 tasks' worth) as more of them start: per serving task only 40. An echo.
+    echo = p.decide(Observation(7.0, (40.0,) * 25, ready=25, desired=60, pending=35))
+    assert echo.desired == 60 and echo.reason == "panic: at target"
+    # The load per serving task rises (70 over the 6 s window): real news, ask again.
+    more = p.decide(Observation(8.0, (100.0,) * 25, ready=25, desired=60, pending=35))
+    assert more.desired == 175 and more.reason == "panic: scale up"  # (1000 + 2500) / 2
+
+
+def test_within_a_panic_window_of_a_step_the_count_follows_the_window() -> None:
+    p = make(max_tasks=500)
+    assert p.decide(Observation(0.0, (60.0,) * 10, ready=10, desired=10)).desired == 60
+    # One second later the window is still filling with the new level: follow it.
+    follow = p.decide(Observation(1.0, (40.0,) * 25, ready=25, desired=60, pending=35))
+    assert follow.desired == 80 and follow.reason == "panic: scale up"  # (600 + 1000) / 2
+
+
+def test_once_every_task_asked_for_serves_any_rise_counts() -> None:
+    p = make(max_tasks=500)
+    p.decide(Observation(0.0, (60.0,) * 10, ready=10, desired=10))
+    served = p.decide(Observation(7.0, (12.0,) * 60, ready=60, desired=60))
+    assert served.desired == 72 and served.reason == "panic: scale up"  # the 6 s window: 720
 
 
 def test_the_desired_basis_asks_on_every_rise() -> None:
