@@ -99,8 +99,8 @@ class TargetTrackingPolicy:
                 # the total in flight grows as more of them start, whatever the load does:
                 # an echo, not news. Only a rise of the load per serving task since the
                 # last step asks again. (Within a panic window of a step, the window is
-                # still filling with the new level: follow it.)
-                proposal = current
+                # still filling with the new level: follow it.) Never below the peak.
+                proposal = max(current, self._panic_peak)
             self._panic_peak = proposal
             desired, reason = self._governor.govern(now, proposal, current)
             reason = f"panic: {reason}"
@@ -130,8 +130,7 @@ class TargetTrackingPolicy:
                 self._panic_peak = 0
             self._panic_last_trigger = now
         elif self._panic_since is not None and now - self._panic_last_trigger >= s.stable_window:
-            self._panic_since = None
-            self._panic_peak = 0
+            self._panic_since = None  # (the peak is reset when the next panic begins)
 
     def _within_tolerance(self, load: float, current: int) -> bool:
         if current <= 0:
