@@ -53,9 +53,10 @@ def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:
     actuator = EcsActuator(clients.client("ecs"))
     asyncio.run(actuator.set_desired(svc.cluster, svc.service, 7))
     assert desired_count(clients, svc) == 7
-    with pytest.raises(AwsError) as err:
+    with pytest.raises(AwsError, match="UpdateService failed: ") as err:
         asyncio.run(actuator.set_desired(svc.cluster, "no-such-service", 3))
-    assert err.value.operation == "UpdateService" and err.value.code
+    assert err.value.operation == "UpdateService"
+    assert err.value.code == "ServiceNotFoundException"
 
 
 def write_config(path: Path, url: str, cluster: str, tg: str, **extra: Any) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +140,9 @@ BASE: dict[str, Any] = {"cluster": "c", "service": "s", "max": 3, "target": 1}
 )
 def test_errors_name_the_field(change: dict[str, Any], field: str) -> None:
     svc = {k: v for k, v in {**BASE, **change}.items() if v is not None}
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigError, match=re.escape(field)) as err:
         parse_config({"services": [svc]})
-    assert field in err.value.message
+    assert err.value.message.startswith(field)
     assert err.value.hint
 
 

@@ -47,5 +47,5 @@ def test_make_policy_names() -> None:
     s, b = TargetSettings(target=5), Bounds()
     for name in ("target", "threshold", "seed"):
         assert make_policy(name, s, b).name == name
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="unknown policy 'magic'"):
         make_policy("magic", s, b)
