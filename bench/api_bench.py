@@ -35,9 +35,9 @@ from eden.api.auth import issue_key
 from eden.api.serving import ServerThread
 from eden.aws.clients import AwsClients
 from eden.config import Profile, build_profile, write_profile
-from eden.factory import aws_settings, open_engine
 from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
+from eden.wiring import aws_settings, open_engine
 
 
 def _ms(seconds: float) -> str:

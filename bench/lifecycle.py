@@ -75,10 +75,10 @@ from _common import (
 
 from eden.aws.clients import AwsClients, AwsSettings, CallRecord
 from eden.config import Profile, build_profile
-from eden.engine import Engine, Outcome
-from eden.factory import aws_settings, open_engine
+from eden.envs.engine import Engine, Outcome
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
+from eden.wiring import aws_settings, open_engine
 
 DEFAULT_LATENCIES_MS = (0.0, 100.0)
 DEFAULT_RUNS = 5

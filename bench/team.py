@@ -28,12 +28,12 @@ from typing import Any
 
 from _common import environment, markdown_table, moto_server
 
-from eden import gc
 from eden.aws.clients import AwsClients
 from eden.config import build_profile
-from eden.factory import aws_settings, open_engine
+from eden.envs import gc
 from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
+from eden.wiring import aws_settings, open_engine
 
 
 class Clock:

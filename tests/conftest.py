@@ -8,11 +8,15 @@ feature went untested: the run fails and names the skipped tests.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
+from eden.sandbox import aws_model
+
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _every_call_is_granted(session)
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -20,4 +24,36 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and exitstatus == 0:
         names = ", ".join(sorted({r.nodeid for r in skipped}))
         print(f"\nCI: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# moto is made to behave like AWS where eden relies on it (services drain and start, ALB
+# quotas, deployment controllers), for every moto server in this process and from the
+# first test on, so no test sees a different moto depending on what ran before it.
+# Services drain for 0.3 s here (AWS: until their tasks stop); tests that need other
+# timings use the ``aws_model`` fixture.
+AWS_MODEL = aws_model.install(aws_model.Model(drain_seconds=0.3, start_seconds=0.0))
+
+
+@pytest.fixture
+def aws_model_timings() -> Iterator[aws_model.Model]:
+    """The installed model; timings changed in a test are put back after it."""
+    before = (AWS_MODEL.drain_seconds, AWS_MODEL.start_seconds)
+    try:
+        yield AWS_MODEL
+    finally:
+        AWS_MODEL.drain_seconds, AWS_MODEL.start_seconds = before
+
+
+def _every_call_is_granted(session: pytest.Session) -> None:
+    """Every AWS call eden's clients made in this run must be in eden's IAM policy
+    (eden.aws.permissions, from which the README's table and the template's role are
+    made): a call it lacks would be AccessDenied on a real account."""
+    from eden.aws.clients import CALLED
+    from eden.aws.permissions import ungranted
+
+    missing = ungranted(CALLED)
+    if missing:
+        names = ", ".join(f"{service}:{operation}" for service, operation in missing)
+        print(f"\nIAM: eden called {names}, which eden.aws.permissions does not grant")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,8 +1,8 @@
 """The errors eden raises, and the only ones that reach a user.
 
-Every error says what failed, where, and what the user can do about it. The CLI's
-``main()`` and the HTTP API turn these into an exit code or a status; nothing else
-decides that.
+Every error says what failed, where, and what the user can do about it. Each class
+carries its process exit code and its HTTP status: the CLI's ``main()`` and the HTTP API's
+error boundary read them there, and nothing else decides either.
 """
 
 from __future__ import annotations
@@ -12,6 +12,16 @@ class EdenError(Exception):
     """Base of every error eden reports to a user."""
 
     exit_code = 1
+    http_status = 500
+
+    def __init_subclass__(cls, *, exit_code: int | None = None, http_status: int | None = None):
+        # ``class UsageError(EdenError, exit_code=2, http_status=422)``: the codes sit in
+        # the class line, so the whole tree reads as a table.
+        super().__init_subclass__()
+        if exit_code is not None:
+            cls.exit_code = exit_code
+        if http_status is not None:
+            cls.http_status = http_status
 
     def __init__(self, message: str, *, hint: str | None = None, where: str | None = None):
         super().__init__(message)
@@ -37,34 +47,20 @@ class EdenError(Exception):
         }
 
 
-class UsageError(EdenError):
+class UsageError(EdenError, exit_code=2, http_status=422):
     """The user's input (a name, an image, a flag) cannot be used."""
 
-    exit_code = 2
 
-
-class ConfigError(EdenError):
+class ConfigError(EdenError, exit_code=3, http_status=400):
     """A profile is missing, incomplete or points at something that does not exist."""
 
-    exit_code = 3
 
-
-class ReferenceError_(EdenError):
-    """The reference stack (service, listener, zone, bucket) cannot be read."""
-
-    exit_code = 3
-
-
-class NotFound(EdenError):
+class NotFound(EdenError, exit_code=4, http_status=404):
     """An environment or resource the user named does not exist."""
 
-    exit_code = 4
 
-
-class AwsError(EdenError):
+class AwsError(EdenError, exit_code=5, http_status=502):
     """AWS refused a call eden needed; carries the service's code and message."""
-
-    exit_code = 5
 
     def __init__(
         self,
@@ -80,13 +76,22 @@ class AwsError(EdenError):
         self.operation = operation
 
 
-class ExecutionFailed(EdenError):
+class ExecutionFailed(EdenError, exit_code=6, http_status=502):
     """A plan step failed; what ran before it was undone (or kept, when asked)."""
 
-    exit_code = 6
 
-
-class SandboxError(EdenError):
+class SandboxError(EdenError, exit_code=7, http_status=503):
     """The embedded sandbox could not be started, stopped or reached."""
 
-    exit_code = 7
+
+class LockedError(EdenError, exit_code=8, http_status=409):
+    """Another operation holds the lease and the policy said not to wait (longer)."""
+
+
+class NotReady(EdenError, exit_code=9, http_status=504):
+    """The environment was made but did not become ready to serve before the deadline."""
+
+
+class AwsUnreachable(AwsError, http_status=503):
+    """No answer from AWS at all: the endpoint cannot be reached, it timed out, or there
+    are no credentials to sign with. Nothing was changed by the call that failed."""

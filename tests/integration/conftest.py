@@ -13,12 +13,12 @@ from eden_world import World
 from moto.server import ThreadedMotoServer
 from moto_atomic import make_dynamodb_items_atomic
 
+from eden.aws import Aws
 from eden.aws.clients import AwsClients
-from eden.aws.ops import Aws
 from eden.config import Profile, build_profile
-from eden.factory import aws_settings, open_engine
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
+from eden.wiring import aws_settings, open_engine
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
@@ -56,7 +56,7 @@ def profile(profile_values: dict[str, Any]) -> Profile:
 
 @pytest.fixture
 def world(profile: Profile, seeded: SeedInfo, tmp_path: Any) -> Iterator[World]:
-    checker = AwsClients(aws_settings(profile))
+    checker = AwsClients(aws_settings(profile), role="test")
     clients = AwsClients(aws_settings(profile))
     rules = AwsRules(checker)
     rules.install(clients)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from aws_rules import AwsRules
 
+from eden.aws import Aws
 from eden.aws.clients import AwsClients
-from eden.aws.ops import Aws
-from eden.engine import Engine
+from eden.envs.engine import Engine
 from eden.sandbox.seed import SeedInfo
 from eden.state import SqliteStore
 

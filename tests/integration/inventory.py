@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eden.aws.ops import Aws
+from eden.aws import Aws
 from eden.sandbox.seed import SeedInfo
 
 
@@ -26,14 +26,14 @@ def inventory(aws: Aws, seed: SeedInfo) -> dict[str, Any]:
         tgs += [t["TargetGroupName"] for t in page["TargetGroups"]]
     rules = [
         (r["Priority"], tuple(c.get("Values", []) for c in r["Conditions"]))
-        for r in aws.rules(seed.listener_arn)
+        for r in aws.elbv2.rules(seed.listener_arn)
     ]
     records = []
     for page in route53.get_paginator("list_resource_record_sets").paginate(
         HostedZoneId=seed.zone_id
     ):
         records += [(r["Name"], r["Type"]) for r in page["ResourceRecordSets"]]
-    doc, _ = aws.get_json(seed.bucket, seed.key)
+    doc = aws.s3.get_json(seed.bucket, seed.key).doc
     return {
         "services": sorted(services),
         "task_definitions": sorted(task_defs),

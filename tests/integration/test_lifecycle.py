@@ -9,8 +9,9 @@ from botocore.exceptions import ClientError
 from eden_world import World
 from inventory import inventory
 
+from eden.core.naming import DNS_LABEL_MAX, TARGET_GROUP_MAX
+from eden.envs.endpoints_sync import sync_endpoints
 from eden.errors import ConfigError, ExecutionFailed, UsageError
-from eden.naming import DNS_LABEL_MAX, TARGET_GROUP_MAX
 
 EDEN_TAGS = {"eden:managed-by": "eden", "eden:profile": "sandbox"}
 
@@ -48,7 +49,7 @@ def test_create_makes_the_six_resources_tagged_and_wired(world: World) -> None:
     assert EDEN_TAGS.items() <= _tags(tg_tags, "Key", "Value").items()
 
     # 3. host rule on the shared HTTPS listener -> the target group.
-    rules = [r for r in world.checker.rules(world.seed.listener_arn) if not r["IsDefault"]]
+    rules = [r for r in world.checker.elbv2.rules(world.seed.listener_arn) if not r["IsDefault"]]
     assert len(rules) == 1
     assert rules[0]["Conditions"][0]["HostHeaderConfig"]["Values"] == [
         "api-feature-login.dev.example.com"
@@ -56,7 +57,7 @@ def test_create_makes_the_six_resources_tagged_and_wired(world: World) -> None:
     assert rules[0]["Actions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
 
     # 4. service in the reference cluster behind that target group.
-    svc = world.checker.describe_service(world.seed.cluster, "eden-feature-login")
+    svc = world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-login")
     assert svc is not None
     assert svc["loadBalancers"][0]["targetGroupArn"] == tg["TargetGroupArn"]
     assert svc["loadBalancers"][0]["containerName"] == "app"
@@ -65,14 +66,14 @@ def test_create_makes_the_six_resources_tagged_and_wired(world: World) -> None:
     assert EDEN_TAGS.items() <= _tags(svc["tags"]).items()
 
     # 5. alias record to the shared ALB.
-    rec = world.checker.record(world.seed.zone_id, "api-feature-login.dev.example.com")
+    rec = world.checker.route53.record(world.seed.zone_id, "api-feature-login.dev.example.com")
     assert rec is not None and rec["Type"] == "A"
-    alb = world.checker.describe_load_balancer(world.seed.shared_alb_arn)
+    alb = world.checker.elbv2.describe_load_balancer(world.seed.shared_alb_arn)
     assert alb is not None
     assert rec["AliasTarget"]["DNSName"].rstrip(".") == alb["DNSName"].rstrip(".")
 
     # 6. endpoints entry added; the entry eden does not manage is kept.
-    doc, _ = world.checker.get_json(world.seed.bucket, world.seed.key)
+    doc = world.checker.s3.get_json(world.seed.bucket, world.seed.key).doc
     assert doc is not None
     names = {e["name"]: e for e in doc["environments"]}
     assert names["dev-feature-login"] == {
@@ -120,7 +121,7 @@ def test_aws_rules_fixture_rejects_a_service_before_its_rule(world: World) -> No
             networkConfiguration={"awsvpcConfiguration": {"subnets": list(world.seed.subnet_ids)}},
         )
     with pytest.raises(ClientError, match="not idempotent"):
-        svc = world.checker.describe_service(world.seed.cluster, "api")
+        svc = world.checker.ecs.describe_service(world.seed.cluster, "api")
         assert svc is not None
         ecs.create_service(
             cluster=world.seed.cluster,
@@ -142,7 +143,7 @@ def test_second_create_deploys_a_new_revision(world: World) -> None:
     assert [s.id for s in out.plan.steps] == ["task_definition", "service"]
     ops = [c.operation for c in world.clients.calls()]
     assert "CreateService" not in ops and "CreateTargetGroup" not in ops
-    svc = world.checker.describe_service(world.seed.cluster, "eden-feature-login")
+    svc = world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-login")
     assert svc is not None and svc["taskDefinition"].endswith("eden-feature-login:2")
     ecs = world.checker.clients.client("ecs")
     td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
@@ -281,13 +282,13 @@ def test_keep_on_failure_keeps_and_the_next_create_converges(world: World, profi
         world.engine.create("feature/login", world.image, keep_on_failure=True)
     rec = world.store.get("sandbox", "feature-login")
     assert rec is not None and rec.status == "failed"
-    assert world.checker.target_group_arn_by_name("eden-feature-login") is not None
+    assert world.checker.elbv2.target_group_arn_by_name("eden-feature-login") is not None
 
     failing["on"] = False
     out = world.engine.create("feature/login", world.image)
     # Only what is missing is made; what exists is reused.
     assert {s.id for s in out.plan.steps} == {"task_definition", "service"}
-    assert world.checker.describe_service(world.seed.cluster, "eden-feature-login") is not None
+    assert world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-login") is not None
     rec = world.store.get("sandbox", "feature-login")
     assert rec is not None and rec.status == "ready"
     assert not world.rules.violations
@@ -350,7 +351,7 @@ def test_rules_beyond_the_first_page_are_found(world: World) -> None:
         )
     before = inventory(world.checker, world.seed)
     world.engine.create("feature/login", world.image)
-    assert len(world.checker.rules(world.seed.listener_arn)) == 62  # 60 + ours + default
+    assert len(world.checker.elbv2.rules(world.seed.listener_arn)) == 62  # 60 + ours + default
     world.engine.delete("feature/login")
     assert inventory(world.checker, world.seed) == before
 
@@ -378,7 +379,7 @@ def test_priority_taken_by_a_concurrent_create_is_retried(world: World) -> None:
     assert raced["done"]
     ops = [c.operation for c in world.clients.calls()]
     assert ops.count("CreateRule") == 2  # the first lost the race, the retry won
-    priorities = [r["Priority"] for r in world.checker.rules(world.seed.listener_arn)]
+    priorities = [r["Priority"] for r in world.checker.elbv2.rules(world.seed.listener_arn)]
     assert len(priorities) == len(set(priorities)) == 3
     assert out.record is not None and out.record.status == "ready"
 
@@ -387,7 +388,7 @@ def test_profile_pointing_at_missing_things_fails_cleanly(
     world: World, profile_values: dict[str, Any]
 ) -> None:
     from eden.config import build_profile
-    from eden.factory import open_engine
+    from eden.wiring import open_engine
 
     before = inventory(world.checker, world.seed)
     bad = {
@@ -411,7 +412,8 @@ def test_endpoints_sync_rebuilds_edens_entries_and_keeps_others(world: World) ->
     world.engine.create("feature/a", world.image)
     world.engine.create("feature/b", world.image)
     aws, bucket, key = world.checker, world.seed.bucket, world.seed.key
-    doc, etag = aws.get_json(bucket, key)
+    got = aws.s3.get_json(bucket, key)
+    doc, etag = got.doc, got.etag
     assert doc is not None
     # Damage it: lose b, add an entry for an environment that no longer exists, a foreign
     # entry with eden's prefix but another host, and a second key on a's entry.
@@ -421,20 +423,20 @@ def test_endpoints_sync_rebuilds_edens_entries_and_keeps_others(world: World) ->
     )
     doc["environments"].append({"name": "dev-manual", "env": "dev", "api": "manual.example.org"})
     next(e for e in doc["environments"] if e["name"] == "dev-feature-a")["web"] = "w.example.org"
-    aws.put_json(bucket, key, doc, if_match=etag)
+    aws.s3.put_json(bucket, key, doc, if_match=etag)
 
-    dry = world.engine.sync_endpoints(dry_run=True)
+    dry = sync_endpoints(world.engine, dry_run=True)
     assert dry == {"added": ["dev-feature-b"], "removed": ["dev-gone"]}
-    assert aws.get_json(bucket, key)[0] == doc  # a dry run writes nothing
+    assert aws.s3.get_json(bucket, key).doc == doc  # a dry run writes nothing
 
-    assert world.engine.sync_endpoints() == dry
-    synced, _ = aws.get_json(bucket, key)
+    assert sync_endpoints(world.engine) == dry
+    synced = aws.s3.get_json(bucket, key).doc
     assert synced is not None
     by_name = {e["name"]: e for e in synced["environments"]}
     assert sorted(by_name) == ["dev-feature-a", "dev-feature-b", "dev-manual", "staging"]
     assert by_name["dev-feature-b"]["api"] == "api-feature-b.dev.example.com"
     assert by_name["dev-feature-a"]["web"] == "w.example.org"
-    assert world.engine.sync_endpoints() == {"added": [], "removed": []}
+    assert sync_endpoints(world.engine) == {"added": [], "removed": []}
 
 
 def test_delete_never_touches_another_branchs_environment(world: World) -> None:

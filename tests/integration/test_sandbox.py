@@ -7,7 +7,6 @@ real ``python -m moto.server`` with XDG_DATA_HOME in tmp_path, so nothing touche
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import socket
@@ -26,6 +25,7 @@ from eden.errors import SandboxError
 from eden.sandbox import (
     SeedInfo,
     down,
+    lifecycle,
     load_seed,
     sandbox_clients,
     sandbox_profile_values,
@@ -36,12 +36,10 @@ from eden.sandbox import (
     stop,
     up,
 )
-from eden.sandbox.seed import UNMANAGED_ENDPOINTS
+from eden.sandbox.stack import UNMANAGED_ENDPOINTS
 
 pytestmark = pytest.mark.integration
 
-# `eden.sandbox.seed` the attribute is the re-exported function; this is the module.
-seed_module = importlib.import_module("eden.sandbox.seed")
 
 ACCOUNT = "123456789012"
 REPO_URI = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/api"
@@ -309,13 +307,13 @@ def test_up_twice_seeds_once_and_writes_the_profile(
     sandbox_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real_seed = seed  # the function itself, typed; seed_module.seed gets patched
+    real_seed = seed  # the function itself, typed; the one `up` calls gets patched
 
     def counting_seed(clients: Any) -> SeedInfo:
         calls.append(str(clients.settings.endpoint_url))
         return real_seed(clients)
 
-    monkeypatch.setattr(seed_module, "seed", counting_seed)
+    monkeypatch.setattr(lifecycle, "seed", counting_seed)
     fresh = sandbox_home / "fresh.toml"
     server, info = up(fresh)
     assert calls == [server.endpoint_url]

@@ -27,14 +27,13 @@ from eden.state import (
     ApiKey,
     DynamoStore,
     EnvRecord,
-    Event,
-    JournalEntry,
     LockInfo,
-    ServiceRecord,
     SqliteStore,
     StateStore,
     open_store,
 )
+from eden.state.dynamodb import TTL_ATTRIBUTE
+from state_records import api_key, entry, event, record
 
 PAGE = 2
 REGION = "us-east-1"
@@ -108,43 +107,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 @pytest.fixture
 def store(backend: Backend) -> StateStore:
     return backend.store
-
-
-# -- records ----------------------------------------------------------------------------
-
-
-def record(name: str, *, profile: str = "dev", created_at: float = 100.0,
-           status: str = "ready", image: str = "repo/api:1") -> EnvRecord:
-    return EnvRecord(
-        profile=profile,
-        name=name,
-        branch=f"feature/{name}",
-        host=f"api-{name}.dev.example.com",
-        status=status,
-        created_at=created_at,
-        last_deploy_at=created_at + 5,
-        names={"service": f"eden-{name}", "target_group": f"eden-{name}"},
-        services=[ServiceRecord(role="app", image=image, task_definition_arn=f"arn:td/{name}:1")],
-        extra={"zone_id": "Z0123456789ABC", "rule_priority": 7, "ratio": 0.1},
-    )
-
-
-def event(env: str, started_at: float, action: str = "create", *, profile: str = "dev",
-          result: str = "ok", image: str | None = "repo/api:1") -> Event:
-    return Event(profile=profile, env=env, action=action, actor="ci@runner",
-                 started_at=started_at, seconds=1.25, result=result, detail="6 steps",
-                 image=image)
-
-
-def entry(env: str, at: float, step: str, phase: str = "start", *,
-          profile: str = "dev") -> JournalEntry:
-    return JournalEntry(profile=profile, env=env, operation_id="op-1", step=step,
-                        phase=phase, at=at, detail="")
-
-
-def api_key(key_id: str, secret_hash: str, created_at: float, scope: str = "read") -> ApiKey:
-    return ApiKey(id=key_id, name=f"key {key_id}", secret_hash=secret_hash, scope=scope,
-                  created_at=created_at)
 
 
 # -- environments -----------------------------------------------------------------------
@@ -433,6 +395,53 @@ def test_profiles_put_get_list_delete(store: StateStore) -> None:
     assert store.list_profiles() == ["staging"]
 
 
+# -- retention --------------------------------------------------------------------------
+
+DAY = 86400.0
+
+
+def test_prune_deletes_history_older_than_the_retention_and_nothing_else(
+    store: StateStore,
+) -> None:
+    assert store.retention_days == 90  # the default
+    now = 1_000 * DAY
+    for at in (now - 200 * DAY, now - 90 * DAY - 1, now - 90 * DAY, now - DAY):
+        store.add_event(event("a", at))
+        store.add_journal(entry("a", at, "service"))
+    store.add_event(event("b", now - 100 * DAY, profile="staging"))
+    store.put(record("a", created_at=1.0))  # older than any cutoff, but not history
+    store.put_profile("dev", {"region": "eu-west-1"})
+    store.put_api_key(api_key("k1", "h1", 1.0))
+    assert store.acquire_lock("env:a", "me", ttl=10, now=1.0)
+
+    assert store.prune(now) == 5  # two events and two entries of a, one event of b
+    kept = [now - 90 * DAY, now - DAY]  # exactly 90 days old is kept
+    assert sorted(e.started_at for e in store.events("dev", "a")) == kept
+    assert sorted(j.at for j in store.journal("dev", "a")) == kept
+    assert store.events("staging", "b") == []
+    assert store.get("dev", "a") == record("a", created_at=1.0)
+    assert store.get_profile("dev") == {"region": "eu-west-1"}
+    assert [k.id for k in store.list_api_keys()] == ["k1"]
+    assert store.lock_info("env:a") == LockInfo("env:a", "me", 11.0)
+    assert store.prune(now) == 0  # nothing left to prune
+
+
+def test_retention_days_comes_from_the_state_url(backend: Backend) -> None:
+    joiner = "&" if "?" in backend.url else "?"
+    store = open_store(f"{backend.url}{joiner}retention_days=30")
+    try:
+        assert store.retention_days == 30
+        now = 1_000 * DAY
+        store.add_event(event("a", now - 31 * DAY))
+        store.add_event(event("a", now - 29 * DAY))
+        store.add_journal(entry("a", now - 31 * DAY, "service"))
+        assert store.prune(now) == 2
+        assert [e.started_at for e in store.events("dev", "a")] == [now - 29 * DAY]
+        assert store.journal("dev", "a") == []
+    finally:
+        store.close()
+
+
 # -- DynamoDB only ----------------------------------------------------------------------
 
 
@@ -487,19 +496,79 @@ def test_dynamodb_refuses_what_it_cannot_store_before_any_request(
         store.add_journal(entry("a", float("nan"), "step"))
 
 
+def _raw_items(store: DynamoStore, dynamo_clients: AwsClients) -> list[dict[str, Any]]:
+    return list(
+        dynamo_clients.client("dynamodb").scan(TableName=store.table, ConsistentRead=True)["Items"]
+    )
+
+
+def test_dynamodb_history_carries_a_ttl_that_the_table_enables(
+    dynamo_clients: AwsClients,
+) -> None:
+    # moto keeps TTL as metadata and never expires items: the attribute and the table's
+    # TTL specification are what can be checked here.
+    store = DynamoStore(f"eden-test-{uuid.uuid4().hex[:12]}", dynamo_clients,
+                        retention_days=7)
+    store.create_table()
+    ttl = dynamo_clients.client("dynamodb").describe_time_to_live(TableName=store.table)
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": TTL_ATTRIBUTE,
+    }
+    assert store.ttl_status() == ("ENABLED", "delete_after")
+    store.create_table()  # enabling again is a no-op, not AWS's "already enabled" error
+    store.add_event(event("a", 1_700_000_000.75))
+    store.add_journal(entry("a", 1_700_000_100.25, "service"))
+    store.put(record("a"))
+    store.put_profile("dev", {})
+    expiry = {
+        item["kind"]["S"]: item.get(TTL_ATTRIBUTE)
+        for item in _raw_items(store, dynamo_clients)
+        if item["kind"]["S"] in ("event", "journal", "env", "profile")
+    }
+    assert expiry == {
+        "event": {"N": str(1_700_000_000 + 7 * 86400)},  # whole epoch seconds
+        "journal": {"N": str(1_700_000_100 + 7 * 86400)},
+        "env": None,  # only history expires
+        "profile": None,
+    }
+
+
+def test_dynamodb_ttl_on_another_attribute_is_reported(dynamo_clients: AwsClients) -> None:
+    store = DynamoStore(f"eden-test-{uuid.uuid4().hex[:12]}", dynamo_clients)
+    store.create_table(wait=False)
+    dynamo_clients.client("dynamodb").update_time_to_live(
+        TableName=store.table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+    )
+    with pytest.raises(ConfigError, match="has TTL enabled on 'expires'") as err:
+        store.create_table()
+    assert err.value.hint is not None and "disable that TTL" in err.value.hint
+
+
+def test_dynamodb_prune_also_deletes_history_written_without_a_ttl(
+    dynamo_clients: AwsClients,
+) -> None:
+    store = DynamoStore(f"eden-test-{uuid.uuid4().hex[:12]}", dynamo_clients)
+    store.create_table()
+    now = 1_000 * DAY
+    store.add_event(event("a", now - 100 * DAY))
+    store.add_event(event("a", now - DAY))
+    store.add_journal(entry("a", now - 100 * DAY, "service"))
+    # What an older eden wrote: the same items without the TTL attribute.
+    client = dynamo_clients.client("dynamodb")
+    for item in _raw_items(store, dynamo_clients):
+        del item[TTL_ATTRIBUTE]
+        client.put_item(TableName=store.table, Item=item)
+    assert all(TTL_ATTRIBUTE not in i for i in _raw_items(store, dynamo_clients))
+    assert store.prune(now) == 2
+    assert [e.started_at for e in store.events("dev", "a")] == [now - DAY]
+    assert store.journal("dev", "a") == []
+
+
 # -- open_store -------------------------------------------------------------------------
 
 
-def test_open_store_sqlite_urls(tmp_path: Path) -> None:
-    mem = open_store("sqlite://:memory:")
-    assert isinstance(mem, SqliteStore) and mem.path == ":memory:"
-    mem.close()
-    path = tmp_path / "deep" / "state.db"
-    s = open_store(f"sqlite://{path}")
-    assert isinstance(s, SqliteStore) and s.path == str(path)
-    s.put(record("a"))
-    s.close()
-    assert path.exists()
+# open_store's SQLite URLs: tests/unit/test_state_sqlite.py::test_open_store_urls.
 
 
 def test_open_store_dynamodb_url(dynamo_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -555,6 +624,14 @@ def test_open_store_dynamodb_takes_given_clients(dynamo_clients: AwsClients) -> 
         ("dynamodb://eden-state?region=us-east-1&endpoint_url=ftp://x", "not an http(s) URL"),
         ("dynamodb://eden-state?region=us-east-1&endpoint_url=localhost", "not an http(s) URL"),
         ("dynamodb://eden-state?region", "bad query field"),
+        ("dynamodb://eden-state?region=us-east-1&retention_days=0", "whole number of days"),
+        ("dynamodb://eden-state?region=us-east-1&retention_days=30d", "got '30d'"),
+        ("sqlite:///tmp/x.db?retention_days=1.5", "from 1 to 36500, got '1.5'"),
+        ("sqlite:///tmp/x.db?retention_days=36501", "from 1 to 36500"),
+        ("sqlite:///tmp/x.db?retention_days=", "got ''"),
+        ("sqlite:///tmp/x.db?retention_days=-3", "got '-3'"),
+        ("sqlite:///tmp/x.db?keep=3", "unknown parameter(s) keep"),
+        ("sqlite:///tmp/x.db?retention_days=3&retention_days=4", "more than once"),
         ("sqlite://", "no file path"),
         ("postgres://db", "unknown state URL"),
         ("state.db", "unknown state URL"),

@@ -21,14 +21,14 @@ from botocore.exceptions import ClientError
 from eden_world import World
 from inventory import inventory
 
-from eden import gc
 from eden.aws.clients import AwsClients
 from eden.config import Profile, write_profile
-from eden.errors import EdenError, ExecutionFailed
-from eden.factory import aws_settings, open_engine
-from eden.locks import LockedError, LockPolicy
+from eden.envs import gc
+from eden.errors import EdenError, ExecutionFailed, LockedError
 from eden.sandbox.seed import SeedInfo
 from eden.state import SqliteStore, StateStore, open_store
+from eden.state.leases import LockPolicy
+from eden.wiring import aws_settings, open_engine
 
 N_CONCURRENT = 20
 
@@ -62,7 +62,7 @@ def _engine_factory(profile: Profile, state_url: str) -> Any:
 
 
 def _doc_names(world: World) -> list[str]:
-    doc, _ = world.checker.get_json(world.seed.bucket, world.seed.key)
+    doc = world.checker.s3.get_json(world.seed.bucket, world.seed.key).doc
     assert doc is not None
     return sorted(e["name"] for e in doc["environments"])
 
@@ -84,7 +84,7 @@ def test_concurrent_creates_and_deletes_in_threads(
     assert _doc_names(world) == sorted(
         ["staging"] + [f"dev-feature-team-{i:02d}" for i in range(N_CONCURRENT)]
     )
-    rules = [r for r in world.checker.rules(world.seed.listener_arn) if not r["IsDefault"]]
+    rules = [r for r in world.checker.elbv2.rules(world.seed.listener_arn) if not r["IsDefault"]]
     assert len(rules) == N_CONCURRENT
     assert len({r["Priority"] for r in rules}) == N_CONCURRENT
     with open_one() as engine:
@@ -324,6 +324,14 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     assert not any(j.step == "service" and j.phase == "done" for j in journal)
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "creating"
+    # `eden show` reads the journal: the create began and never ended.
+    shown = _cli(["show", "feature/killed", "-o", "json"], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
+    shown_out, shown_err = shown.communicate(timeout=60)
+    assert shown.returncode == 0, shown_err
+    last = json.loads(shown_out)["last_operation"]
+    assert (last["kind"], last["interrupted"], last["ended"]) == ("create", True, None)
+    phases = {s["step"]: s["phase"] for s in last["steps"]}
+    assert phases["target_group"] == "done" and phases.get("service") != "done"
 
     # The next create waits out the dead process's lease, then finishes the job.
     resume = _cli(
@@ -331,8 +339,8 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     )
     out, err = resume.communicate(timeout=120)
     assert resume.returncode == 0, err
-    assert "resuming" in out
-    assert world.checker.describe_service(world.seed.cluster, "eden-feature-killed") is not None
+    assert "resuming: the last create of feature-killed was interrupted after" in out
+    assert world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-killed") is not None
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "ready"
 

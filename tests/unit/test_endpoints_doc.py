@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from eden.actions import add_entry, remove_entry
+from eden.core.endpoints_doc import add_entry, remove_entry
 
 HOST = "api-feature-login.dev.example.com"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eden.engine import parse_env_pairs, validate_image
+from eden.core.envvars import parse_env_pairs
+from eden.core.images import validate_image
 from eden.errors import UsageError
 
 

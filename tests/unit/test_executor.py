@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import pytest
-from botocore.exceptions import ClientError
 
-from eden import actions as eden_actions
-from eden.aws.ops import Aws
+from eden.aws import Aws
+from eden.aws.errors import refused
+from eden.envs import resources as eden_actions
+from eden.envs.executor import DryRunExecutor, Executor, StepFailedError, StepResult
+from eden.envs.plan import Plan, Ref, Step
 from eden.errors import AwsError, ExecutionFailed
-from eden.executor import DryRunExecutor, Executor, StepFailedError, StepResult
-from eden.plan import Plan, Ref, Step
 
 Fake = Callable[[Any, Mapping[str, Any]], dict[str, Any]]
 
@@ -163,6 +163,8 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
     plan = plan_of(
         Step("d", "bad", {}, depends_on=("c",),
              undo=Step("undo_d", "undo_d", {})),
+        Step("e", "bad", {}, depends_on=("c",),  # needs its own output: cannot be undone
+             undo=Step("undo_e", "undo_d", {"arn": Ref("e", "Arn")})),
         Step("c", "make_c", {}, depends_on=("b",),
              undo=Step("undo_c", "undo_c", {"arn": Ref("c", "Arn")})),
         Step("b", "make_b", {}, depends_on=("a",),
@@ -173,14 +175,16 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
     with pytest.raises(StepFailedError) as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     undone_order = [n for n in rec.started() if n.startswith("undo_")]
-    assert undone_order == ["undo_c", "undo_b", "undo_a"]  # the failed step is not undone
+    # A failed step may have made its change (its answer lost): it is undone first, when
+    # its undo needs nothing it would have returned; one that needs its output cannot be.
+    assert undone_order == ["undo_d", "undo_c", "undo_b", "undo_a"]
     assert rec.params["undo_c"] == {"arn": "made-c"}
     assert rec.params["undo_a"] == {"arn": "made"}
     exc = info.value
-    assert [r.id for r in exc.result.undone] == ["undo_c", "undo_b", "undo_a"]
+    assert [r.id for r in exc.result.undone] == ["undo_d", "undo_c", "undo_b", "undo_a"]
     assert all(r.ok for r in exc.result.undone)
-    assert exc.hint is not None and "undid undo_c, undo_b, undo_a" in exc.hint
-    assert exc.result.as_dict()["undone"] == ["undo_c", "undo_b", "undo_a"]
+    assert exc.hint is not None and "undid undo_d, undo_c, undo_b, undo_a" in exc.hint
+    assert exc.result.as_dict()["undone"] == ["undo_d", "undo_c", "undo_b", "undo_a"]
 
 
 def test_undo_of_a_create_plan_shape(pool: ThreadPoolExecutor) -> None:
@@ -275,9 +279,8 @@ def test_a_failing_undo_is_reported_not_raised(pool: ThreadPoolExecutor) -> None
 
 
 def test_eden_and_client_errors_become_the_step_error(pool: ThreadPoolExecutor) -> None:
-    client_error = ClientError(
-        {"Error": {"Code": "PriorityInUse", "Message": "Priority '7' is currently in use"}},
-        "CreateRule",
+    client_error = refused(
+        "PriorityInUse", "Priority '7' is currently in use", "CreateRule", "elasticloadbalancing"
     )
     acts = {
         "aws": Recorder().fail("aws", client_error),

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from eden import naming
+from eden.core import naming
 from eden.errors import UsageError
 
 TG_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")

@@ -9,25 +9,40 @@ from typing import Any
 
 import pytest
 
-from eden import naming
 from eden.config import Profile, build_profile
+from eden.core import naming
+from eden.core.limits import MAX_PRIORITY, MAX_TAGS
+from eden.core.tags import MANAGED_BY, TAG_ENV, TAG_PROFILE
+from eden.envs.plan import Plan, Ref, Step, render, resolve, topological
+from eden.envs.planner import plan_create, plan_delete
+from eden.envs.reference import container_port
+from eden.envs.resources.base import Current as Found
+from eden.envs.resources.base import ListenerRule, Reference, Request
+from eden.envs.resources.listener_rule import pick_priority
+from eden.envs.resources.task_definition import Revisions
 from eden.errors import ConfigError, UsageError
-from eden.plan import Plan, Ref, Step, render, resolve, topological
-from eden.planner import (
-    MANAGED_BY,
-    MAX_PRIORITY,
-    MAX_TAGS,
-    TAG_ENV,
-    TAG_PROFILE,
-    Current,
-    ListenerRule,
-    Reference,
-    Request,
-    container_port,
-    pick_priority,
-    plan_create,
-    plan_delete,
-)
+
+
+def Current(  # named like the dataclass these tests were written against
+    task_definition_arn: str | None = None,
+    task_definition_arns: tuple[str, ...] = (),
+    target_group_arn: str | None = None,
+    rule_arn: str | None = None,
+    service: dict[str, Any] | None = None,
+    record: dict[str, Any] | None = None,
+    endpoint_entry: bool = False,
+) -> Found:
+    """What exists, in the terms of the six resource modules."""
+    tds = task_definition_arns or ((task_definition_arn,) if task_definition_arn else ())
+    return Found.of(
+        task_definition=Revisions(tds) if tds else None,
+        target_group=target_group_arn,
+        listener_rule=ListenerRule(rule_arn, 7, (), ()) if rule_arn else None,
+        service=service,
+        dns_record=record,
+        endpoint=True if endpoint_entry else None,
+    )
+
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -607,7 +622,7 @@ def full_current() -> Current:
 
 
 def test_delete_everything_in_reverse_create_order() -> None:
-    plan = plan_delete(PROFILE, NAMES, full_current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, full_current())
     assert plan.operation == "delete"
     assert {s.id for s in plan.steps} == {
         "endpoint", "dns_record", "service", "listener_rule", "target_group", "task_definition"
@@ -625,7 +640,7 @@ def test_delete_everything_in_reverse_create_order() -> None:
 
 
 def test_delete_step_params() -> None:
-    plan = plan_delete(PROFILE, NAMES, full_current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, full_current())
     assert plan.step("service").params == {"cluster": CLUSTER, "service": NAMES.service}
     assert plan.step("service").action == "ecs.delete_service"
     assert plan.step("listener_rule").params == {"RuleArn": "arn:rule"}
@@ -638,8 +653,8 @@ def test_delete_step_params() -> None:
 
 
 def test_delete_without_service_has_no_service_dependency() -> None:
-    cur = replace(full_current(), service=None)
-    plan = plan_delete(PROFILE, NAMES, cur, ZONE_ID)
+    cur = full_current().without("service")
+    plan = plan_delete(PROFILE, NAMES, cur)
     assert "service" not in [s.id for s in plan.steps]
     assert plan.step("listener_rule").depends_on == ()
     assert plan.step("target_group").depends_on == ("listener_rule",)
@@ -648,7 +663,7 @@ def test_delete_without_service_has_no_service_dependency() -> None:
 
 def test_delete_of_nothing_has_no_steps() -> None:
     assert Current().empty
-    plan = plan_delete(PROFILE, NAMES, Current(), ZONE_ID)
+    plan = plan_delete(PROFILE, NAMES, Current())
     assert plan.steps == ()
     assert plan.critical_path() == 0
 
@@ -799,3 +814,62 @@ def test_plan_step_lookup() -> None:
     assert plan.step("service").id == "service"
     with pytest.raises(KeyError):
         plan.step("nope")
+
+
+def test_a_host_longer_than_an_alb_rule_takes_is_refused_before_any_step() -> None:
+    zone = "previews." + "z" * 63 + ".example.com"  # a long zone: 84 characters
+    names = naming.names_for(
+        "feature/" + "x" * 60, name_prefix="eden", domain_prefix="api", zone_name=zone
+    )
+    assert len(names.host) > 128
+    too_long = r"is 1\d\d characters; an ALB host rule takes at most 128"
+    with pytest.raises(UsageError, match=too_long):
+        create_plan(request=Request(names=names, image=IMAGE))
+
+
+def test_a_blue_green_reference_is_cloned_as_a_rolling_update() -> None:
+    svc = reference_service(
+        deploymentConfiguration={
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+            "strategy": "BLUE_GREEN",
+            "bakeTimeInMinutes": 15,
+            "lifecycleHooks": [
+                {"hookTargetArn": "arn:lambda", "lifecycleStages": ["PRE_SCALE_UP"]}
+            ],
+        },
+        deploymentController={"type": "ECS"},
+    )
+    plan = create_plan(reference=make_reference(service=svc))
+    params = plan.step("service").params
+    assert params["deploymentController"] == {"type": "ECS"}
+    rolling = {"maximumPercent": 200, "minimumHealthyPercent": 100}
+    assert params["deploymentConfiguration"] == rolling
+    assert (
+        "the reference deploys with ECS blue/green; the preview is a rolling-update ECS service"
+        in plan.notes
+    )
+    plain = create_plan()
+    assert not any("rolling-update" in n for n in plain.notes)
+
+
+def test_volumes_configured_at_launch_are_configured_like_the_reference() -> None:
+    ref = make_reference()
+    td = dict(ref.task_definition)
+    td["volumes"] = [{"name": "data", "configuredAtLaunch": True}, {"name": "scratch"}]
+    ebs = {"roleArn": "arn:aws:iam::1:role/ebs", "sizeInGiB": 20, "volumeType": "gp3",
+           "tagSpecifications": [{"resourceType": "volume", "tags": []}]}
+    svc = reference_service(deployments=[
+        {"status": "PRIMARY", "volumeConfigurations": [{"name": "data", "managedEBSVolume": ebs}]}
+    ])
+    plan = create_plan(reference=replace(ref, task_definition=td, service=svc))
+    assert plan.step("service").params["volumeConfigurations"] == [
+        {
+            "name": "data",
+            "managedEBSVolume": {
+                "roleArn": "arn:aws:iam::1:role/ebs", "sizeInGiB": 20, "volumeType": "gp3"
+            },
+        }
+    ]
+    with pytest.raises(ConfigError, match="leaves volume\\(s\\) data to be configured at launch"):
+        create_plan(reference=replace(ref, task_definition=td))

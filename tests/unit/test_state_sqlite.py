@@ -9,32 +9,9 @@ from pathlib import Path
 import pytest
 
 from eden.errors import ConfigError
-from eden.state import EnvRecord, Event, SqliteStore, open_store
+from eden.state import EnvRecord, SqliteStore, open_store
 from eden.state.base import ServiceRecord
-
-
-def record(name: str, *, profile: str = "dev", created_at: float = 100.0,
-           status: str = "ready", image: str = "repo/api:1") -> EnvRecord:
-    return EnvRecord(
-        profile=profile,
-        name=name,
-        branch=f"feature/{name}",
-        host=f"api-{name}.dev.example.com",
-        status=status,
-        created_at=created_at,
-        last_deploy_at=created_at + 5,
-        alias=None,
-        names={"service": f"eden-{name}", "target_group": f"eden-{name}"},
-        services=[ServiceRecord(role="app", image=image, task_definition_arn=f"arn:td/{name}:1")],
-        extra={"zone_id": "Z0123456789ABC", "rule_priority": 7},
-    )
-
-
-def event(env: str, started_at: float, action: str = "create", *, profile: str = "dev",
-          result: str = "ok") -> Event:
-    return Event(profile=profile, env=env, action=action, actor="ci@runner",
-                 started_at=started_at, seconds=1.5, result=result, detail="6 steps",
-                 image="repo/api:1")
+from state_records import event, record
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -95,9 +72,9 @@ def test_upsert_keeps_the_creation_order(store: SqliteStore) -> None:
 
 
 def test_upsert_keeps_created_at(store: SqliteStore) -> None:
-    # KNOWN BUG (src/eden/state/sqlite.py, SqliteStore.put): the upsert keeps the
-    # created_at *column* but overwrites the stored JSON record, so get() and list_envs()
-    # return the new created_at (500) while ordering by the old one (100).
+    # A fixed bug (SqliteStore.put): the upsert kept the created_at *column* but
+    # overwrote the stored JSON record, so get() and list_envs() returned the new
+    # created_at (500) while ordering by the old one (100).
     store.put(record("a", created_at=100.0))
     store.put(record("a", created_at=500.0, status="failed"))
     got = store.get("dev", "a")
@@ -153,7 +130,7 @@ def test_record_json_round_trip_with_services() -> None:
     rec = record("a")
     rec.alias = "short"
     rec.services.append(ServiceRecord(role="worker", image="repo/worker:3",
-                                      service_arn="arn:svc/worker", rule_arn=None))
+                                      resources={"service": {"arn": "arn:svc/worker"}}))
     text = rec.to_json()
     assert json.loads(text)["services"][1]["role"] == "worker"
     back = EnvRecord.from_json(text)
@@ -184,7 +161,45 @@ def test_open_store_urls(tmp_path: Path) -> None:
     s.put(record("a"))
     s.close()
     assert path.exists()
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="region is missing"):
         open_store("dynamodb://table")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="unknown state URL 'postgres://db'"):
         open_store("postgres://db")
+
+
+def test_prune_deletes_old_history_and_truncates_the_write_ahead_log(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    wal = Path(f"{path}-wal")
+    store = SqliteStore(path, retention_days=1)
+    try:
+        for i in range(200):  # each write appends to the WAL; nothing shrinks it
+            store.add_event(event(f"e{i}", 10.0 + i))
+        store.add_event(event("recent", 3 * 86400.0))
+        assert wal.stat().st_size > 100_000
+        assert store.prune(now=3.5 * 86400) == 200
+        assert wal.stat().st_size == 0  # checkpointed and truncated while still open
+        assert [e.env for e in store.events("dev", "recent")] == ["recent"]
+        assert store.events("dev", "e0") == []
+    finally:
+        store.close()
+
+
+def test_prune_in_memory_has_no_log_to_truncate() -> None:
+    store = SqliteStore(":memory:")
+    try:
+        store.add_event(event("a", 1.0))
+        store.add_event(event("b", 91 * 86400.0))
+        assert store.prune(now=91 * 86400.0 + 2) == 1  # 90 days by default
+        assert [e.env for e in store.events("dev", "b")] == ["b"]
+    finally:
+        store.close()
+
+
+def test_open_store_takes_four_slashes_as_one_absolute_path(tmp_path: Path) -> None:
+    s = open_store(f"sqlite:///{tmp_path / 'state.db'}?retention_days=7")
+    try:
+        assert isinstance(s, SqliteStore)
+        assert s.path == str(tmp_path / "state.db")  # not "//tmp/...": the WAL is named after it
+        assert s.retention_days == 7
+    finally:
+        s.close()

@@ -8,7 +8,7 @@ and adds security headers.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from eden.api.metrics import Metrics
 from eden.api.operations import Operations
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.github.service import GitHubService
 
 DASHBOARD = Path(__file__).parent / "dashboard"
 OPEN_PREFIXES = ("/api/v1/webhooks/", "/healthz", "/docs", "/openapi.json", "/static/")
@@ -35,19 +36,26 @@ _DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'non
 
 
 class BodyLimit:
-    """Reads the whole body first (it is small by contract) and refuses it past ``limit``."""
+    """Reads the whole body first and refuses it past the route's limit: ``limit`` for the
+    API's own small JSON documents, ``larger`` for path prefixes that take more (GitHub's
+    webhooks)."""
 
-    def __init__(self, app: ASGIApp, limit: int):
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None):
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.larger = dict(larger or {})
+
+    def _limit(self, path: str) -> int:
+        return next((n for p, n in self.larger.items() if path.startswith(p)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -57,8 +65,8 @@ class BodyLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -74,11 +82,11 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         response = JSONResponse(
             problems.body(
                 "PayloadTooLarge",
-                f"the request body is larger than {self.limit} bytes",
+                f"the request body is larger than {limit} bytes",
                 hint="send only the JSON document the API describes",
             ),
             status_code=413,
@@ -127,15 +135,19 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """The app for ``settings`` (default: the profiles file found as the CLI finds it)."""
     settings = settings or ApiSettings()
     metrics = Metrics()
+    registry = Registry(settings)
     context = ApiContext(
         settings=settings,
-        registry=Registry(settings),
+        registry=registry,
         operations=Operations(metrics, settings.workers),
         metrics=metrics,
+        github=_github(settings, registry),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if context.github is not None:
+            context.github.start()
         yield
         context.close()
 
@@ -154,9 +166,22 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(legacy.router)
     app.include_router(webhooks.router)
     _system_routes(app, context)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        larger={webhooks.router.prefix + "/": settings.max_webhook_bytes},
+    )
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
+
+
+def _github(settings: ApiSettings, registry: Registry) -> GitHubService | None:
+    """The GitHub reporter, when the settings hold credentials for it."""
+    if settings.github is None or not settings.github.reports:
+        return None
+    return GitHubService(
+        settings.github, lambda profile, origin: registry.engine(profile).find_by_origin(origin)
+    )
 
 
 def _authenticated(context: ApiContext, request: Request) -> bool:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from eden.api.context import ApiContext, ctx, write_key
 from eden.api.jobs import create_job, delete_job
 from eden.api.models import ERRORS, LegacyBody
-from eden.engine import Outcome
+from eden.envs.engine import Outcome
 from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", tags=["2019 compatible"], responses=ERRORS)

@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from eden import naming
 from eden.api.metrics import Metrics
 from eden.api.problems import body, status_for
-from eden.engine import Outcome
+from eden.core import naming
+from eden.envs.engine import Outcome
 from eden.errors import EdenError, UsageError
 
 log = logging.getLogger("eden.api")

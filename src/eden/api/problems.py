@@ -17,15 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from eden.errors import (
-    AwsError,
-    ConfigError,
-    EdenError,
-    ExecutionFailed,
-    NotFound,
-    ReferenceError_,
-    UsageError,
-)
+from eden.errors import EdenError
 
 log = logging.getLogger("eden.api")
 
@@ -47,15 +39,9 @@ class ApiProblem(Exception):
 
 
 def status_for(exc: EdenError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, UsageError):
-        return 422
-    if isinstance(exc, ConfigError):
-        return 400
-    if isinstance(exc, AwsError | ExecutionFailed | ReferenceError_):
-        return 502
-    return 500
+    """Each error class carries its status (eden.errors): 404 not found, 422 bad input,
+    409 locked, 502 AWS refused, 503 AWS unreachable..."""
+    return exc.http_status
 
 
 def body(

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from eden.api.settings import ApiSettings
 from eden.config import Profile, load_profile, profile_names, read_file, resolve_profile_name
-from eden.engine import Engine
+from eden.envs.engine import Engine
 from eden.errors import ConfigError, NotFound
-from eden.factory import open_engine
 from eden.state.base import StateStore, open_store
+from eden.wiring import open_engine
 
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 

@@ -8,7 +8,7 @@ PUT is create-or-deploy and safe to repeat; DELETE of something already gone suc
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -17,8 +17,9 @@ from eden.api.context import ApiContext, ctx, read_key, write_key
 from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, PutEnvironment
 from eden.api.problems import ApiProblem
-from eden.gc import expires_at
-from eden.state.base import ApiKey, EnvRecord
+from eden.envs.gc import expires_at
+from eden.envs.records import EnvRecord
+from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -28,7 +29,21 @@ Writer = Annotated[ApiKey, Depends(write_key)]
 ProfileQ = Annotated[
     str | None, Query(max_length=64, description="Profile (default: the server's).")
 ]
-WaitQ = Annotated[bool, Query(description="false: answer 202 at once with an operation to poll.")]
+WaitQ = Annotated[
+    Literal["true", "false", "ready"],
+    Query(
+        description="true: answer when the change is made; ready: also wait until the "
+        "environment serves (DNS in sync, service steady, targets healthy); false: answer "
+        "202 at once with an operation to poll."
+    ),
+]
+DeleteWaitQ = Annotated[
+    Literal["true", "false"],
+    Query(description="false: answer 202 at once with an operation to poll."),
+]
+ReadyTimeoutQ = Annotated[
+    float, Query(gt=0, le=3600, description="With wait=ready: seconds to wait at most.")
+]
 NameQ = Annotated[str, Query(min_length=1, max_length=255, description="Branch or name.")]
 
 
@@ -39,9 +54,9 @@ def env_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
     return data
 
 
-def _answer(context: ApiContext, job: Job, wait: bool) -> Response:
+def _answer(context: ApiContext, job: Job, wait: str) -> Response:
     op, work = job
-    if not wait:
+    if wait == "false":
         context.operations.submit(op, work)
         return JSONResponse(
             op.as_dict(), status_code=202, headers={"Location": f"/api/v1/operations/{op.id}"}
@@ -74,7 +89,12 @@ def get_environment(
     """One environment (by name, alias or branch) with its deploy history."""
     engine = context.registry.engine(profile)
     record, events = engine.show(name)
-    return {**env_view(record, engine.profile.ttl_hours), "events": [e.as_dict() for e in events]}
+    last = engine.last_operation(record.name)
+    return {
+        **env_view(record, engine.profile.ttl_hours),
+        "events": [e.as_dict() for e in events],
+        "last_operation": last.as_dict() if last else None,
+    }
 
 
 @router.put("/pins/{name:path}", tags=["environments"])
@@ -102,7 +122,8 @@ def put_environment(
     context: Ctx,
     _key: Writer,
     profile: ProfileQ = None,
-    wait: WaitQ = True,
+    wait: WaitQ = "true",
+    ready_timeout: ReadyTimeoutQ = 600.0,
 ) -> Response:
     """Create the environment for branch ``name``, or deploy the image to it."""
     job = create_job(
@@ -115,6 +136,7 @@ def put_environment(
         env=body.env,
         dry_run=body.dry_run,
         keep_on_failure=body.keep_on_failure,
+        ready_timeout=ready_timeout if wait == "ready" else None,
     )
     return _answer(context, job, wait)
 
@@ -126,10 +148,11 @@ def put_environment_by_query(
     context: Ctx,
     key: Writer,
     profile: ProfileQ = None,
-    wait: WaitQ = True,
+    wait: WaitQ = "true",
+    ready_timeout: ReadyTimeoutQ = 600.0,
 ) -> Response:
     """The same as ``PUT /environments/{name}``, with the branch in ``?name=``."""
-    return put_environment(name, body, context, key, profile, wait)
+    return put_environment(name, body, context, key, profile, wait, ready_timeout)
 
 
 @router.delete("/environments/{name:path}", tags=["environments"])
@@ -138,7 +161,7 @@ def delete_environment(
     context: Ctx,
     _key: Writer,
     profile: ProfileQ = None,
-    wait: WaitQ = True,
+    wait: DeleteWaitQ = "true",
     dry_run: bool = False,
 ) -> Response:
     """Delete the environment and every resource it has; already gone is a success."""
@@ -152,7 +175,7 @@ def delete_environment_by_query(
     context: Ctx,
     key: Writer,
     profile: ProfileQ = None,
-    wait: WaitQ = True,
+    wait: DeleteWaitQ = "true",
     dry_run: bool = False,
 ) -> Response:
     """The same as ``DELETE /environments/{name}``, with the name in ``?name=``."""

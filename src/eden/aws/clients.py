@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from eden.aws.errors import add_translation
+
 
 @dataclass(frozen=True)
 class AwsSettings:
@@ -56,11 +58,22 @@ class _Recorder:
     starts: dict[int, float] = field(default_factory=dict)
 
 
-class AwsClients:
-    """A lazily built, thread-safe set of boto3 clients sharing one session."""
+# Every (service, operation) eden's own clients have called in this process: the test
+# suite checks each is granted by eden's IAM policy (eden.aws.permissions).
+CALLED: set[tuple[str, str]] = set()
+_CALLED_LOCK = threading.Lock()
 
-    def __init__(self, settings: AwsSettings, *, inject_latency: float = 0.0):
+
+class AwsClients:
+    """A lazily built, thread-safe set of boto3 clients sharing one session.
+
+    ``role`` is "eden" for the clients eden works with; the sandbox's seeding and the
+    tests' own checking clients say otherwise, so their calls are not taken for eden's.
+    """
+
+    def __init__(self, settings: AwsSettings, *, inject_latency: float = 0.0, role: str = "eden"):
         self.settings = settings
+        self.role = role
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -108,11 +121,14 @@ class AwsClients:
     def _get_session(self) -> Any:
         if self._session is None:
             s = self.settings
-            self._session = boto3.session.Session(
+            session = boto3.session.Session(
                 region_name=s.region,
                 aws_access_key_id=s.access_key_id,
                 aws_secret_access_key=s.secret_access_key,
             )
+            # Every client class gets the mixin that turns AWS's answers into eden errors.
+            session.events.register("creating-client-class", add_translation)
+            self._session = session
         return self._session
 
     def _build(self, service: str, region: str | None = None) -> Any:
@@ -160,3 +176,6 @@ class AwsClients:
         record = CallRecord(service, operation, start, end)
         with self._recorder.lock:
             self._recorder.calls.append(record)
+        if self.role == "eden" and (service, operation) not in CALLED:
+            with _CALLED_LOCK:
+                CALLED.add((service, operation))

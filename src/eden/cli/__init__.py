@@ -10,11 +10,14 @@ import click
 from eden import __version__
 from eden.cli.apikey_cmd import apikey
 from eden.cli.common import err
-from eden.cli.config_cmd import config, state
+from eden.cli.config_cmd import config
 from eden.cli.envs import create, delete, endpoints, ls, show
 from eden.cli.gc_cmd import gc_command, pin, unpin
+from eden.cli.github_cmd import github
+from eden.cli.iam_cmd import iam_policy
 from eden.cli.sandbox_cmd import sandbox
 from eden.cli.serve_cmd import serve
+from eden.cli.state_cmd import state
 from eden.errors import EdenError
 
 EXIT_INTERNAL = 70
@@ -48,6 +51,8 @@ for command in (
     sandbox,
     serve,
     apikey,
+    iam_policy,
+    github,
 ):
     app.add_command(command)
 

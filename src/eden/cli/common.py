@@ -15,9 +15,9 @@ import click
 from rich.console import Console
 
 from eden.config import Profile, load_profile
-from eden.engine import Engine
-from eden.factory import open_engine
-from eden.locks import LockPolicy
+from eden.envs.engine import Engine
+from eden.state.leases import LockPolicy
+from eden.wiring import open_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import click
 
-from eden import tomlw
-from eden.aws.clients import AwsClients
-from eden.aws.ops import Aws
-from eden.cli.common import Options, common_options, out, print_json
+from eden.aws import Aws, AwsClients, AwsSettings
+from eden.cli.common import Options, common_options, err, out, print_json
+from eden.cli.state_cmd import STATE_OPTION
 from eden.config import (
     build_profile,
+    cluster_from_service_arn,
     find_config_file,
     import_ini,
     profile_names,
@@ -22,12 +26,14 @@ from eden.config import (
     read_file,
     remove_profile,
     resolve_profile_name,
+    tomlw,
     write_profile,
 )
-from eden.errors import ConfigError, NotFound, UsageError
-from eden.factory import aws_settings
-from eden.reader import Reader, check_reachable
+from eden.core.urls import is_loopback_url
+from eden.envs.reader import Reader, check_reachable
+from eden.errors import ConfigError, EdenError, NotFound, UsageError
 from eden.state.base import StateStore, open_store
+from eden.wiring import aws_settings
 
 
 @click.group()
@@ -36,10 +42,20 @@ def config() -> None:
 
 
 _INIT_FIELDS = (
-    ("reference_service", "Reference ECS service (name or ARN)", True),
-    ("cluster", "ECS cluster of the reference service", False),
-    ("listener_arn", "HTTPS:443 listener ARN of the shared ALB", True),
-    ("zone_id", "Route 53 hosted zone id", True),
+    ("reference_service", "Reference ECS service to clone (name or ARN)"),
+    ("listener_arn", "HTTPS:443 listener ARN of the shared ALB"),
+    ("zone_id", "Route 53 hosted zone id of the environments' host names"),
+    ("cluster", "ECS cluster of the reference service"),
+)
+_PROFILE_KEYS = (
+    "reference_service",
+    "cluster",
+    "listener_arn",
+    "zone_id",
+    "region",
+    "name_prefix",
+    "domain_prefix",
+    "container",
 )
 
 
@@ -61,36 +77,24 @@ _INIT_FIELDS = (
 @click.option("--force", is_flag=True, help="Replace the profile if it exists.")
 @common_options(output=False)
 def init(opts: Options, force: bool, **fields: Any) -> None:
-    """Write a profile (asks for what is missing when run in a terminal)."""
+    """Write a profile (asks for what is missing when run in a terminal, offering the
+    clusters, services and zones it can list with your AWS credentials)."""
     path = find_config_file(opts.config)
     name = opts.profile or "default"
     if name in profile_names(path) and not force:
         raise UsageError(
             f"profile {name!r} already exists in {path}", hint="add --force to replace it"
         )
-    missing = [(k, label) for k, label, required in _INIT_FIELDS if required and not fields.get(k)]
+    missing = _missing_init_fields(fields)
     if missing and not sys.stdin.isatty():
         raise UsageError(
             "missing " + ", ".join(f"--{k.replace('_', '-')}" for k, _ in missing),
             hint="; ".join(f"--{k.replace('_', '-')}: {label}" for k, label in missing)
             + " (run it in a terminal to be asked)",
         )
-    for key, label in missing:
-        fields[key] = click.prompt(label)
-    values: dict[str, Any] = {
-        k: fields[k]
-        for k in (
-            "reference_service",
-            "cluster",
-            "listener_arn",
-            "zone_id",
-            "region",
-            "name_prefix",
-            "domain_prefix",
-            "container",
-        )
-        if fields.get(k)
-    }
+    if missing:
+        _ask_init_fields(fields, _InitOffers(_offer_settings(fields.get("region"))))
+    values: dict[str, Any] = {k: fields[k] for k in _PROFILE_KEYS if fields.get(k)}
     if fields.get("endpoints_bucket"):
         values["endpoints"] = {
             "bucket": fields["endpoints_bucket"],
@@ -100,9 +104,102 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
         }
     build_profile(name, values, where=f"profile {name}")
     write_profile(path, name, values)
+    config_option = f" --config {shlex.quote(opts.config)}" if opts.config else ""
     out.print(
-        f"wrote profile [bold]{name}[/bold] to {path}; check it with `eden config check -p {name}`"
+        f"wrote profile [bold]{name}[/bold] to {path}; check it with"
+        f" `eden config check -p {name}{config_option}`"
     )
+
+
+def _missing_init_fields(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """What ``init`` still needs; the cluster unless the service ARN names it."""
+    missing = [(k, label) for k, label in _INIT_FIELDS[:3] if not fields.get(k)]
+    if _needs_cluster(fields):
+        label = _INIT_FIELDS[3][1]
+        if not fields.get("reference_service"):
+            label += " (not needed when --reference-service is a full service ARN)"
+        missing.append(("cluster", label))
+    return missing
+
+
+def _ask_init_fields(fields: dict[str, Any], offers: _InitOffers) -> None:
+    """Asks in a terminal: the cluster first, so that its services can be offered."""
+    if _needs_cluster(fields):
+        fields["cluster"] = _choose(_INIT_FIELDS[3][1], offers.listed("clusters", offers.clusters))
+    if not fields.get("reference_service"):
+        cluster = fields.get("cluster") or ""
+        services = offers.listed(f"services of {cluster}", lambda: offers.services(cluster))
+        fields["reference_service"] = _choose(_INIT_FIELDS[0][1], services)
+    if not fields.get("listener_arn"):
+        fields["listener_arn"] = _choose(_INIT_FIELDS[1][1], [])
+    if not fields.get("zone_id"):
+        fields["zone_id"] = _choose(_INIT_FIELDS[2][1], offers.listed("zones", offers.zones))
+
+
+def _needs_cluster(fields: dict[str, Any]) -> bool:
+    """No cluster given, and no service ARN that names one (new-format ARNs do)."""
+    reference = fields.get("reference_service")
+    return not fields.get("cluster") and not (reference and cluster_from_service_arn(reference))
+
+
+def _choose(label: str, options: list[tuple[str, str]]) -> str:
+    """A prompt that takes a value, or the number of one of ``options`` (value, note)."""
+    shown = options[:_MAX_OFFERED]
+    for i, (value, note) in enumerate(shown, 1):
+        out.print(f"  {i}) {value}{f'  ({note})' if note else ''}", markup=False)
+    if len(options) > len(shown):
+        out.print(f"  ... and {len(options) - len(shown)} more: type the name")
+    answer = str(click.prompt(label, default=shown[0][0] if len(shown) == 1 else None)).strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(shown):
+        return shown[int(answer) - 1][0]
+    return answer
+
+
+_MAX_OFFERED = 30
+
+
+def _offer_settings(region: str | None) -> AwsSettings:
+    """Where ``init`` looks for things to offer: the flag's region, else $EDEN_REGION, and
+    $EDEN_ENDPOINT_URL (the sandbox's fixed credentials on a loopback endpoint). One
+    attempt with a short timeout: an offer is not worth waiting for."""
+    endpoint = os.environ.get("EDEN_ENDPOINT_URL") or None
+    sandbox = is_loopback_url(endpoint) and not os.environ.get("AWS_ACCESS_KEY_ID")
+    return AwsSettings(
+        region=region or os.environ.get("EDEN_REGION") or None,
+        endpoint_url=endpoint,
+        max_attempts=1,
+        connect_timeout=2.0,
+        read_timeout=5.0,
+        access_key_id="sandbox" if sandbox else None,
+        secret_access_key="sandbox" if sandbox else None,
+    )
+
+
+class _InitOffers:
+    """What ``config init`` can offer to pick from, read through the AWS seam."""
+
+    def __init__(self, settings: AwsSettings):
+        self.aws = Aws(AwsClients(settings))
+
+    def clusters(self) -> list[tuple[str, str]]:
+        return [(name, "") for name in self.aws.ecs.cluster_names()]
+
+    def services(self, cluster: str) -> list[tuple[str, str]]:
+        return [(name, "") for name in self.aws.ecs.service_names(cluster)]
+
+    def zones(self) -> list[tuple[str, str]]:
+        return self.aws.route53.zones()
+
+    def listed(
+        self, what: str, fetch: Callable[[], list[tuple[str, str]]]
+    ) -> list[tuple[str, str]]:
+        """``fetch()``, or nothing to offer when AWS cannot be asked (no credentials, no
+        network, no permission): the user types the value instead."""
+        try:
+            return fetch()
+        except EdenError as exc:  # any failure only means there is no list to show
+            err.print(f"  (could not list {what}: {exc.message}; type it)", markup=False)
+            return []
 
 
 _STATE_OPTION_LS = click.option(
@@ -164,11 +261,8 @@ def show_config(opts: Options) -> None:
 def list_profiles(state_url: str | None, opts: Options) -> None:
     """List the profiles in the file (or, with --state, in the team store)."""
     if state_url:
-        store = open_store(state_url)
-        try:
+        with closing(open_store(state_url)) as store:
             remote = store.list_profiles()
-        finally:
-            store.close()
         if opts.json:
             print_json({"state": state_url, "profiles": remote})
         else:
@@ -207,15 +301,6 @@ def import_(path: Path, force: bool, opts: Options) -> None:
         out.print(f"imported profile [bold]{name}[/bold] into {target}")
 
 
-_STATE_OPTION = click.option(
-    "--state",
-    "state_url",
-    envvar="EDEN_STATE",
-    metavar="URL",
-    help="Team state store (dynamodb://TABLE?region=R or sqlite:///PATH) [env EDEN_STATE].",
-)
-
-
 def _team_store(state_url: str | None, opts: Options) -> StateStore:
     """The store named by --state, else the profile's own state store."""
     if state_url:
@@ -225,7 +310,7 @@ def _team_store(state_url: str | None, opts: Options) -> StateStore:
 
 @config.command()
 @click.argument("name", required=False)
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def push(name: str | None, state_url: str | None, opts: Options) -> None:
     """Share profile NAME (default: the current one) through the team state store."""
@@ -236,18 +321,15 @@ def push(name: str | None, state_url: str | None, opts: Options) -> None:
     if values is None:
         raise UsageError(f"profile {name!r} is not in {path}", hint="see `eden config ls`")
     build_profile(name, values, where=f"{path} [profiles.{name}]")
-    store = _team_store(state_url, opts)
-    try:
+    with closing(_team_store(state_url, opts)) as store:
         store.put_profile(name, dict(values))
-    finally:
-        store.close()
     out.print(f"pushed profile [bold]{name}[/bold]")
 
 
 @config.command()
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Replace the local profile if it exists.")
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
     """Copy profile NAME from the team state store into the local profiles file."""
@@ -255,11 +337,8 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
         raise UsageError(
             "--state is required to pull", hint="e.g. --state dynamodb://eden?region=eu-west-1"
         )
-    store = open_store(state_url)
-    try:
+    with closing(open_store(state_url)) as store:
         values = store.get_profile(name)
-    finally:
-        store.close()
     if values is None:
         raise NotFound(
             f"profile {name!r} is not in the team store", hint="see `eden config ls --state URL`"
@@ -276,16 +355,13 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
 
 @config.command()
 @click.argument("name")
-@_STATE_OPTION
+@STATE_OPTION
 @common_options(output=False)
 def rm(name: str, state_url: str | None, opts: Options) -> None:
     """Remove profile NAME from the team store (with --state) or from the local file."""
     if state_url:
-        store = open_store(state_url)
-        try:
+        with closing(open_store(state_url)) as store:
             removed = store.delete_profile(name)
-        finally:
-            store.close()
         where = "the team store"
     else:
         path = find_config_file(opts.config)
@@ -294,24 +370,3 @@ def rm(name: str, state_url: str | None, opts: Options) -> None:
     if not removed:
         raise NotFound(f"profile {name!r} is not in {where}")
     out.print(f"removed profile [bold]{name}[/bold] from {where}")
-
-
-@click.group()
-def state() -> None:
-    """The state store: environments, events, leases, API keys, shared profiles."""
-
-
-@state.command(name="init")
-@_STATE_OPTION
-@common_options(output=False)
-def state_init(state_url: str | None, opts: Options) -> None:
-    """Create the store (the DynamoDB table, or the SQLite file) for the profile or --state."""
-    url = state_url or opts.load().state_url()
-    store = open_store(url)
-    try:
-        create = getattr(store, "create_table", None)
-        if create is not None:
-            create()
-    finally:
-        store.close()
-    out.print(f"state store ready: {url}")

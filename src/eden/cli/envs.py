@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import click
@@ -19,11 +20,16 @@ from eden.cli.common import (
     wait_reporter,
     when,
 )
-from eden.engine import Outcome, parse_env_pairs
+from eden.core import endpoints_doc
+from eden.core.envvars import parse_env_pairs
+from eden.envs.endpoints_sync import sync_endpoints
+from eden.envs.engine import Outcome
+from eden.envs.executor import StepResult
+from eden.envs.journal import OperationLog
+from eden.envs.plan import Step, render
+from eden.envs.readiness import Readiness
 from eden.errors import ConfigError
-from eden.executor import StepResult
-from eden.locks import LockPolicy
-from eden.plan import Step, render
+from eden.state.leases import LockPolicy
 
 
 def _progress(opts: Options) -> Any:
@@ -47,6 +53,39 @@ def _progress(opts: Options) -> Any:
     return listener
 
 
+def _notes(opts: Options) -> Any:
+    """What a long step waits for (a draining service...): when it changes, or every 10 s."""
+    if opts.json:
+        return None
+    last: dict[str, tuple[str, float]] = {}
+    lock = threading.Lock()
+
+    def note(step: Step, message: str) -> None:
+        now = time.monotonic()
+        with lock:
+            shown, at = last.get(step.id, ("", -10.0))
+            if message.split(" (")[0] == shown.split(" (")[0] and now - at < 10:
+                return
+            last[step.id] = (message, now)
+        err.print(f"  [dim]…[/dim] {message}", markup=True, highlight=False)
+
+    return note
+
+
+def _ready_reporter(opts: Options) -> Any:
+    """Says what the environment is still waiting for when that changes, or every 10 s."""
+    last: list[Any] = [None, -10.0]
+
+    def report(verdict: Readiness, waited: float) -> None:
+        if opts.json or verdict.ready:
+            return
+        if verdict.waiting_for != last[0] or waited - last[1] >= 10:
+            last[0], last[1] = verdict.waiting_for, waited
+            err.print(f"  [dim]…[/dim] {verdict.summary()} ({waited:.0f}s)", markup=True)
+
+    return report
+
+
 def _print_plan(outcome: Outcome) -> None:
     plan = outcome.plan
     out.print(
@@ -62,6 +101,8 @@ def _print_plan(outcome: Outcome) -> None:
         body = json.dumps(render(dict(step.params)), indent=2, default=str)
         for line in body.splitlines():
             out.print(f"     {line}", markup=False)
+        for what, how in step.decided_at_apply.items():
+            out.print(f"   {what}: chosen at apply ({how})", markup=False)
     out.print("DRY RUN OK: nothing was changed")
 
 
@@ -86,6 +127,20 @@ def _print_plan(outcome: Outcome) -> None:
 @click.option(
     "--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging)."
 )
+@click.option(
+    "--wait",
+    "wait_ready",
+    is_flag=True,
+    help="Then wait until it serves: DNS in sync, service steady, targets healthy.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1, max=3600),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: how long to wait at most.",
+)
 @lock_options
 @common_options()
 def create(
@@ -95,6 +150,8 @@ def create(
     env_pairs: tuple[str, ...],
     dry_run: bool,
     keep_on_failure: bool,
+    wait_ready: bool,
+    timeout: float,
     on_locked: str,
     lock_timeout: float,
     opts: Options,
@@ -115,16 +172,13 @@ def create(
             keep_on_failure=keep_on_failure,
             listener=_progress(opts),
             on_wait=wait_reporter(opts),
+            ready_timeout=timeout if wait_ready and not dry_run else None,
+            on_ready=_ready_reporter(opts),
+            notes=_notes(opts),
         )
-    if opts.json:
-        print_json(outcome.as_dict())
-    elif dry_run:
-        _print_plan(outcome)
-    else:
-        for message in outcome.messages:
-            out.print(message)
-        verb = "deployed" if outcome.operation == "deploy" else "created"
-        out.print(f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}")
+    verb = "deployed" if outcome.operation == "deploy" else "created"
+    summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
+    _print_outcome(outcome, opts, dry_run, summary)
 
 
 @click.command()
@@ -141,15 +195,22 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
         outcome = engine.delete(
             name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
         )
+    summary = f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s"
+    _print_outcome(outcome, opts, dry_run, summary if outcome.plan.steps else None)
+
+
+def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str | None) -> None:
+    """JSON (a dry run: the plan's faithful form), the plan, or messages and a summary."""
     if opts.json:
-        print_json(outcome.as_dict())
-    elif dry_run:
+        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
+        return
+    if dry_run:
         _print_plan(outcome)
-    else:
-        for message in outcome.messages:
-            out.print(message)
-        if outcome.plan.steps:
-            out.print(f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s")
+        return
+    for message in outcome.messages:
+        out.print(message)
+    if summary:
+        out.print(summary)
 
 
 @click.command(name="ls")
@@ -182,8 +243,12 @@ def show(name: str, opts: Options) -> None:
     """Show environment NAME: its resources with ARNs, URL and deploy history."""
     with opts.engine() as engine:
         record, events = engine.show(name)
+        last = engine.last_operation(record.name)
     if opts.json:
-        print_json({**record.as_dict(), "events": [e.as_dict() for e in events]})
+        last_op = last.as_dict() if last else None
+        print_json(
+            {**record.as_dict(), "events": [e.as_dict() for e in events], "last_operation": last_op}
+        )
         return
     out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
     out.print(f"  branch:      {record.branch}")
@@ -198,6 +263,8 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    service:         {svc.service_arn}")
         out.print(f"    target group:    {svc.target_group_arn}")
         out.print(f"    listener rule:   {svc.rule_arn}")
+    if last is not None:
+        _print_last_operation(last)
     out.print("  history:")
     for e in events:
         out.print(
@@ -205,6 +272,17 @@ def show(name: str, opts: Options) -> None:
             f"{e.actor}  {e.image or ''}  {e.detail}",
             markup=False,
         )
+
+
+def _print_last_operation(last: OperationLog) -> None:
+    """The journal's view of the last operation: each step's last phase, and whether the
+    operation ended at all (a process killed mid-way leaves it interrupted)."""
+    ended = "interrupted (it never ended)" if last.interrupted else last.ended
+    out.print(f"  last operation: {last.kind} {when(last.started_at)}, {ended}", markup=False)
+    for step in last.steps:
+        detail = f"  {step.detail}" if step.detail and step.phase != "start" else ""
+        phase = "started, never ended" if step.phase == "start" else step.phase
+        out.print(f"    {step.step:<16} {phase}{detail}", markup=False)
 
 
 @click.group()
@@ -223,8 +301,8 @@ def endpoints_show(opts: Options) -> None:
                 f"profile {engine.profile.name} has no [endpoints] table",
                 hint="add one with bucket, key and update_key to keep a document",
             )
-        data, _ = engine.aws.get_json(doc.bucket, doc.key)
-    print_json(data if data is not None else {"environments": []})
+        data = engine.aws.s3.get_json(doc.bucket, doc.key).doc
+    print_json(data if data is not None else endpoints_doc.empty())
 
 
 @endpoints.command(name="sync")
@@ -233,7 +311,7 @@ def endpoints_show(opts: Options) -> None:
 def endpoints_sync(dry_run: bool, opts: Options) -> None:
     """Rebuild eden's entries in the endpoints document from state (others are kept)."""
     with opts.engine() as engine:
-        report = engine.sync_endpoints(dry_run=dry_run)
+        report = sync_endpoints(engine, dry_run=dry_run)
     if opts.json:
         print_json({"dry_run": dry_run, **report})
         return

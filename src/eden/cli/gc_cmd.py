@@ -7,9 +7,9 @@ import sys
 import click
 from rich.progress import Progress
 
-from eden import gc
 from eden.cli.common import Options, common_options, err, out, print_json
-from eden.engine import Engine
+from eden.envs import gc
+from eden.envs.engine import Engine
 from eden.errors import ExecutionFailed, UsageError
 
 
@@ -47,15 +47,16 @@ def gc_command(
         ttl = ttl_hours or engine.profile.ttl_hours
         candidates = gc.stale(engine.environments(), engine.clock(), ttl)
         if dry_run or not candidates:
+            pruned = 0 if dry_run else gc.prune_history(engine)
             if opts.json:
-                print_json(
-                    {"ttl_hours": ttl, "dry_run": dry_run, "stale": [r.name for r in candidates]}
-                )
+                stale = [r.name for r in candidates]
+                print_json({"ttl_hours": ttl, "dry_run": dry_run, "stale": stale, "pruned": pruned})
             else:
                 verb = "would delete" if candidates else "nothing to delete"
                 out.print(f"{verb} ({len(candidates)} idle > {ttl}h)")
                 for record in candidates:
                     out.print(f"  {record.name}  (branch {record.branch})", markup=False)
+                _print_pruned(pruned, engine)
             return
         show_bar = sys.stderr.isatty() and not opts.json
         with Progress(console=err, disable=not show_bar, transient=True) as bar:
@@ -63,19 +64,29 @@ def gc_command(
             results = gc.collect(
                 engine, candidates, parallel=parallel, on_done=lambda _: bar.advance(task)
             )
+        pruned = gc.prune_history(engine)
     failed = [r for r in results if not r.ok]
     if opts.json:
-        print_json({"ttl_hours": ttl, "results": [r.as_dict() for r in results]})
+        print_json(
+            {"ttl_hours": ttl, "results": [r.as_dict() for r in results], "pruned": pruned}
+        )
     else:
         for r in results:
             mark = "[green]✓[/green]" if r.ok else "[yellow]skipped[/yellow]"
             out.print(f"  {mark} {r.name}: {r.detail}")
         out.print(f"deleted {len(results) - len(failed)} of {len(results)} stale environment(s)")
+        _print_pruned(pruned, engine)
     if failed:
         raise ExecutionFailed(
             f"{len(failed)} environment(s) were not deleted",
             hint="run `eden gc` again; busy environments are retried then",
         )
+
+
+def _print_pruned(pruned: int, engine: Engine) -> None:
+    if pruned:
+        days = engine.store.retention_days
+        out.print(f"pruned {pruned} events and journal entries older than {days} days")
 
 
 def _orphans(engine: Engine, dry_run: bool, yes: bool, opts: Options) -> None:

@@ -3,18 +3,16 @@
 ``eden sandbox up`` runs moto in the background on 127.0.0.1, seeds it with what a real
 account would hold, and writes a ``sandbox`` profile pointing at it, so eden can be tried
 (and tested end to end) without an AWS account.
+
+Modules: ``stack`` (what the sandbox contains), ``seed`` (the AWS calls that make it),
+``server`` (the background moto process), ``lifecycle`` (``up`` and ``down``), and
+``scratch`` (throw-away services for the autoscaler's tests).
 """
 
-from eden.sandbox.seed import (
-    SeedInfo,
-    down,
-    load_seed,
-    sandbox_clients,
-    sandbox_profile_values,
-    seed,
-    up,
-)
+from eden.sandbox.lifecycle import down, load_seed, up
+from eden.sandbox.seed import sandbox_clients, seed
 from eden.sandbox.server import ServerInfo, log_path, start, state_path, status, stop
+from eden.sandbox.stack import SeedInfo, sandbox_profile_values
 
 __all__ = [
     "SeedInfo",

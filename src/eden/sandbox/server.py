@@ -180,7 +180,7 @@ def _spawn(host: str, port: int) -> subprocess.Popen[bytes]:
         )
     log = log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)]
+    cmd = [sys.executable, "-m", "eden.sandbox.moto_server", "-H", host, "-p", str(port)]
     with log.open("ab") as out:
         try:
             return subprocess.Popen(
@@ -194,7 +194,7 @@ def _spawn(host: str, port: int) -> subprocess.Popen[bytes]:
             )
         except OSError as exc:
             raise SandboxError(
-                f"could not run {sys.executable} -m moto.server: {exc}",
+                f"could not run {sys.executable} -m eden.sandbox.moto_server: {exc}",
                 hint="install the sandbox extra: pip install 'eden[sandbox]'",
             ) from exc
 
@@ -286,7 +286,7 @@ def _is_sandbox_process(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return True  # no /proc (macOS): the pid is all there is to go on
-    return b"moto.server" in cmdline
+    return b"moto.server" in cmdline or b"eden.sandbox.moto_server" in cmdline
 
 
 def _answers(host: str, port: int) -> bool:

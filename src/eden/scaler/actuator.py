@@ -12,9 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from eden.errors import AwsError
+from eden.errors import AwsError, AwsUnreachable
 
 log = logging.getLogger("eden.scaler")
 
@@ -37,20 +35,20 @@ class EcsActuator:
         await asyncio.to_thread(self._update, cluster, service, count)
 
     def _update(self, cluster: str, service: str, count: int) -> None:
+        # The clients translate AWS's answers (eden.aws.errors): a refusal or no answer at
+        # all arrives as an AwsError; say which service it was about.
         try:
             self.ecs.update_service(cluster=cluster, service=service, desiredCount=count)
-        except ClientError as exc:
-            err = exc.response.get("Error", {})
+        except AwsUnreachable:
+            raise
+        except AwsError as exc:
             raise AwsError(
-                f"UpdateService failed: {err.get('Message', exc)}",
-                code=str(err.get("Code", "")),
+                f"UpdateService failed: {exc.message}",
+                code=exc.code,
                 operation="UpdateService",
                 where=f"{cluster}/{service}",
                 hint="retried on the next tick; check IAM (ecs:UpdateService) if it persists",
             ) from exc
-        except BotoCoreError as exc:
-            raise AwsError(f"UpdateService failed: {exc}", operation="UpdateService",
-                           where=f"{cluster}/{service}") from exc
 
 
 @dataclass

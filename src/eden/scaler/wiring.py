@@ -7,13 +7,12 @@ decision that waits 30 s for AWS is stale, and the next tick retries anyway.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlparse
 
 from eden.aws.clients import AwsClients, AwsSettings
+from eden.core.urls import is_loopback_url
 from eden.scaler.actuator import Actuator, DryRunActuator, EcsActuator
 from eden.scaler.aws_scaling import ScalingActivities, TakeOver
 from eden.scaler.aws_sources import EcsTaskDiscovery, ServiceCounts, TargetGroupDiscovery
@@ -24,18 +23,7 @@ from eden.scaler.lease import AlwaysLeader, Lease, StoreLease, file_lease
 from eden.scaler.notify import FanOut, Notifier, SnsNotifier, WebhookNotifier
 from eden.state.base import open_store
 
-SANDBOX_KEY = "sandbox"  # what eden's sandbox (moto on loopback) accepts; see eden.factory
-
-
-def is_loopback_url(url: str | None) -> bool:
-    """True for an endpoint on this machine (the sandbox); mirrors eden.factory's rule."""
-    host = urlparse(url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+SANDBOX_KEY = "sandbox"  # what eden's sandbox (moto on loopback) accepts, as eden.wiring
 
 
 def credentials(aws: AwsConfig, environ: Mapping[str, str]) -> tuple[str | None, str | None]:

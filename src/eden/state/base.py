@@ -1,86 +1,26 @@
-"""The state store's interface and its records. Implementations: SQLite (here), DynamoDB."""
+"""The state store's interface. Implementations: SQLite and DynamoDB.
+
+The environment records it keeps are defined with the lifecycle (``eden.envs.records``);
+API keys and lease rows, which only the store knows, are defined here.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from eden.core.urls import is_loopback_url
+from eden.envs.records import EnvRecord, Event, JournalEntry, ServiceRecord
 from eden.errors import ConfigError
+from eden.state import retention
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
-
-
-@dataclass
-class ServiceRecord:
-    """One service of an environment (an environment can later hold several)."""
-
-    role: str
-    image: str
-    task_definition_arn: str | None = None
-    service_arn: str | None = None
-    target_group_arn: str | None = None
-    rule_arn: str | None = None
-
-
-@dataclass
-class EnvRecord:
-    profile: str
-    name: str
-    branch: str
-    host: str
-    status: str  # creating | ready | failed | deleting
-    created_at: float
-    last_deploy_at: float | None = None
-    alias: str | None = None
-    names: dict[str, str] = field(default_factory=dict)  # every AWS name, from eden.naming
-    services: list[ServiceRecord] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # DNS record, endpoint entry, notes
-    pinned: bool = False  # exempt from the stale-environment cleaner
-
-    @property
-    def image(self) -> str:
-        return self.services[0].image if self.services else ""
-
-    @property
-    def url(self) -> str:
-        return f"https://{self.host}"
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> EnvRecord:
-        data = json.loads(text)
-        data["services"] = [ServiceRecord(**s) for s in data.get("services", [])]
-        return cls(**data)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["url"] = self.url
-        d["image"] = self.image
-        return d
-
-
-@dataclass(frozen=True)
-class Event:
-    profile: str
-    env: str
-    action: str  # create | deploy | delete
-    actor: str
-    started_at: float
-    seconds: float
-    result: str  # ok | failed
-    detail: str = ""
-    image: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -107,22 +47,6 @@ class LockInfo:
     expires_at: float
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    """One step of one operation, written before it runs and again when it ends."""
-
-    profile: str
-    env: str
-    operation_id: str
-    step: str
-    phase: str  # start | done | failed | undone
-    at: float
-    detail: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 class StateStore(Protocol):
     def get(self, profile: str, name: str) -> EnvRecord | None: ...
     def put(self, record: EnvRecord) -> None: ...
@@ -144,6 +68,13 @@ class StateStore(Protocol):
     def add_journal(self, entry: JournalEntry) -> None: ...
     def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]: ...
 
+    # Retention: events and journal entries are kept ``retention_days`` after their time
+    # (``Event.started_at``, ``JournalEntry.at``). ``prune`` deletes older ones and says
+    # how many; DynamoDB also lets its TTL delete them (see ``DynamoStore``).
+    retention_days: int
+
+    def prune(self, now: float) -> int: ...
+
     # Profiles shared by a team (``eden config push | pull``): TOML values by name.
     def put_profile(self, name: str, values: dict[str, Any]) -> None: ...
     def get_profile(self, name: str) -> dict[str, Any] | None: ...
@@ -158,44 +89,72 @@ def open_store(url: str, *, clients: AwsClients | None = None) -> StateStore:
     * ``sqlite:///abs/path.db`` (or ``sqlite://:memory:``): one machine, the default;
     * ``dynamodb://TABLE?region=REGION[&endpoint_url=URL]``: one table shared by a team.
 
+    Either takes ``retention_days=N`` in its query (default 90): how long events and
+    journal entries are kept.
+
     The region is required, not taken from each user's AWS configuration, so that every
     teammate with the same profile reaches the same table. A loopback ``endpoint_url``
     (the sandbox's moto server) gets the fixed credentials "sandbox" unless
-    ``AWS_ACCESS_KEY_ID`` is set, as ``eden.factory.aws_settings`` does for the engine.
+    ``AWS_ACCESS_KEY_ID`` is set, as ``eden.wiring.aws_settings`` does for the engine.
     ``clients`` replaces the clients built from the URL (tests, benchmarks); the table
     name still comes from the URL. Nothing connects until the store is first used.
     """
     if url.startswith("sqlite://"):
-        from eden.state.sqlite import SqliteStore
-
-        rest = url[len("sqlite://") :]
-        if rest == ":memory:" or rest == "/:memory:":
-            return SqliteStore(":memory:")
-        if not rest.strip("/"):
-            raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
-        return SqliteStore(Path(rest).expanduser())
+        return _open_sqlite(url)
     if url.startswith("dynamodb://"):
         return _open_dynamodb(url, clients)
     raise ConfigError(f"unknown state URL {url!r}", hint=_URL_HINT, where=url)
 
 
+_RETENTION = retention.PARAMETER
 _URL_HINT = (
     'use state = "sqlite:///PATH" (one machine) or'
-    ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL)'
+    ' "dynamodb://TABLE?region=REGION" (a team; optional &endpoint_url=URL);'
+    f" either may add {_RETENTION}=N (default {retention.DEFAULT_RETENTION_DAYS})"
 )
 _DYNAMODB_HINT = (
-    'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL,'
-    ' e.g. "dynamodb://eden-state?region=eu-west-1"'
+    'use state = "dynamodb://TABLE?region=REGION", optionally with &endpoint_url=URL'
+    f" and &{_RETENTION}=N, e.g. \"dynamodb://eden-state?region=eu-west-1\""
 )
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _query(query: str, allowed: set[str], bad: Callable[[str], ConfigError]) -> dict[str, str]:
+    """A state URL's ``?a=1&b=2``: known keys, each once, as a dict."""
+    try:
+        parsed = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError as exc:
+        raise bad(str(exc)) from exc
+    unknown = sorted(set(parsed) - allowed)
+    if unknown:
+        raise bad(f"unknown parameter(s) {', '.join(unknown)}")
+    repeated = sorted(k for k, v in parsed.items() if len(v) > 1)
+    if repeated:
+        raise bad(f"{', '.join(repeated)} given more than once")
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _open_sqlite(url: str) -> StateStore:
+    from eden.state.sqlite import SqliteStore
+
+    def bad(problem: str) -> ConfigError:
+        return ConfigError(f"bad SQLite state URL {url!r}: {problem}", hint=_URL_HINT, where=url)
+
+    rest, _, query = url[len("sqlite://") :].partition("?")
+    days = retention.retention_days_of(_query(query, {_RETENTION}, bad), bad)
+    if rest == ":memory:" or rest == "/:memory:":
+        return SqliteStore(":memory:", retention_days=days)
+    if not rest.strip("/"):
+        raise ConfigError(f"state URL {url!r} has no file path", hint=_URL_HINT, where=url)
+    # sqlite:////abs/path (four slashes, as SQLAlchemy writes it) is the same file.
+    return SqliteStore(Path(re.sub("^/{2,}", "/", rest)).expanduser(), retention_days=days)
 
 
 def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
     """Parses a ``dynamodb://`` URL strictly: a typo in it would otherwise send a whole
     team's state to some other table or region."""
     from eden.aws.clients import AwsClients, AwsSettings
-    from eden.factory import is_loopback_url
     from eden.state.dynamodb import DynamoStore
 
     def bad(problem: str) -> ConfigError:
@@ -204,9 +163,9 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
 
     try:
         parts = urlsplit(url)
-        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError as exc:
         raise bad(str(exc)) from exc
+    query = _query(parts.query, {"region", "endpoint_url", _RETENTION}, bad)
     table = parts.netloc
     if not table:
         raise bad("the table name is missing")
@@ -214,18 +173,12 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
         raise bad("nothing may follow the table name but ?region=...")
     if not _TABLE_NAME.fullmatch(table):
         raise bad(f"{table!r} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)")
-    unknown = sorted(set(query) - {"region", "endpoint_url"})
-    if unknown:
-        raise bad(f"unknown parameter(s) {', '.join(unknown)}")
-    repeated = sorted(k for k, v in query.items() if len(v) > 1)
-    if repeated:
-        raise bad(f"{', '.join(repeated)} given more than once")
-    region = query.get("region", [""])[0]
+    region = query.get("region", "")
     if not region:
         raise bad("the region is missing (?region=REGION)")
     if not _REGION.fullmatch(region):
         raise bad(f"{region!r} is not an AWS region name")
-    endpoint = query.get("endpoint_url", [""])[0] or None
+    endpoint = query.get("endpoint_url") or None
     if endpoint is not None:
         ep = urlsplit(endpoint)
         if ep.scheme not in ("http", "https") or not ep.netloc:
@@ -239,4 +192,16 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
                 secret_access_key=secret,
             )
         )
-    return DynamoStore(table, clients)
+    return DynamoStore(table, clients, retention_days=retention.retention_days_of(query, bad))
+
+
+__all__ = [
+    "ApiKey",
+    "EnvRecord",
+    "Event",
+    "JournalEntry",
+    "LockInfo",
+    "ServiceRecord",
+    "StateStore",
+    "open_store",
+]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from dataclasses import astuple, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
+from eden.state.retention import DEFAULT_RETENTION_DAYS, cutoff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS environments (
@@ -69,12 +71,21 @@ CREATE TABLE IF NOT EXISTS api_keys (
 );
 """
 
+# Events and journal entries, stored alike: their table and the column whose time sorts
+# them (and ages them out). The columns are the dataclass's fields, in order.
+_TIMED: dict[type, tuple[str, str]] = {
+    Event: ("events", "started_at"),
+    JournalEntry: ("journal", "at"),
+}
+T = TypeVar("T", Event, JournalEntry)
+
 
 class SqliteStore:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, retention_days: int = DEFAULT_RETENTION_DAYS):
         if isinstance(path, Path):
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
+        self.retention_days = retention_days
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
             self.path, timeout=30, check_same_thread=False, isolation_level=None
@@ -132,32 +143,10 @@ class SqliteStore:
         return [EnvRecord.from_json(r[0]) for r in rows]
 
     def add_event(self, event: Event) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO events (profile, env, action, actor, started_at, seconds, result,"
-                " detail, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.profile,
-                    event.env,
-                    event.action,
-                    event.actor,
-                    event.started_at,
-                    event.seconds,
-                    event.result,
-                    event.detail,
-                    event.image,
-                ),
-            )
+        self._add_timed(event)
 
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT profile, env, action, actor, started_at, seconds, result, detail, image"
-                " FROM events WHERE profile = ? AND env = ? ORDER BY started_at DESC, id DESC"
-                " LIMIT ?",
-                (profile, name, limit),
-            ).fetchall()
-        return [Event(*r) for r in rows]
+        return self._read_timed(Event, profile, name, limit)
 
     def put_api_key(self, key: ApiKey) -> None:
         with self._lock:
@@ -217,29 +206,45 @@ class SqliteStore:
         return LockInfo(row[0], row[1], row[2]) if row else None
 
     def add_journal(self, entry: JournalEntry) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO journal (profile, env, operation_id, step, phase, at, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.profile,
-                    entry.env,
-                    entry.operation_id,
-                    entry.step,
-                    entry.phase,
-                    entry.at,
-                    entry.detail,
-                ),
-            )
+        self._add_timed(entry)
 
     def journal(self, profile: str, env: str, limit: int = 200) -> list[JournalEntry]:
+        return self._read_timed(JournalEntry, profile, env, limit)
+
+    def _add_timed(self, entry: Event | JournalEntry) -> None:
+        table = _TIMED[type(entry)][0]
+        columns = [f.name for f in fields(entry)]
+        with self._lock:
+            self._db.execute(
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})",
+                astuple(entry),
+            )
+
+    def _read_timed(self, cls: type[T], profile: str, env: str, limit: int) -> list[T]:
+        """Newest first; entries written at the same time, the later write first."""
+        table, time_column = _TIMED[cls]
         with self._lock:
             rows = self._db.execute(
-                "SELECT profile, env, operation_id, step, phase, at, detail FROM journal"
-                " WHERE profile = ? AND env = ? ORDER BY at DESC, id DESC LIMIT ?",
+                f"SELECT {', '.join(f.name for f in fields(cls))} FROM {table}"
+                f" WHERE profile = ? AND env = ? ORDER BY {time_column} DESC, id DESC LIMIT ?",
                 (profile, env, limit),
             ).fetchall()
-        return [JournalEntry(*r) for r in rows]
+        return [cls(*row) for row in rows]
+
+    def prune(self, now: float) -> int:
+        """Deletes the events and journal entries older than the retention and returns how
+        many; then checkpoints the WAL and truncates it, so that the file shrinks (a WAL
+        only shrinks at a checkpoint that no reader blocks)."""
+        before = cutoff(now, self.retention_days)
+        deleted = 0
+        with self._lock:
+            for table, time_column in _TIMED.values():
+                cur = self._db.execute(f"DELETE FROM {table} WHERE {time_column} < ?", (before,))
+                deleted += cur.rowcount
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        return deleted
 
     def put_profile(self, name: str, values: dict[str, Any]) -> None:
         with self._lock:

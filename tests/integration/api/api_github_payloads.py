@@ -14,8 +14,13 @@ def pull_request_payload(
     number: int = 42,
     merged: bool = False,
     repo: str = "api",
+    fork_owner: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
-    """A trimmed but faithful ``pull_request`` delivery (the fields GitHub always sends)."""
+    """A trimmed but faithful ``pull_request`` delivery (the fields GitHub always sends).
+
+    ``fork_owner``: the head branch lives in that user's fork of the repository.
+    """
     owner = {"login": "acme", "id": 1, "type": "Organization"}
     repository = {
         "id": 123456,
@@ -26,6 +31,17 @@ def pull_request_payload(
         "html_url": f"https://github.com/acme/{repo}",
         "default_branch": "main",
     }
+    head_owner = owner
+    head_repo = repository
+    if fork_owner is not None:
+        head_owner = {"login": fork_owner, "id": 99, "type": "User"}
+        head_repo = {
+            **repository,
+            "id": 654321,
+            "full_name": f"{fork_owner}/{repo}",
+            "owner": head_owner,
+            "fork": True,
+        }
     return {
         "action": action,
         "number": number,
@@ -35,15 +51,16 @@ def pull_request_payload(
             "number": number,
             "state": "closed" if action == "closed" else "open",
             "title": "Make login faster",
+            "body": description,
             "user": {"login": "octocat", "id": 583231, "type": "User"},
             "merged": merged,
             "merge_commit_sha": sha if merged else None,
             "head": {
-                "label": f"acme:{branch}",
+                "label": f"{head_owner['login']}:{branch}",
                 "ref": branch,
                 "sha": sha,
-                "repo": repository,
-                "user": owner,
+                "repo": head_repo,
+                "user": head_owner,
             },
             "base": {
                 "label": "acme:main",

@@ -46,9 +46,10 @@ class Api:
         return {"x-api-key": self.read_key}
 
     def push_image(self, tag: str, repository: str = "api") -> str:
-        """Tag the seeded v1 image as ``tag`` in moto's ECR, as CI would push a commit."""
+        """Tag the seeded api:v1 image as ``repository:tag`` in moto's ECR, as CI would
+        push a commit."""
         ecr = sandbox_clients(self.moto_url).client("ecr")
-        image = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": "v1"}])
+        image = ecr.batch_get_image(repositoryName="api", imageIds=[{"imageTag": "v1"}])
         manifest = image["images"][0]["imageManifest"]
         ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
         return f"{REGISTRY}/{repository}:{tag}"
@@ -56,7 +57,12 @@ class Api:
 
 @contextmanager
 def running_api(
-    tmp: Path, moto_url: str, seeded: SeedInfo, values: dict[str, Any]
+    tmp: Path,
+    moto_url: str,
+    seeded: SeedInfo,
+    values: dict[str, Any],
+    *,
+    allow_forks: bool = False,
 ) -> Iterator[Api]:
     """A profiles file, a store with a read and a write key, and the server on a free port."""
     with pytest.MonkeyPatch.context() as mp:
@@ -74,7 +80,10 @@ def running_api(
             config=config,
             store=store,
             webhook=WebhookSettings(
-                secret=WEBHOOK_SECRET, registry=REGISTRY, image_template="{registry}/{repo}:{sha}"
+                secret=WEBHOOK_SECRET,
+                registry=REGISTRY,
+                image_template="{registry}/{repo}:{sha}",
+                allow_forks=allow_forks,
             ),
         )
         try:
@@ -109,4 +118,13 @@ def shared_api(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Itera
     values = sandbox_profile_values(seeded, moto_url)
     values["state"] = f"sqlite:///{tmp / 'state.db'}"
     with running_api(tmp, moto_url, seeded, values) as running:
+        yield running
+
+
+@pytest.fixture
+def api_allowing_forks(
+    tmp_path: Path, profile_values: dict[str, Any], seeded: SeedInfo, moto_url: str
+) -> Iterator[Api]:
+    """Like ``api``, with webhooks that deploy pull requests from forks."""
+    with running_api(tmp_path, moto_url, seeded, profile_values, allow_forks=True) as running:
         yield running

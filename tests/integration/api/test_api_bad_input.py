@@ -122,7 +122,10 @@ def test_huge_body_is_413(api: Any) -> None:
 
     r = api.client.put("/api/v1/environments/feature/x", content=chunks(), headers=api.as_writer())
     assert r.status_code == 413
+    # The webhook route takes what GitHub may send (25 MB), and no more.
     hook = api.client.post("/api/v1/webhooks/github", content=huge)
+    assert hook.status_code == 401 and "X-Hub-Signature-256" in hook.json()["message"]
+    hook = api.client.post("/api/v1/webhooks/github", content=b"a" * (25 * 1024 * 1024 + 1))
     assert hook.status_code == 413
     _nothing_made(api, api.seeded)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -172,3 +173,18 @@ def test_pin_and_unpin(api: Any) -> None:
     assert unpinned.json()["pinned"] is False
     missing = api.client.put("/api/v1/pins/feature/nope", headers=api.as_writer())
     assert missing.status_code == 404
+
+
+def test_a_locked_environment_is_409_with_who_holds_it(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDEN_ON_LOCKED", "fail")  # read when the server opens the engine
+    assert api.store.acquire_lock("env:sandbox:feature-locked", "ci-42:host", 60, time.time())
+    r = api.client.put(
+        "/api/v1/environments/feature/locked",
+        json={"image": api.seeded.image_uris[0]},
+        headers=api.as_writer(),
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == "LockedError"
+    assert r.json()["message"].startswith("env:sandbox:feature-locked is held by ci-42:host")

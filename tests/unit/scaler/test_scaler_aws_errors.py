@@ -98,3 +98,25 @@ def test_sandbox_endpoint_gets_the_sandbox_credentials() -> None:
                          secret_access_key="s")
     assert credentials(explicit, {}) == ("k", "s")
     assert credentials(AwsConfig(region="eu-west-1"), {}) == (None, None)
+
+
+def test_the_seams_translations_are_put_in_the_scalers_words() -> None:
+    from eden.aws.errors import refused, unreachable
+    from eden.errors import AwsUnreachable
+
+    meta = SimpleNamespace(service_model=SimpleNamespace(service_name="ecs"),
+                           endpoint_url="https://ecs.eu-west-1.amazonaws.com",
+                           region_name="eu-west-1")
+    cause = EndpointConnectionError(endpoint_url="https://ecs.eu-west-1.amazonaws.com/")
+    try:
+        raise unreachable(cause, meta, "DescribeServices") from cause
+    except AwsUnreachable as seam:
+        err = explain(seam, CLIENT, "ecs:DescribeServices", "cluster prod")
+    assert isinstance(err, AwsUnreachable) and err.code == "Unreachable"
+    assert err.message.startswith("ecs:DescribeServices for cluster prod: cannot reach AWS at "
+                                  "https://ecs.eu-west-1.amazonaws.com (region eu-west-1)")
+    denied = explain(refused("AccessDeniedException", "not allowed", "DescribeServices", "ecs"),
+                     CLIENT, "ecs:DescribeServices", "c")
+    assert denied.hint == ("grant ecs:DescribeServices to the scaler's IAM role "
+                           "(see docs/scaler.md, IAM)")
+    assert denied.message.endswith("AccessDeniedException: not allowed")

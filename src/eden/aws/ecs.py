@@ -1,0 +1,125 @@
+"""ECS: services, task definitions and tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eden.aws.base import Adapter
+from eden.core.limits import DELETE_TASK_DEFINITIONS_BATCH, DESCRIBE_SERVICES_BATCH
+from eden.errors import AwsError
+
+_NO_TASK_DEFINITION = ("ClientException", "InvalidParameterException")
+
+
+class Ecs(Adapter):
+    service = "ecs"
+
+    def describe_service(self, cluster: str, service: str) -> dict[str, Any] | None:
+        """The service if it exists and is ACTIVE (a deleted one lingers as DRAINING, then
+        INACTIVE)."""
+        found = self.service_any_status(cluster, service)
+        return found if found is not None and found.get("status") == "ACTIVE" else None
+
+    def service_any_status(self, cluster: str, service: str) -> dict[str, Any] | None:
+        """The service whatever its status (ACTIVE, DRAINING, INACTIVE), or None."""
+        try:
+            out = self.client.describe_services(
+                cluster=cluster, services=[service], include=["TAGS"]
+            )
+        except AwsError as exc:
+            if exc.code == "ClusterNotFoundException":
+                return None
+            raise
+        services = out.get("services", [])
+        return dict(services[0]) if services else None
+
+    def describe_services(self, cluster: str, services: list[str]) -> list[dict[str, Any]]:
+        """Many services, 10 a call (DescribeServices' limit)."""
+        found: list[dict[str, Any]] = []
+        for i in range(0, len(services), DESCRIBE_SERVICES_BATCH):
+            batch = services[i : i + DESCRIBE_SERVICES_BATCH]
+            out = self.client.describe_services(cluster=cluster, services=batch)
+            found += out.get("services", [])
+        return found
+
+    def task_sets(self, cluster: str, service: str) -> list[dict[str, Any]]:
+        out = self.client.describe_task_sets(cluster=cluster, service=service)
+        return list(out.get("taskSets", []))
+
+    def cluster_names(self) -> list[str]:
+        arns = [a for page in self.pages("list_clusters") for a in page["clusterArns"]]
+        return sorted(arn.rsplit("/", 1)[-1] for arn in arns)
+
+    def service_names(self, cluster: str) -> list[str]:
+        pages = self.pages("list_services", cluster=cluster)
+        return sorted(arn.rsplit("/", 1)[-1] for p in pages for arn in p["serviceArns"])
+
+    def cluster_exists(self, cluster: str) -> bool:
+        out = self.client.describe_clusters(clusters=[cluster])
+        return any(c.get("status") == "ACTIVE" for c in out.get("clusters", []))
+
+    def describe_task_definition(
+        self, ref: str
+    ) -> tuple[dict[str, Any], list[dict[str, str]]] | None:
+        try:
+            out = self.client.describe_task_definition(taskDefinition=ref, include=["TAGS"])
+        except AwsError as exc:
+            if exc.code in _NO_TASK_DEFINITION:
+                return None
+            raise
+        td = out["taskDefinition"]
+        if td.get("status") not in (None, "ACTIVE"):
+            return None
+        return dict(td), list(out.get("tags", []))
+
+    def task_definition_arns(self, family: str, status: str = "ACTIVE") -> list[str]:
+        """Every revision of exactly this family (familyPrefix also matches longer ones)."""
+        arns: list[str] = []
+        for page in self.pages("list_task_definitions", familyPrefix=family, status=status):
+            for arn in page.get("taskDefinitionArns", []):
+                if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
+                    arns.append(arn)
+        return arns
+
+    def register_task_definition(self, params: Mapping[str, Any]) -> str:
+        out = self.client.register_task_definition(**params)
+        return str(out["taskDefinition"]["taskDefinitionArn"])
+
+    def deregister_task_definition(self, arn: str) -> None:
+        try:
+            self.client.deregister_task_definition(taskDefinition=arn)
+        except AwsError as exc:
+            if exc.code not in _NO_TASK_DEFINITION:
+                raise
+
+    def delete_task_definitions(self, arns: list[str]) -> list[str]:
+        """Deletes INACTIVE revisions for good (10 a call); returns the ARNs AWS could not
+        delete, with its reasons, so a caller can report and retry them."""
+        problems: list[str] = []
+        for i in range(0, len(arns), DELETE_TASK_DEFINITIONS_BATCH):
+            out = self.client.delete_task_definitions(
+                taskDefinitions=arns[i : i + DELETE_TASK_DEFINITIONS_BATCH]
+            )
+            for failure in out.get("failures", []):
+                problems.append(f"{failure.get('arn')}: {failure.get('reason')}")
+        return problems
+
+    def create_service(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(self.client.create_service(**params)["service"])
+
+    def update_service(self, **params: Any) -> dict[str, Any]:
+        return dict(self.client.update_service(**params)["service"])
+
+    def delete_service(self, cluster: str, service: str) -> bool:
+        try:
+            self.client.delete_service(cluster=cluster, service=service, force=True)
+        except AwsError as exc:
+            if exc.code in (
+                "ServiceNotFoundException",
+                "ServiceNotActiveException",
+                "ClusterNotFoundException",
+            ):
+                return False
+            raise
+        return True

@@ -1,0 +1,74 @@
+"""Group commit for the endpoints document: many edits, one lease, one read, one write.
+
+Every environment's create and delete edits the same S3 object, and those edits must not
+be lost, so they run one at a time under a shared lease. One at a time costs a read and a
+write each (two round trips), which caps a process at a few edits per second. Within one
+process (the API server, ``eden gc``) the edits that arrive while a write is in flight
+are queued and applied together by whichever thread writes next: the leader. The lease
+still orders writers across processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from eden.core.endpoints_doc import Edit
+
+ApplyEdits = Callable[[list[Edit]], list[bool]]  # reads, runs the edits, writes once
+
+
+@dataclass
+class _Pending:
+    edit: Edit
+    done: threading.Event = field(default_factory=threading.Event)
+    result: bool = False
+    error: BaseException | None = None
+
+
+class DocumentWriter:
+    def __init__(self, lease: Callable[[str], AbstractContextManager[Any]]):
+        self._lease = lease
+        self._lock = threading.Lock()
+        self._queues: dict[str, list[_Pending]] = {}
+        self._leading: set[str] = set()
+
+    def submit(self, key: str, edit: Edit, apply: ApplyEdits) -> bool:
+        """Applies ``edit`` to document ``key`` (alone or in a batch); True if it changed."""
+        me = _Pending(edit)
+        with self._lock:
+            self._queues.setdefault(key, []).append(me)
+            lead = key not in self._leading
+            if lead:
+                self._leading.add(key)
+        if lead:
+            self._lead(key, apply)
+        me.done.wait()
+        if me.error is not None:
+            raise me.error
+        return me.result
+
+    def _lead(self, key: str, apply: ApplyEdits) -> None:
+        for batch in self._batches(key):
+            try:
+                with self._lease(key):
+                    results = apply([p.edit for p in batch])
+                for p, r in zip(batch, results, strict=True):
+                    p.result = r
+            except BaseException as exc:  # every waiter learns the batch failed
+                for p in batch:
+                    p.error = exc
+            for p in batch:
+                p.done.set()
+
+    def _batches(self, key: str) -> Iterator[list[_Pending]]:
+        while True:
+            with self._lock:
+                batch = self._queues.pop(key, [])
+                if not batch:
+                    self._leading.discard(key)
+                    return
+            yield batch

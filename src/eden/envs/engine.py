@@ -1,0 +1,373 @@
+"""Create, deploy, delete, list and show environments: read, plan, run, remember.
+
+The engine only sequences: it resolves which environment a request means
+(``ownership``), takes its lease, reads the world (``reader``), plans (``planner``), runs
+the plan (``executor``, journaled), and records what was made (each resource module says
+what it records). The CLI and the HTTP API are thin shells over it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from eden.aws import Aws
+from eden.config import Profile
+from eden.core import naming
+from eden.core.images import validate_image
+from eden.envs.executor import (
+    DryRunExecutor,
+    Executor,
+    Listener,
+    NoteListener,
+    RunResult,
+    StepFailedError,
+)
+from eden.envs.history import History, default_actor
+from eden.envs.journal import Journal, OperationLog, last_operation
+from eden.envs.outcome import CreateRequest, Outcome
+from eden.envs.ownership import Directory, check_owner
+from eden.envs.plan import Plan
+from eden.envs.planner import plan_create, plan_delete
+from eden.envs.quota import Ledger, Need
+from eden.envs.reader import Reader, Snapshot
+from eden.envs.readiness import Readiness, Watch, wait_until_ready
+from eden.envs.records import EnvRecord, Event
+from eden.envs.resources.apply import Apply
+from eden.envs.resources.base import AlbUsage, Request
+from eden.envs.shared import LeasedWrites
+from eden.errors import NotFound, UsageError
+from eden.state.base import LockInfo, StateStore
+from eden.state.leases import LockPolicy, env_key, held, new_owner
+
+WaitCallback = Callable[[LockInfo | None, float], None]
+ReadyCallback = Callable[[Readiness, float], None]
+NamesInZone = Callable[[str], naming.EnvNames]
+
+
+class Engine:
+    def __init__(
+        self,
+        profile: Profile,
+        aws: Aws,
+        store: StateStore,
+        *,
+        pool: ThreadPoolExecutor,
+        actor: str | None = None,
+        clock: Callable[[], float] = time.time,
+        lock_policy: LockPolicy | None = None,
+    ):
+        self.profile = profile
+        self.aws = aws
+        self.store = store
+        self.pool = pool
+        self.reader = Reader(aws, pool)
+        self.directory = Directory(store, profile.name)
+        self.lock_policy = lock_policy or LockPolicy()
+        shared_policy = LockPolicy(
+            mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
+        )
+        overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
+        self.shared = LeasedWrites(aws, store, shared_policy, overrides)
+        self.quota = Ledger(store, shared_policy)
+        self.executor = Executor(Apply(aws, self.shared), pool)
+        self.actor = actor or default_actor()
+        self.clock = clock
+        self.history = History(store, profile, self.actor, clock)
+
+    # --- names and leases -----------------------------------------------------------------
+    def _names(self, branch: str, alias: str | None, record: EnvRecord | None) -> NamesInZone:
+        """The environment's names: as stored when it was created (naming rules apply to
+        new environments only), else derived from the branch."""
+        stored = record.stored_names() if record is not None else None
+        if stored is not None:
+            return lambda _zone: stored
+        p = self.profile
+        prefix = p.endpoints.name_prefix if p.endpoints else ""
+
+        def in_zone(zone: str) -> naming.EnvNames:
+            return naming.names_for(
+                branch,
+                name_prefix=p.name_prefix,
+                domain_prefix=p.service.domain_prefix,
+                zone_name=zone,
+                endpoint_prefix=prefix,
+                alias=alias,
+            )
+
+        in_zone("zone.invalid")  # validates branch and alias before any AWS call
+        return in_zone
+
+    def _env_lock(self, name: str, on_wait: WaitCallback | None) -> Any:
+        return held(
+            self.store, env_key(self.profile.name, name), new_owner(), self.lock_policy, on_wait
+        )
+
+    def find(self, name_or_branch: str) -> EnvRecord | None:
+        """An environment by name, alias or branch."""
+        return self.directory.find(name_or_branch)
+
+    def find_by_origin(self, origin: str) -> EnvRecord | None:
+        return self.directory.by_origin(origin)
+
+    # --- create / deploy ----------------------------------------------------------------
+    def create(
+        self,
+        branch: str,
+        image: str,
+        *,
+        alias: str | None = None,
+        env: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        keep_on_failure: bool = False,
+        listener: Listener | None = None,
+        on_wait: WaitCallback | None = None,
+        origin: str | None = None,
+        adopt: bool = False,
+        ready_timeout: float | None = None,
+        on_ready: ReadyCallback | None = None,
+        notes: NoteListener | None = None,
+    ) -> Outcome:
+        """``origin`` keys the environment to a pull request (webhooks): an environment of
+        another origin is never touched, even when the branch names collide.
+
+        ``ready_timeout``: after the change, wait (outside the lease, so other operations
+        are not held up) until the environment serves, or raise ``NotReady``.
+        """
+        validate_image(image)
+        existing = self.directory.target(branch, origin, adopt, by_name=False)
+        name = None
+        if existing is not None:
+            branch = existing.branch  # a renamed PR branch keeps its environment
+            if alias is None or alias == existing.alias:
+                alias = existing.alias  # a deploy keeps the alias it was made with,
+                name = existing.name  # and the name it has, whatever today's rules say
+        name = name or naming.env_name(branch, alias)
+        req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt)
+        if dry_run:
+            return self._create(name, req, True, listener, notes)
+        with self._env_lock(name, on_wait):
+            outcome = self._create(name, req, False, listener, notes)
+        if ready_timeout is not None:
+            outcome.ready = self._wait_ready(outcome, ready_timeout, on_ready)
+        return outcome
+
+    def _wait_ready(
+        self, outcome: Outcome, timeout: float, on_ready: ReadyCallback | None
+    ) -> Readiness:
+        record = outcome.record
+        assert record is not None
+        names = record.stored_names()
+        assert names is not None
+        dns = outcome.run.outputs().get("dns_record")
+        watch = Watch(
+            cluster=self.profile.cluster,
+            service=names.service,
+            target_group_arn=record.services[0].target_group_arn if record.services else None,
+            dns_change=getattr(dns, "ChangeId", None),
+        )
+        started = self.clock()
+        verdict = wait_until_ready(self.aws, watch, timeout=timeout, progress=on_ready)
+        waited = self.clock() - started
+        outcome.messages.append(f"{outcome.env} is ready (waited {waited:.1f}s for it)")
+        return verdict
+
+    def _create(
+        self,
+        name: str,
+        req: CreateRequest,
+        dry_run: bool,
+        listener: Listener | None,
+        notes: NoteListener | None,
+    ) -> Outcome:
+        # Read under the lease: the one record that can collide with this name.
+        taken = self.store.get(self.profile.name, name)
+        check_owner(taken, req.branch, req.origin, req.adopt)
+        started = self.clock()
+        snap = self.reader.snapshot(
+            self.profile, self._names(req.branch, req.alias, taken), image=req.image
+        )
+        messages = self._image_messages(snap, req.image)
+        assert snap.reference is not None
+        wanted = Request(names=snap.names, image=req.image, env_overrides=dict(req.env or {}))
+        plan = plan_create(self.profile, wanted, snap.reference, snap.current)
+        url = f"https://{snap.names.host}"
+        if dry_run:
+            return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
+        messages += plan.notes
+        messages += self._resume_note(taken)
+        claim = None
+        if any(s.id == "listener_rule" for s in plan.steps):  # new room on the ALB
+            ref = snap.reference
+            usage = ref.alb_usage or AlbUsage()
+            alb = ref.alb_arn or ref.listener_arn
+
+            def claim(record: EnvRecord) -> None:
+                self.quota.claim(alb, usage, record, Need())
+
+        record = self.history.before_create(
+            snap, taken, alias=req.alias, origin=req.origin, now=started, store=claim
+        )
+        journal = Journal(self.store, self.profile.name, name, self.clock)
+        journal.begin(plan.operation)
+        try:
+            result = self.executor.run(
+                plan,
+                undo_on_failure=not req.keep_on_failure,
+                listener=journal.listener(listener),
+                notes=notes,
+            )
+        except StepFailedError as exc:
+            journal.end(False, exc.message)
+            self.history.create_failed(record, exc, brand_new=taken is None)
+            self.history.event(name, plan.operation, started, "failed", exc.message, req.image)
+            raise
+        journal.end(True)
+        self.history.made(record, snap, result, req.image)
+        detail = f"{len(plan.steps)} steps"
+        self.history.event(name, plan.operation, started, "ok", detail, req.image)
+        return Outcome(plan.operation, name, url, result, record, messages)
+
+    @staticmethod
+    def _image_messages(snap: Snapshot, image: str) -> list[str]:
+        check = snap.image
+        if check is not None and check.found is False:
+            raise UsageError(
+                f"image {image} does not exist in ECR",
+                hint="push the image first, or check the tag (aws ecr describe-images)",
+            )
+        return [f"warning: {check.warning}"] if check is not None and check.warning else []
+
+    def _resume_note(self, taken: EnvRecord | None) -> list[str]:
+        if taken is None or taken.status not in ("creating", "deleting", "failed"):
+            return []
+        last = self.last_operation(taken.name)
+        if last is not None and last.interrupted:
+            finished = [s.step for s in last.steps if s.phase == "done"]
+            return [
+                f"resuming: the last {last.kind} of {taken.name} was interrupted after "
+                f"{', '.join(finished) or 'no step'}"
+            ]
+        return [f"resuming: the last operation on {taken.name} ended as {taken.status!r}"]
+
+    # --- delete -------------------------------------------------------------------------
+    def delete(
+        self,
+        name_or_branch: str,
+        *,
+        dry_run: bool = False,
+        listener: Listener | None = None,
+        on_wait: WaitCallback | None = None,
+        origin: str | None = None,
+        adopt: bool = False,
+    ) -> Outcome:
+        """With ``origin`` only that origin's environment is deleted; none is no error."""
+        record, name = self.directory.delete_target(name_or_branch, origin, adopt)
+        if origin is not None and record is None:
+            return self._nothing_for(origin, name)
+        if dry_run:
+            return self._delete(name_or_branch, record, True, listener)
+        with self._env_lock(name, on_wait):
+            # Resolve again under the lease: a create may have finished while we waited.
+            record, again = self.directory.delete_target(name_or_branch, origin, adopt)
+            if again != name:
+                raise UsageError(
+                    f"{name_or_branch!r} now names environment {again!r}, not {name!r}: "
+                    "another operation changed it while this one waited",
+                    hint="check with `eden ls`, then run the delete again",
+                )
+            if origin is not None and record is None:
+                return self._nothing_for(origin, name)
+            return self._delete(name_or_branch, record, False, listener)
+
+    def _nothing_for(self, origin: str, name: str) -> Outcome:
+        plan = Plan(operation="delete", profile=self.profile.name, env=name)
+        message = f"no environment for {origin}: nothing to delete"
+        return Outcome("delete", name, "", RunResult(plan=plan), None, [message])
+
+    def _delete(
+        self,
+        name_or_branch: str,
+        record: EnvRecord | None,
+        dry_run: bool,
+        listener: Listener | None,
+    ) -> Outcome:
+        # Not in state (lost, or made by hand): find its resources by the names eden
+        # would have given them, so delete still cleans up.
+        branch, alias = (record.branch, record.alias) if record else (name_or_branch, None)
+        names_in_zone = self._names(branch, alias, record)
+        started = self.clock()
+        snap = self.reader.snapshot(
+            self.profile,
+            names_in_zone,
+            with_reference=False,
+            known_host=record.host if record else None,
+        )
+        plan = plan_delete(self.profile, snap.names, snap.current)
+        name = snap.names.name
+        url = f"https://{snap.names.host}"
+        messages: list[str] = []
+        if not plan.steps:
+            messages.append(f"nothing of {name} exists: already deleted")
+        if dry_run:
+            return Outcome("delete", name, url, DryRunExecutor().run(plan), record, messages)
+        if record is not None:
+            record.status = "deleting"
+            self.store.put(record)
+        journal = Journal(self.store, self.profile.name, name, self.clock)
+        journal.begin("delete")
+        try:
+            result = self.executor.run(plan, listener=journal.listener(listener))
+        except StepFailedError as exc:
+            journal.end(False, exc.message)
+            if record is not None:
+                record.status = "failed"
+                self.store.put(record)
+            self.history.event(name, "delete", started, "failed", exc.message)
+            raise
+        journal.end(True)
+        self.store.delete(self.profile.name, name)
+        if plan.steps or record is not None:
+            detail = f"{len(plan.steps)} steps"
+            self.history.event(name, "delete", started, "ok", detail)
+        return Outcome("delete", name, url, result, record, messages)
+
+    # --- read ---------------------------------------------------------------------------
+    def environments(self) -> list[EnvRecord]:
+        return self.store.list_envs(self.profile.name)
+
+    def pin(
+        self, name_or_branch: str, pinned: bool = True, *, on_wait: WaitCallback | None = None
+    ) -> EnvRecord:
+        """Exempts an environment from the stale cleaner (or makes it collectable again)."""
+        found, _ = self.show(name_or_branch)
+        # Under the lease, re-read: a pin must never bring back a record a delete removed.
+        with self._env_lock(found.name, on_wait):
+            record = self.store.get(self.profile.name, found.name)
+            if record is None:
+                raise NotFound(
+                    f"environment {found.name!r} was deleted meanwhile",
+                    hint="list them with `eden ls`",
+                )
+            record.pinned = pinned
+            self.store.put(record)
+        return record
+
+    def show(self, name_or_branch: str) -> tuple[EnvRecord, list[Event]]:
+        record = self.find(name_or_branch)
+        if record is None:
+            raise NotFound(
+                f"no environment {name_or_branch!r} in profile {self.profile.name}",
+                hint="list them with `eden ls`",
+            )
+        return record, self.store.events(self.profile.name, record.name)
+
+    def last_operation(self, name: str) -> OperationLog | None:
+        """The last operation on environment ``name``, from the journal (even one that
+        was interrupted, or that left no record behind)."""
+        return last_operation(self.store.journal(self.profile.name, name))
+
+
+__all__ = ["Engine", "Outcome"]

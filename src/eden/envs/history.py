@@ -1,0 +1,129 @@
+"""What the engine writes to the state store around an operation: the environment's record
+before and after it runs, and one event per operation.
+
+Before a create runs, the record is written (status ``creating``) with the names the
+environment gets, so a crash leaves a record a later run resumes. After, each resource
+module says what it recorded (ARNs, the priority chosen...). A create that failed and
+left nothing is forgotten; one that left something is kept as ``failed``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from eden.config import Profile
+from eden.envs.executor import RunResult, StepFailedError
+from eden.envs.reader import Snapshot
+from eden.envs.records import EnvRecord, Event, ServiceRecord
+from eden.envs.resources import RESOURCES
+from eden.state.base import StateStore
+
+
+def default_actor() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except Exception:  # no user database in some containers
+        return "unknown"
+
+
+class History:
+    def __init__(
+        self, store: StateStore, profile: Profile, actor: str, clock: Callable[[], float]
+    ):
+        self.store = store
+        self.profile = profile
+        self.actor = actor
+        self.clock = clock
+
+    def before_create(
+        self,
+        snap: Snapshot,
+        taken: EnvRecord | None,
+        *,
+        alias: str | None,
+        origin: str | None,
+        now: float,
+        store: Callable[[EnvRecord], None] | None = None,
+    ) -> EnvRecord:
+        """The record to run the create under, with the names the environment has.
+
+        ``store`` writes it (the quota ledger does, under its lease, when the create claims
+        room on the ALB); by default it is written when it changed."""
+        names = snap.names
+        record = taken or EnvRecord(
+            profile=self.profile.name,
+            name=names.name,
+            branch=names.branch,
+            host=names.host,
+            status="creating",
+            created_at=now,
+            alias=alias,
+        )
+        record.names = {
+            "task_family": names.task_family,
+            "service": names.service,
+            "target_group": names.target_group,
+            "host": names.host,
+            "endpoint_name": names.endpoint_name,
+        }
+        changed = taken is None or not taken.names
+        if origin is not None and record.origin != origin:
+            record.origin = origin  # made for it now, or adopted from before origins
+            changed = True
+        if store is not None:
+            store(record)
+        elif changed:
+            self.store.put(record)
+        return record
+
+    def made(self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str) -> None:
+        """Each resource records what it made (its step's output) or what was there."""
+        outputs = result.outputs()
+        kept: dict[str, dict[str, Any]] = {}
+        for resource in RESOURCES:
+            entry = resource.record(outputs.get(resource.key), snap.current[resource.key])
+            if entry is not None:
+                kept[resource.key] = entry
+        record.services = [ServiceRecord(self.profile.service.role, image, kept)]
+        record.extra["listener_arn"] = snap.listener_arn
+        record.extra["zone_id"] = self.profile.zone_id
+        record.status = "ready"
+        record.last_deploy_at = self.clock()
+        self.store.put(record)
+
+    def create_failed(
+        self, record: EnvRecord, exc: StepFailedError, *, brand_new: bool
+    ) -> None:
+        created = {r.id for r in exc.result.results if r.ok}
+        undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
+        if brand_new and created <= undone:  # nothing of it is left: forget it
+            self.store.delete(record.profile, record.name)
+        else:
+            record.status = "failed"
+            self.store.put(record)
+
+    def event(
+        self,
+        env: str,
+        action: str,
+        started: float,
+        result: str,
+        detail: str,
+        image: str | None = None,
+    ) -> None:
+        self.store.add_event(
+            Event(
+                self.profile.name,
+                env,
+                action,
+                self.actor,
+                started,
+                self.clock() - started,
+                result,
+                detail,
+                image,
+            )
+        )

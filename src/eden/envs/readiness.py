@@ -1,0 +1,111 @@
+"""Is an environment ready to serve? ``create --wait`` and the API's ``wait=ready``.
+
+"Created" is not "serving": the DNS change may still be PENDING, the service's tasks may
+still be starting, and the load balancer may not yet have a healthy target. Ready means
+all three: the Route 53 change is INSYNC, the service is steady (its rollout completed,
+as many tasks running as desired, one deployment left), and the target group has at
+least as many healthy targets as the service wants.
+
+``assess`` is pure (an observation in, a verdict with the reasons out), so every rule is
+unit-tested; ``wait_until_ready`` polls AWS with it until ready or the deadline, telling
+a progress callback what it is waiting for.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eden.aws import Aws
+from eden.errors import NotReady
+
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What AWS says about one environment right now."""
+
+    dns_status: str | None  # None: no record change to wait for (wildcard, or unchanged)
+    service: Mapping[str, Any] | None
+    targets: Sequence[Mapping[str, Any]] = ()  # DescribeTargetHealth descriptions
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    waiting_for: tuple[str, ...] = field(default=())  # what is not ready yet, in words
+
+    def summary(self) -> str:
+        return "ready" if self.ready else "waiting for " + "; ".join(self.waiting_for)
+
+
+def assess(obs: Observation) -> Readiness:
+    waiting: list[str] = []
+    if obs.dns_status not in (None, "INSYNC"):
+        waiting.append(f"the DNS record ({obs.dns_status})")
+    svc = obs.service
+    if svc is None:
+        return Readiness(False, (*waiting, "the service (not found)"))
+    desired = int(svc.get("desiredCount", 0))
+    running = int(svc.get("runningCount", 0))
+    deployments = list(svc.get("deployments", []))
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    rollout = (primary or {}).get("rolloutState")
+    if running < desired:
+        waiting.append(f"tasks ({running} of {desired} running)")
+    if len(deployments) > 1:
+        waiting.append(f"the rollout ({len(deployments)} deployments, old tasks draining)")
+    elif rollout not in (None, "COMPLETED"):
+        waiting.append(f"the rollout ({rollout})")
+    healthy = sum(1 for t in obs.targets if t.get("TargetHealth", {}).get("State") == "healthy")
+    if healthy < desired:
+        waiting.append(f"healthy targets ({healthy} of {desired})")
+    return Readiness(not waiting, tuple(waiting))
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What to look at: the service, its target group, and the DNS change (if any)."""
+
+    cluster: str
+    service: str
+    target_group_arn: str | None
+    dns_change: str | None
+
+
+def observe(aws: Aws, watch: Watch) -> Observation:
+    dns = aws.route53.change_status(watch.dns_change) if watch.dns_change else None
+    service = aws.ecs.describe_service(watch.cluster, watch.service)
+    targets = aws.elbv2.target_health(watch.target_group_arn) if watch.target_group_arn else []
+    return Observation(dns, service, targets)
+
+
+def wait_until_ready(
+    aws: Aws,
+    watch: Watch,
+    *,
+    timeout: float,
+    progress: Callable[[Readiness, float], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    poll: float = POLL_SECONDS,
+) -> Readiness:
+    """Polls until ready; raises ``NotReady`` with what was still missing at the deadline."""
+    started = clock()
+    while True:
+        verdict = assess(observe(aws, watch))
+        waited = clock() - started
+        if progress is not None:
+            progress(verdict, waited)
+        if verdict.ready:
+            return verdict
+        if waited >= timeout:
+            raise NotReady(
+                f"{watch.service} is not ready after {timeout:.0f}s: {verdict.summary()}",
+                hint="it was created; check it with `eden show` (and its tasks' logs), or "
+                "wait longer with --timeout",
+            )
+        sleep(min(poll, max(0.0, timeout - waited)))

@@ -1,0 +1,52 @@
+"""`eden sandbox up | down`: start the local AWS stand-in, seed it once, write its profile.
+
+The server process lives in ``eden.sandbox.server``, the stack in ``eden.sandbox.stack``
+and the calls that make it in ``eden.sandbox.seed``; this module puts them in order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eden import config
+from eden.sandbox import server
+from eden.sandbox.seed import sandbox_clients, seed
+from eden.sandbox.stack import PROFILE_NAME, SeedInfo, sandbox_profile_values, sandbox_state_path
+
+
+def load_seed() -> SeedInfo | None:
+    """What the running sandbox was seeded with, or None (not running, or not seeded yet).
+
+    A seed recorded for a server that has died describes nothing any more, so the
+    server is checked first (which also clears its stale record).
+    """
+    if server.status() is None:
+        return None
+    raw = server.read_seed()
+    return SeedInfo.from_dict(raw) if raw is not None else None
+
+
+def up(config_path: Path, port: int | None = None) -> tuple[server.ServerInfo, SeedInfo]:
+    """Start (or reuse) the sandbox, seed it once, and write the ``sandbox`` profile.
+
+    Seeding happens only when the running server has no recorded seed, so a second
+    ``up`` keeps the environments eden created in the first one.
+    """
+    info = server.start(port)
+    seeded = load_seed()
+    if seeded is None:
+        seeded = seed(sandbox_clients(info.endpoint_url))
+        server.save_seed(seeded.as_dict())
+    values = sandbox_profile_values(seeded, info.endpoint_url)
+    config.build_profile(PROFILE_NAME, values, where=f"{config_path} [profiles.{PROFILE_NAME}]")
+    make_default = "default_profile" not in config.read_file(config_path)
+    config.write_profile(config_path, PROFILE_NAME, values, default=make_default)
+    return info, seeded
+
+
+def down() -> bool:
+    """Stop the sandbox; everything it held is gone with it. False when none was running."""
+    stopped = server.stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sandbox_state_path()}{suffix}").unlink(missing_ok=True)
+    return stopped
