@@ -25,6 +25,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.envs.health import crash_loop
+from eden.envs.records import EnvRecord
 from eden.errors import NotReady
 
 POLL_SECONDS = 2.0
@@ -85,6 +86,14 @@ class Watch:
     service: str
     target_group_arn: str | None
     dns_change: str | None
+
+    @classmethod
+    def of(cls, cluster: str, record: EnvRecord, dns_change: str | None = None) -> Watch:
+        """What to watch of an environment, from its record."""
+        names = record.stored_names()
+        assert names is not None  # a record the engine has just written has them all
+        tg = record.services[0].target_group_arn if record.services else None
+        return cls(cluster, names.service, tg, dns_change)
 
 
 def observe(aws: Aws, watch: Watch) -> Observation:

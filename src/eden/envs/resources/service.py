@@ -37,7 +37,21 @@ _FIELDS = (
     "schedulingStrategy",
     "deploymentController",
     "enableECSManagedTags",
+)
+# What UpdateService can change of an existing service (`create --refresh`). The launch
+# type, scheduling strategy and deployment controller need a new service.
+REFRESHED = (
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "deploymentConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
     "enableExecuteCommand",
+    "healthCheckGracePeriodSeconds",
+    "propagateTags",
+    "loadBalancers",
 )
 
 
@@ -57,12 +71,21 @@ def plan(p: PlanInput) -> Planned:
     names = p.names
     td = Ref(task_definition.KEY, "taskDefinitionArn")
     if p.current[KEY] is not None:
+        update: dict[str, Any] = {
+            "cluster": p.profile.cluster,
+            "service": names.service,
+            "taskDefinition": td,
+        }
+        what = f"deploy the new revision to service {names.service}"
+        if p.request.refresh:
+            update |= refreshed(p)
+            what += ", with the reference's service settings"
         step = Step(
             id=KEY,
             action="ecs.update_service",
-            params={"cluster": p.profile.cluster, "service": names.service, "taskDefinition": td},
-            depends_on=(task_definition.KEY, *p.after(listener_rule.KEY)),
-            description=f"deploy the new revision to service {names.service}",
+            params=update,
+            depends_on=(task_definition.KEY, *p.after(target_group.KEY, listener_rule.KEY)),
+            description=what,
         )
         note = f"{names.name} exists: deploying {p.request.image}"
         return Planned((step,), (note,), deploying=True)
@@ -104,7 +127,19 @@ def params(p: PlanInput) -> dict[str, Any]:
         out["healthCheckGracePeriodSeconds"] = svc["healthCheckGracePeriodSeconds"]
     if svc.get("propagateTags") in ("SERVICE", "TASK_DEFINITION"):
         out["propagateTags"] = svc["propagateTags"]
+    if p.profile.allow_exec:
+        out["enableExecuteCommand"] = True  # the profile's choice, not the reference's
     out["tags"] = merge_tags(svc.get("tags", []), eden_tags(p.profile.name, p.names.name))
+    return out
+
+
+def refreshed(p: PlanInput) -> dict[str, Any]:
+    """The settings `create --refresh` sets on an existing service: the reference's, as
+    ``params`` clones them, keeping the environment's own (desired count, tags, name);
+    exec follows the profile either way."""
+    wanted = params(p)
+    out = {key: wanted[key] for key in REFRESHED if key in wanted}
+    out["enableExecuteCommand"] = p.profile.allow_exec
     return out
 
 
