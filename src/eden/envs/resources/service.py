@@ -26,7 +26,7 @@ from eden.errors import AwsError
 KEY = "service"
 DRAIN_WAIT = 600.0  # seconds; a 300 s deregistration delay plus task shutdown fits
 
-_FIELDS = (
+FIELDS = (
     "launchType",
     "capacityProviderStrategy",
     "platformVersion",
@@ -118,7 +118,7 @@ def params(p: PlanInput) -> dict[str, Any]:
             }
         ],
     }
-    for key in _FIELDS:
+    for key in FIELDS:
         if svc.get(key) not in (None, [], {}):
             out[key] = svc[key]
     if "capacityProviderStrategy" in out:

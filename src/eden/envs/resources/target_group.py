@@ -24,7 +24,7 @@ KEY = "target_group"
 DEREGISTRATION_DELAY = "10"  # seconds; AWS's default is 300
 IN_USE_RETRIES = 10
 
-_FIELDS = (
+FIELDS = (
     "Protocol",
     "ProtocolVersion",
     "Port",
@@ -86,7 +86,7 @@ def plan(p: PlanInput) -> Planned:
 def params(p: PlanInput) -> dict[str, Any]:
     tg = p.reference.target_group
     out: dict[str, Any] = {"Name": p.names.target_group}
-    for key in _FIELDS:
+    for key in FIELDS:
         if tg.get(key) is not None:
             out[key] = tg[key]
     if out.get("TargetType") == "lambda":
