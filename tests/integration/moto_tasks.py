@@ -17,6 +17,7 @@ from typing import Any
 from moto.ecs.models import Container, Task, ecs_backends
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup, elbv2_backends
 
+from eden.sandbox import aws_model
 from eden.sandbox.stack import ACCOUNT_ID, REGION
 
 
@@ -57,8 +58,9 @@ def add_task(
         )
     finally:
         td.network_mode = mode
-    task.containers = [_container(td, c, status, (exits or {}).get(c["name"])) for c in
-                       td.container_definitions]
+    task.containers = [
+        _container(td, c, status, (exits or {}).get(c["name"])) for c in td.container_definitions
+    ]
     task.enable_execute_command = exec_enabled
     started = datetime.now(UTC) - timedelta(seconds=ago + 5)
     task.created_at = task.started_at = started
@@ -121,7 +123,8 @@ def target_health_overrides() -> Iterator[None]:
 def set_target_health(
     target_group_arn: str, state: str, reason: str | None, description: str | None = None
 ) -> list[str]:
-    """Every target now registered in the group gets this health; returns their ids."""
+    """Every target registered in the group gets this health; returns their ids."""
+    aws_model._MODEL_HOOKS["advance_all"](_ecs())  # the model registers started tasks
     group = elbv2_backends[ACCOUNT_ID][REGION].target_groups[target_group_arn]
     ids = sorted(group.targets)
     for target_id in ids:

@@ -146,6 +146,13 @@ class Ecs(Adapter):
             tasks += out.get("tasks", [])
         return [dict(t) for t in tasks if t.get("group") == f"service:{service}"]
 
+    def region(self) -> str:
+        return str(self.client.meta.region_name)
+
+    def endpoint_url(self) -> str:
+        """Where the ECS client sends its calls (the Session Manager plugin wants it)."""
+        return str(self.client.meta.endpoint_url)
+
     def execute_command(
         self, cluster: str, task: str, container: str, command: str
     ) -> dict[str, Any]:

@@ -20,10 +20,12 @@ from eden.core.naming import EnvNames
 from eden.envs import drift as d
 from eden.envs.engine import Engine
 from eden.envs.health import Health, assess_health
+from eden.envs.logs import LogReader, log_sources
 from eden.envs.records import EnvRecord
 from eden.envs.resources import service, target_group, task_definition
 from eden.envs.resources.base import Current, PlanInput, Reference, Request
-from eden.errors import EdenError, UsageError
+from eden.envs.shell import ExecTarget, choose_target
+from eden.errors import EdenError, NotFound, UsageError
 
 SERVICE_FIELDS = tuple(dict.fromkeys((*service.FIELDS, *service.REFRESHED)))
 
@@ -129,6 +131,72 @@ class Observer:
             "attributes": aws.elbv2.target_group_attributes(tg_arn) if tg_arn else {},
         }
 
+    # --- logs and exec -------------------------------------------------------------
+    def logs(
+        self, record: EnvRecord, service_role: str | None = None, container: str | None = None
+    ) -> tuple[LogReader, list[str], str]:
+        """A reader of the environment's logs, what it cannot read (in words) and the task
+        definition it read the log configuration from."""
+        names = self._service_names(record, service_role)
+        td = self._task_definition(names)
+        sources = log_sources(td)
+        if container is not None and container not in {s.container for s in sources}:
+            raise UsageError(
+                f"{record.name} has no container {container!r}",
+                hint="its containers: " + ", ".join(s.container for s in sources),
+            )
+        wanted = [s for s in sources if container in (None, s.container)]
+        readable = [s for s in wanted if s.readable]
+        notes = [s.where() for s in wanted if not s.readable]
+        if not readable:
+            raise UsageError(
+                f"eden cannot read the logs of {record.name}: " + "; ".join(notes),
+                hint="give the reference's containers an awslogs logConfiguration (group, "
+                "region, stream prefix) to read them with eden logs",
+            )
+        ecs, cluster = self.aws.ecs, self.profile.cluster
+
+        def task_ids() -> list[str]:
+            tasks = ecs.service_tasks(cluster, names.service)
+            return sorted(str(t["taskArn"]).rsplit("/", 1)[-1] for t in tasks)
+
+        reader = LogReader(self.aws, task_ids, readable, clock=self.clock)
+        return reader, notes, str(td.get("taskDefinitionArn", ""))
+
+    def exec_target(self, record: EnvRecord, container: str | None) -> ExecTarget:
+        names = stored_names(record)
+        cluster = self.profile.cluster
+        svc = self.aws.ecs.describe_service(cluster, names.service)
+        tasks = self.aws.ecs.service_tasks(cluster, names.service) if svc else []
+        return choose_target(
+            record.name,
+            cluster,
+            svc,
+            tasks,
+            container,
+            allow_exec=self.profile.allow_exec,
+            profile=self.profile.name,
+        )
+
+    def _service_names(self, record: EnvRecord, role: str | None) -> EnvNames:
+        roles = [s.role for s in record.services]
+        if role is not None and role not in roles:
+            raise UsageError(
+                f"{record.name} has no service {role!r}",
+                hint="its services: " + (", ".join(roles) or "none recorded"),
+            )
+        return stored_names(record)
+
+    def _task_definition(self, names: EnvNames) -> dict[str, Any]:
+        revisions = self.aws.ecs.task_definition_arns(names.task_family)
+        found = self.aws.ecs.describe_task_definition(revisions[-1]) if revisions else None
+        if found is None:
+            raise NotFound(
+                f"task definition family {names.task_family} has no active revision",
+                hint="deploy the environment again with `eden create`",
+            )
+        return found[0]
+
     # --- many at once -----------------------------------------------------------------
     def survey(self, records: list[EnvRecord]) -> dict[str, Survey]:
         """Health and drift of each environment; the reference is read once."""
@@ -154,6 +222,29 @@ class Observer:
             return Survey(health, self.drift(record, ref))
         except EdenError as exc:
             return Survey(health, None, exc.message)
+
+
+def refresh_inputs(
+    observer: Observer, name: str, image: str | None, env: Mapping[str, str]
+) -> tuple[str, str | None, dict[str, str]]:
+    """`create --refresh`: the branch, image and env-var overrides to deploy with. An
+    existing environment keeps its image and its own overrides unless new ones are
+    given; a missing one is created, which needs an image."""
+    record = observer.engine.find(name)
+    if record is None:
+        if image is None:
+            raise NotFound(
+                f"no environment {name!r} to refresh",
+                hint=f"create it with `eden create {name} --image URI`",
+            )
+        return name, image, dict(env)
+    kept = record.extra.get("env_overrides")
+    if not isinstance(kept, Mapping):  # recorded before overrides were kept: infer them
+        names = stored_names(record)
+        kept = own_overrides(
+            record, observer._read_now(names)["task_definition"], observer.reference(record)
+        )
+    return record.branch, image or record.image, {**kept, **env}
 
 
 def own_overrides(

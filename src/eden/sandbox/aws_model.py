@@ -24,6 +24,9 @@ Modelled (each with the error AWS gives; sources in ../shared/reference/):
 * **Deployment controllers**: CODE_DEPLOY services cannot change their task definition
   with UpdateService; EXTERNAL services take no task definition or load balancers on
   CreateService (both ``InvalidParameterException``).
+* **ECS Exec**: ExecuteCommand (moto lacks it) opens a stand-in session for a RUNNING
+  task started with exec on, and refuses others with AWS's message; the requests are
+  kept on the backend (``eden_exec_sessions``) for tests.
 * **Service settings are kept**: CreateService's ``healthCheckGracePeriodSeconds``,
   ``deploymentConfiguration``, ``enableExecuteCommand`` and ``enableECSManagedTags`` are
   stored and DescribeServices returns them, as AWS does (moto drops them on create; it
@@ -44,25 +47,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.core.exceptions import ServiceException
-from moto.core.utils import camelcase_to_underscores
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
-from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.exceptions import ELBClientError
 from moto.elbv2.models import ELBv2Backend
+
+from eden.sandbox import ecs_requests
 
 MAX_RULES_PER_ALB = 100
 MAX_TARGET_GROUPS_PER_ALB = 100
 HOST_HEADER_MAX = 128
 NOT_IDEMPOTENT = "Creation of service was not idempotent."
 STAND_IN_PREFIX = "127.99."
-# CreateService parameters moto drops, and AWS keeps and describes.
-KEPT_SERVICE_SETTINGS = (
-    "healthCheckGracePeriodSeconds",
-    "deploymentConfiguration",
-    "enableExecuteCommand",
-    "enableECSManagedTags",
-)
 
 
 @dataclass
@@ -116,8 +112,7 @@ def _patch_ecs(model: Model) -> None:
     _patch(cls, "update_service", _update_service(cls.update_service, model))
     _patch(cls, "delete_service", _delete_service(cls.delete_service, model))
     _patch(cls, "describe_services", _describe_services(cls.describe_services, model))
-    response = EC2ContainerServiceResponse
-    _patch(response, "create_service", _keep_settings(response.create_service))
+    ecs_requests.install()
     _MODEL_HOOKS["advance_all"] = lambda backend: _advance_all(backend, model)
 
 
@@ -163,22 +158,6 @@ def _create_service(original: Callable[..., Any], model: Model) -> Callable[...,
             )
             _start_rollout(service, model)
             return service
-
-    return create_service
-
-
-def _keep_settings(original: Callable[..., Any]) -> Callable[..., Any]:
-    """moto's request handler reads only some of CreateService's parameters; keep the
-    rest on the service, under the names its UpdateService uses (so both describe)."""
-
-    def create_service(self: Any) -> Any:
-        result = original(self)
-        service = result.result["service"]
-        for key in KEPT_SERVICE_SETTINGS:
-            value = self._get_param(key)
-            if value is not None:
-                setattr(service, camelcase_to_underscores(key), value)
-        return result
 
     return create_service
 
