@@ -62,6 +62,7 @@ def add_task(
         _container(td, c, status, (exits or {}).get(c["name"])) for c in td.container_definitions
     ]
     task.enable_execute_command = exec_enabled
+    task._transitions = []  # moto would move it to STOPPED on the first read; AWS does not
     started = datetime.now(UTC) - timedelta(seconds=ago + 5)
     task.created_at = task.started_at = started
     task.attachments = [_eni(task.id)]
