@@ -31,11 +31,12 @@ from eden.envs.journal import Journal, OperationLog, last_operation
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
 from eden.envs.planner import plan_create, plan_delete
+from eden.envs.quota import Ledger, Need
 from eden.envs.reader import Reader, Snapshot
 from eden.envs.readiness import Readiness, Watch, wait_until_ready
 from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
-from eden.envs.resources.base import Request
+from eden.envs.resources.base import AlbUsage, Request
 from eden.envs.shared import LeasedWrites
 from eden.errors import NotFound, UsageError
 from eden.state.base import LockInfo, StateStore
@@ -109,6 +110,7 @@ class Engine:
             mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
         )
         self.shared = LeasedWrites(aws, store, shared_policy)
+        self.quota = Ledger(store, shared_policy)
         self.executor = Executor(Apply(aws, self.shared), pool)
         self.actor = actor or default_actor()
         self.clock = clock
@@ -230,8 +232,17 @@ class Engine:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
         messages += plan.notes
         messages += self._resume_note(taken)
+        claim = None
+        if any(s.id == "listener_rule" for s in plan.steps):  # new room on the ALB
+            ref = snap.reference
+            usage = ref.alb_usage or AlbUsage()
+            alb = ref.alb_arn or ref.listener_arn
+
+            def claim(record: EnvRecord) -> None:
+                self.quota.claim(alb, usage, record, Need())
+
         record = self.history.before_create(
-            snap, taken, alias=req.alias, origin=req.origin, now=started
+            snap, taken, alias=req.alias, origin=req.origin, now=started, store=claim
         )
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)

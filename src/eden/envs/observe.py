@@ -27,7 +27,10 @@ from eden.envs.resources.base import Current, PlanInput, Reference, Request
 from eden.envs.shell import ExecTarget, choose_target
 from eden.errors import EdenError, NotFound, UsageError
 
-SERVICE_FIELDS = tuple(dict.fromkeys((*service.FIELDS, *service.REFRESHED)))
+# What `eden diff` compares of a service: what is cloned, and what a refresh sets.
+SERVICE_FIELDS = tuple(
+    dict.fromkeys((*service.FIELDS, *service.REFRESHED, "deploymentController"))
+)
 
 
 @dataclass(frozen=True)
