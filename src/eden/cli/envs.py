@@ -265,12 +265,7 @@ def ls(no_status: bool, opts: Options) -> None:
 
 def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
     data = record.as_dict()
-    if survey is not None:
-        drift = survey.drift
-        data["health"] = survey.health.as_dict() if survey.health else None
-        data["drift"] = {"drifted": drift.drifted, "summary": drift.summary()} if drift else None
-        data["status_error"] = survey.error
-    return data
+    return data | survey.brief() if survey is not None else data
 
 
 @click.command()

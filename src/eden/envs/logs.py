@@ -28,6 +28,7 @@ from eden.envs.health import seconds
 from eden.errors import AwsError, UsageError
 
 POLL_SECONDS = 2.0
+MAX_EVENTS = 10_000  # read at most this many events a call: narrow --since for more
 OVERLAP_MS = 10_000  # events may arrive late; re-read this far back, print each once
 TASKS_REFRESH = 10.0  # seconds between looks for new tasks while following
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -180,19 +181,20 @@ class LogReader:
         self.sleep = sleep
 
     def read(
-        self, since: float, grep: str | None = None, limit: int = 10_000
+        self, since: float, grep: str | None = None, limit: int = MAX_EVENTS
     ) -> tuple[list[LogLine], bool]:
-        """Lines since ``since``, oldest first; and whether ``limit`` cut them short."""
+        """The last ``limit`` lines since ``since``, oldest first; and whether lines were
+        left out (more than ``limit`` matched, or more than ``MAX_EVENTS`` were read)."""
         lines: list[LogLine] = []
         more = False
         for (group, region), owners in self.streams.by_group().items():
             events, cut = self.aws.logs.events(
-                group, sorted(owners), int(since * 1000), region=region, limit=limit
+                group, sorted(owners), int(since * 1000), region=region, limit=MAX_EVENTS
             )
             lines += to_lines(events, owners, grep)
             more = more or cut
         lines.sort(key=lambda line: (line.at, line.event_id))
-        return lines[-limit:] if len(lines) > limit else lines, more or len(lines) > limit
+        return lines[-limit:], more or len(lines) > limit
 
     def follow(
         self,

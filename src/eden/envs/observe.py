@@ -41,11 +41,13 @@ class Survey:
     drift: d.Drift | None = None
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def brief(self) -> dict[str, Any]:
+        """For a list: the health in full, the drift in short, and what could not be read."""
+        drift = self.drift
         return {
             "health": self.health.as_dict() if self.health else None,
-            "drift": self.drift.as_dict() if self.drift else None,
-            "error": self.error,
+            "drift": {"drifted": drift.drifted, "summary": drift.summary()} if drift else None,
+            "status_error": self.error,
         }
 
 
