@@ -8,13 +8,17 @@ stop reasons) and target health into moto's own objects (``moto_tasks``).
 from __future__ import annotations
 
 import json
+import os
+import select
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eden_world import World
-from moto_tasks import add_task, set_target_health, target_health_overrides
 
 from eden.cli import main
 from eden.config import write_profile
@@ -22,6 +26,7 @@ from eden.envs.logs import LogLine
 from eden.envs.observe import Observer
 from eden.errors import AwsError, NotReady
 from eden.sandbox.aws_model import Model
+from moto_tasks import add_task, set_target_health, target_health_overrides
 
 pytestmark = pytest.mark.integration
 
@@ -226,3 +231,43 @@ def test_follow_prints_new_lines_once_and_finds_new_tasks(world: World) -> None:
     reader.sleep = sleep
     reader.follow(now - 600, seen.append, stop=lambda: polls[0] >= 3, grep=None)
     assert [line.message for line in seen] == ["before", "after", "from the new task"]
+
+
+def test_cli_follow_prints_lines_as_they_come_until_interrupted(
+    world: World, tmp_path: Path, profile_values: dict[str, Any]
+) -> None:
+    world.engine.create("feature/x", world.image)
+    task = add_task(world.seed.cluster, SERVICE)
+    stream = f"app/app/{task}"
+    _put(world, stream, [(time.time() - 5, "first")])
+    config = tmp_path / "eden.toml"
+    write_profile(config, "sandbox", profile_values)
+    env = {**os.environ, "EDEN_CONFIG": str(config)}
+    env.pop("EDEN_PROFILE", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from eden.cli import run; run()", "logs", "feature/x", "-f",
+         "--grep", "i"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )
+    try:
+        assert _next_line(proc).endswith(f"app/{task[:8]} first")
+        _put(world, stream, [(time.time(), "no match here"), (time.time(), "third")])
+        assert _next_line(proc).endswith(f"app/{task[:8]} third")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        assert proc.stderr is not None
+        assert proc.stderr.read() == (  # a quiet stop: no "aborted", no traceback
+            "note: container log-router has no log configuration: ECS keeps none of its output\n"
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def _next_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    """The next line the process prints; fails saying what it waited for."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, f"eden logs -f printed no line within {timeout:.0f}s"
+    return proc.stdout.readline().rstrip("\n")

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ import click
 
 from eden.cli.common import Options, common_options, err, out, print_json, when
 from eden.envs.health import Health
-from eden.envs.logs import LogLine, group_arn, parse_since
+from eden.envs.logs import LogLine, LogReader, group_arn, parse_since
 from eden.envs.observe import Observer, Survey
 from eden.envs.records import EnvRecord
 from eden.envs.shell import INSTALL_HINT, PLUGIN, command_string, plugin_argv
@@ -60,17 +61,26 @@ def logs(
             lines, cut = reader.read(start, grep)
             _print_lines(lines, cut, notes, opts)
             return
-        emit = _emitter(opts)
-        live = engine.profile.endpoint_url is None  # live tail is an AWS-only streaming API
-        if live:
-            lines, _ = reader.read(start, grep)
-            for line in lines:
-                emit(line)
-            arn = lambda group, region: group_arn(td_arn, group, region)  # noqa: E731
-            if reader.live(emit, lambda: False, arn, grep):
-                return
-            start = max([start, *(line.at for line in lines)])
-        reader.follow(start, emit, lambda: False, grep)
+        try:
+            _follow(reader, start, grep, td_arn, engine.profile.endpoint_url is None, opts)
+        except KeyboardInterrupt:  # Ctrl-C is how a follow ends: no "aborted", just 130
+            raise click.exceptions.Exit(130) from None
+
+
+def _follow(
+    reader: LogReader, start: float, grep: str | None, td_arn: str, live: bool, opts: Options
+) -> None:
+    """Live tail on AWS (a streaming API the sandbox has not), else polling."""
+    emit = _emitter(opts)
+    if live:
+        lines, _ = reader.read(start, grep)
+        for line in lines:
+            emit(line)
+        arn = lambda group, region: group_arn(td_arn, group, region)  # noqa: E731
+        if reader.live(emit, lambda: False, arn, grep):
+            return
+        start = max([start, *(line.at for line in lines)])
+    reader.follow(start, emit, lambda: False, grep)
 
 
 def _print_lines(lines: list[LogLine], cut: bool, notes: list[str], opts: Options) -> None:
@@ -89,11 +99,13 @@ def _print_lines(lines: list[LogLine], cut: bool, notes: list[str], opts: Option
 def _emitter(opts: Options) -> Any:
     def emit(line: LogLine) -> None:
         if opts.json:  # one object a line: a stream that tools can read as it comes
-            click.echo(json.dumps(line.as_dict()))
-            return
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(line.at))
-        millis = int(line.at * 1000) % 1000
-        click.echo(f"{stamp}.{millis:03d}Z {line.container}/{line.task[:8]} {line.message}")
+            text = json.dumps(line.as_dict())
+        else:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(line.at))
+            millis = int(line.at * 1000) % 1000
+            text = f"{stamp}.{millis:03d}Z {line.container}/{line.task[:8]} {line.message}"
+        click.echo(text)
+        sys.stdout.flush()  # `eden logs -f | grep ...` sees each line when it comes
 
     return emit
 
