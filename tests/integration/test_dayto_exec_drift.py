@@ -13,11 +13,11 @@ import pytest
 from eden_world import World
 from inventory import inventory
 from moto.ecs.models import ecs_backends
-from moto_tasks import add_task
 
 from eden.cli import main
 from eden.config import write_profile
 from eden.sandbox import stack
+from moto_tasks import add_task
 
 pytestmark = pytest.mark.integration
 
@@ -180,6 +180,10 @@ def test_diff_shows_drift_and_refresh_applies_it_keeping_the_environments_own(
     assert "6 difference(s) in the service and target group and task definition" in text
     code, listed, _ = _run(capsys, "ls", "-o", "json")
     assert json.loads(listed)[0]["drift"]["drifted"] is True
+
+    code, planned, _ = _run(capsys, "create", "feature/x", "--refresh", "--dry-run")
+    assert code == 0 and "elbv2.refresh_target_group" in planned
+    assert "with the reference's service settings" in planned
 
     before = inventory(world.checker, world.seed)
     service_arn = world.checker.ecs.describe_service(cluster, SERVICE)["serviceArn"]
