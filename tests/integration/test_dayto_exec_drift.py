@@ -16,6 +16,7 @@ from moto.ecs.models import ecs_backends
 
 from eden.cli import main
 from eden.config import write_profile
+from eden.errors import AwsError
 from eden.sandbox import stack
 from moto_tasks import add_task
 
@@ -60,7 +61,7 @@ def test_exec_is_refused_until_on_and_builds_the_plugin_command(
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no plugin yet
     world.engine.create("feature/x", world.image)
     cluster = world.seed.cluster
-    add_task(cluster, SERVICE, ago=60)
+    old = add_task(cluster, SERVICE, ago=60)
 
     code, _, err = _run(capsys, "exec", "feature/x", "--", "ls")
     assert code == 2
@@ -73,6 +74,9 @@ def test_exec_is_refused_until_on_and_builds_the_plugin_command(
     assert world.checker.ecs.describe_service(cluster, SERVICE)["enableExecuteCommand"] is True
     code, _, err = _run(capsys, "exec", "feature/x", "--", "ls")
     assert code == 2 and "it started before exec was turned on" in err
+    # The AWS model refuses that task as AWS would, had eden asked.
+    with pytest.raises(AwsError, match="execute command was not enabled when the task was run"):
+        world.checker.ecs.execute_command(cluster, old, "app", "ls")
 
     task = add_task(cluster, SERVICE, exec_enabled=True, ago=1)
     code, _, err = _run(capsys, "exec", "feature/x", "--container", "nope", "--", "ls")

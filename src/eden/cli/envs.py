@@ -248,6 +248,10 @@ def ls(no_status: bool, opts: Options) -> None:
     if opts.json:
         print_json([_listed(r, surveys.get(r.name)) for r in records])
         return
+    unread = {s.error for s in surveys.values() if s.health is None and s.error}
+    if surveys and len(unread) == 1 and all(s.health is None for s in surveys.values()):
+        err.print(f"note: health not read ({unread.pop()}); use --no-status to skip it",
+                  markup=False)
     if not records:
         out.print("no environments (create one with `eden create BRANCH --image URI`)")
         return

@@ -25,7 +25,7 @@ from eden.envs.records import EnvRecord
 from eden.envs.resources import service, target_group, task_definition
 from eden.envs.resources.base import Current, PlanInput, Reference, Request
 from eden.envs.shell import ExecTarget, choose_target
-from eden.errors import EdenError, NotFound, UsageError
+from eden.errors import AwsError, AwsUnreachable, EdenError, NotFound, UsageError
 
 # What `eden diff` compares of a service: what is cloned, and what a refresh sets.
 SERVICE_FIELDS = tuple(
@@ -79,7 +79,12 @@ class Observer:
         svc = ecs.describe_service(cluster, names.service)
         tasks = ecs.service_tasks(cluster, names.service) if svc else []
         arn = record.services[0].target_group_arn if record.services else None
-        targets = self.aws.elbv2.target_health(arn) if arn and svc else []
+        try:
+            targets = self.aws.elbv2.target_health(arn) if arn and svc else []
+        except AwsError as exc:
+            if exc.code != "TargetGroupNotFound":
+                raise
+            targets = []  # deleted by hand: `eden diff` says so, `eden create` makes it
         return assess_health(svc, tasks, targets, self.clock())
 
     # --- drift ------------------------------------------------------------------------
@@ -210,6 +215,8 @@ class Observer:
         try:
             ref: Reference | None = self.reference(records[0])
             ref_error = None
+        except AwsUnreachable as exc:  # no use asking again for each environment
+            return {r.name: Survey(error=exc.message) for r in records}
         except EdenError as exc:
             ref, ref_error = None, exc.message
         pool = self.engine.pool
