@@ -136,7 +136,8 @@ def _exited(reason: str, code: str, containers: Sequence[Mapping[str, Any]]) -> 
     if code != "EssentialContainerExited" and "Essential container in task exited" not in reason:
         return None
     exited = [c for c in containers if c.get("exitCode") not in (None, 0)]
-    culprit = exited[0] if exited else (containers[0] if containers else {})
+    known = [c for c in containers if c.get("exitCode") is not None]
+    culprit = (exited or known or list(containers) or [{}])[0]
     name = culprit.get("name", "?")
     exit_code = culprit.get("exitCode")
     if exit_code is None:
