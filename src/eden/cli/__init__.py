@@ -14,6 +14,8 @@ from eden.cli.config_cmd import config
 from eden.cli.dayto_cmd import diff, exec_command, logs
 from eden.cli.envs import create, delete, endpoints, ls, show
 from eden.cli.gc_cmd import gc_command, pin, unpin
+from eden.cli.github_cmd import github
+from eden.cli.iam_cmd import iam_policy
 from eden.cli.sandbox_cmd import sandbox
 from eden.cli.serve_cmd import serve
 from eden.cli.state_cmd import state
@@ -53,6 +55,8 @@ for command in (
     sandbox,
     serve,
     apikey,
+    iam_policy,
+    github,
 ):
     app.add_command(command)
 

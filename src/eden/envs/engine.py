@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from eden.aws import Aws
@@ -28,6 +27,7 @@ from eden.envs.executor import (
 )
 from eden.envs.history import History, default_actor
 from eden.envs.journal import Journal, OperationLog, last_operation
+from eden.envs.outcome import CreateRequest, Outcome
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
 from eden.envs.planner import plan_create, plan_delete
@@ -45,46 +45,6 @@ from eden.state.leases import LockPolicy, env_key, held, new_owner
 WaitCallback = Callable[[LockInfo | None, float], None]
 ReadyCallback = Callable[[Readiness, float], None]
 NamesInZone = Callable[[str], naming.EnvNames]
-
-
-@dataclass
-class Outcome:
-    """What one operation did, for the CLI, the API and the tests."""
-
-    operation: str
-    env: str
-    url: str
-    run: RunResult
-    record: EnvRecord | None = None
-    messages: list[str] = field(default_factory=list)
-    ready: Readiness | None = None  # set when the caller waited for it
-
-    @property
-    def plan(self) -> Plan:
-        return self.run.plan
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "env": self.env,
-            "url": self.url,
-            "messages": self.messages,
-            "record": self.record.as_dict() if self.record else None,
-            "ready": None if self.ready is None else self.ready.ready,
-            **self.run.as_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class CreateRequest:
-    branch: str
-    image: str
-    alias: str | None = None
-    env: Mapping[str, str] | None = None
-    keep_on_failure: bool = False
-    origin: str | None = None  # a pull request: only its own environment is touched
-    adopt: bool = False  # with origin: take over the branch's environment from before origins
-    refresh: bool = False  # also the reference's service settings and health check
 
 
 class Engine:
@@ -109,7 +69,8 @@ class Engine:
         shared_policy = LockPolicy(
             mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
         )
-        self.shared = LeasedWrites(aws, store, shared_policy)
+        overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
+        self.shared = LeasedWrites(aws, store, shared_policy, overrides)
         self.quota = Ledger(store, shared_policy)
         self.executor = Executor(Apply(aws, self.shared), pool)
         self.actor = actor or default_actor()
