@@ -904,6 +904,7 @@ def test_refresh_updates_the_service_settings_and_the_health_check_in_place() ->
     assert svc["healthCheckGracePeriodSeconds"] == 60
     assert svc["networkConfiguration"] == NETWORK
     assert svc["enableExecuteCommand"] is False  # the profile's, not the reference's
+    assert svc["forceNewDeployment"] is True  # new tasks get the new settings
     assert svc["loadBalancers"] == [
         {
             "targetGroupArn": Ref("target_group", "TargetGroupArn"),

@@ -200,6 +200,9 @@ def refreshed(p: PlanInput) -> dict[str, Any]:
     wanted = params(p)
     out = {key: wanted[key] for key in REFRESHED if key in wanted}
     out["enableExecuteCommand"] = p.profile.allow_exec
+    # New tasks get the settings (exec, managed tags) and AWS wants it for a move between
+    # launch type and capacity providers; a new revision starts a deployment anyway.
+    out["forceNewDeployment"] = True
     return out
 
 
