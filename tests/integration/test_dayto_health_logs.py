@@ -206,6 +206,9 @@ def test_logs_of_the_environments_tasks_with_since_grep_and_bad_input(
     ]:
         code, _, err = cli(capsys, "logs", "feature/x", *args)
         assert (code, fragment in err) == (2, True), err
+    world.checker.clients.client("logs").delete_log_group(logGroupName="/ecs/api")
+    code, _, err = cli(capsys, "logs", "feature/x")
+    assert code == 4 and "error: log group /ecs/api does not exist in us-east-1" in err
 
 
 def test_follow_prints_new_lines_once_and_finds_new_tasks(world: World) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.envs.health import seconds
-from eden.errors import AwsError, UsageError
+from eden.errors import AwsError, NotFound, UsageError
 
 POLL_SECONDS = 2.0
 MAX_EVENTS = 10_000  # read at most this many events a call: narrow --since for more
@@ -188,9 +188,19 @@ class LogReader:
         lines: list[LogLine] = []
         more = False
         for (group, region), owners in self.streams.by_group().items():
-            events, cut = self.aws.logs.events(
-                group, sorted(owners), int(since * 1000), region=region, limit=MAX_EVENTS
-            )
+            try:
+                events, cut = self.aws.logs.events(
+                    group, sorted(owners), int(since * 1000), region=region, limit=MAX_EVENTS
+                )
+            except AwsError as exc:
+                if exc.code != "ResourceNotFoundException":
+                    raise
+                raise NotFound(
+                    f"log group {group} does not exist"
+                    + (f" in {region}" if region else ""),
+                    hint="the task definition's awslogs-group names it; create it, or set "
+                    "awslogs-create-group, and the tasks' next lines go there",
+                ) from exc
             lines += to_lines(events, owners, grep)
             more = more or cut
         lines.sort(key=lambda line: (line.at, line.event_id))

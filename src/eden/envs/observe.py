@@ -132,13 +132,22 @@ class Observer:
         revisions = aws.ecs.task_definition_arns(names.task_family)
         found = aws.ecs.describe_task_definition(revisions[-1]) if revisions else None
         tg_arn = aws.elbv2.target_group_arn_by_name(names.target_group)
+        group, attributes = None, {}
+        if tg_arn:
+            try:
+                group = aws.elbv2.describe_target_group(tg_arn)
+                attributes = aws.elbv2.target_group_attributes(tg_arn) if group else {}
+            except AwsError as exc:
+                if exc.code != "TargetGroupNotFound":  # deleted while we read: missing
+                    raise
+                group = None
         return {
             "revisions": revisions,
             "task_definition": found[0] if found else None,
             "service": aws.ecs.describe_service(self.profile.cluster, names.service),
-            "target_group_arn": tg_arn,
-            "target_group": aws.elbv2.describe_target_group(tg_arn) if tg_arn else None,
-            "attributes": aws.elbv2.target_group_attributes(tg_arn) if tg_arn else {},
+            "target_group_arn": tg_arn if group else None,
+            "target_group": group,
+            "attributes": attributes,
         }
 
     # --- logs and exec -------------------------------------------------------------
