@@ -228,13 +228,22 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
     pause = 0.25
     while True:
         found = ctx.aws.ecs.service_any_status(cluster, name)
-        draining = found is not None and found.get("status") == "DRAINING"
-        if not draining:
+        status = (found or {}).get("status")
+        if status == "ACTIVE":
+            # Ours (the environment's lease is held): made by this very call, whose answer
+            # was lost on the way back, or by an interrupted earlier run. Bring it to the
+            # revision this plan registered.
+            out = ctx.aws.ecs.update_service(
+                cluster=cluster, service=name, taskDefinition=p["taskDefinition"]
+            )
+            return Deployed(str(out["serviceArn"]))
+        if status != "DRAINING":
             try:
                 return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
             except AwsError as exc:
                 if "not idempotent" not in exc.message:
                     raise
+                # A service of that name appeared meanwhile: look again after a pause.
         waited = ctx.clock() - started
         if waited >= DRAIN_WAIT:
             raise AwsError(
