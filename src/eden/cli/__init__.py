@@ -11,6 +11,7 @@ from eden import __version__
 from eden.cli.apikey_cmd import apikey
 from eden.cli.common import err
 from eden.cli.config_cmd import config
+from eden.cli.dayto_cmd import diff, exec_command, logs
 from eden.cli.envs import create, delete, endpoints, ls, show
 from eden.cli.gc_cmd import gc_command, pin, unpin
 from eden.cli.github_cmd import github
@@ -42,6 +43,9 @@ for command in (
     delete,
     ls,
     show,
+    logs,
+    exec_command,
+    diff,
     endpoints,
     gc_command,
     pin,

@@ -20,15 +20,18 @@ from eden.cli.common import (
     wait_reporter,
     when,
 )
+from eden.cli.dayto_cmd import print_health, read_health, survey_cells
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
 from eden.envs.endpoints_sync import sync_endpoints
 from eden.envs.engine import Outcome
 from eden.envs.executor import StepResult
 from eden.envs.journal import OperationLog
+from eden.envs.observe import Observer, Survey, refresh_inputs
 from eden.envs.plan import Step, render
 from eden.envs.readiness import Readiness
-from eden.errors import ConfigError
+from eden.envs.records import EnvRecord
+from eden.errors import ConfigError, UsageError
 from eden.state.leases import LockPolicy
 
 
@@ -109,7 +112,9 @@ def _print_plan(outcome: Outcome) -> None:
 @click.command()
 @click.argument("name")
 @click.option(
-    "--image", required=True, metavar="URI", help="Container image for the target container."
+    "--image",
+    metavar="URI",
+    help="Container image for the target container (with --refresh: default, the current).",
 )
 @click.option("--alias", metavar="SHORT", help="Short name to use instead of the branch's slug.")
 @click.option(
@@ -141,17 +146,24 @@ def _print_plan(outcome: Outcome) -> None:
     metavar="SECONDS",
     help="With --wait: how long to wait at most.",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Also bring an existing environment up to date with the reference (task "
+    "definition, service settings, health check), keeping its own values; deletes nothing.",
+)
 @lock_options
 @common_options()
 def create(
     name: str,
-    image: str,
+    image: str | None,
     alias: str | None,
     env_pairs: tuple[str, ...],
     dry_run: bool,
     keep_on_failure: bool,
     wait_ready: bool,
     timeout: float,
+    refresh: bool,
     on_locked: str,
     lock_timeout: float,
     opts: Options,
@@ -160,9 +172,18 @@ def create(
 
     \b
     eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
+    eden create feature/login --refresh
     """
     env = parse_env_pairs(env_pairs)
+    if image is None and not refresh:
+        raise UsageError(
+            "--image is required", hint="give the image to deploy, or --refresh to redeploy "
+            "an existing environment's image with the reference's settings"
+        )
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
+        if refresh:
+            name, image, env = refresh_inputs(Observer(engine), name, image, env)
+        assert image is not None
         outcome = engine.create(
             name,
             image,
@@ -175,6 +196,7 @@ def create(
             ready_timeout=timeout if wait_ready and not dry_run else None,
             on_ready=_ready_reporter(opts),
             notes=_notes(opts),
+            refresh=refresh,
         )
     verb = "deployed" if outcome.operation == "deploy" else "created"
     summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
@@ -214,40 +236,62 @@ def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str 
 
 
 @click.command(name="ls")
+@click.option(
+    "--no-status", is_flag=True, help="Only what eden remembers: no health or drift from AWS."
+)
 @common_options()
-def ls(opts: Options) -> None:
-    """List the environments of the profile."""
+def ls(no_status: bool, opts: Options) -> None:
+    """List the environments of the profile, with their health and drift from the reference."""
     with opts.engine() as engine:
         records = engine.environments()
+        surveys = {} if no_status else Observer(engine).survey(records)
     if opts.json:
-        print_json([r.as_dict() for r in records])
+        print_json([_listed(r, surveys.get(r.name)) for r in records])
         return
+    unread = {s.error for s in surveys.values() if s.health is None and s.error}
+    if surveys and len(unread) == 1 and all(s.health is None for s in surveys.values()):
+        err.print(f"note: health not read ({unread.pop()}); use --no-status to skip it",
+                  markup=False)
     if not records:
         out.print("no environments (create one with `eden create BRANCH --image URI`)")
         return
     table = Table(box=None, pad_edge=False)
-    for col in ("NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"):
+    columns = ["NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"]
+    for col in columns + ([] if no_status else ["HEALTH", "DRIFT"]):
         table.add_column(col, no_wrap=True)
     for r in records:
-        table.add_row(
-            r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at), r.status
-        )
+        cells = [r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at)]
+        extra = [] if no_status else list(survey_cells(surveys.get(r.name)))
+        table.add_row(*cells, r.status, *extra)
     # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
     out.print(table, width=max(out.width, 1000), crop=False)
+
+
+def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
+    data = record.as_dict()
+    return data | survey.brief() if survey is not None else data
 
 
 @click.command()
 @click.argument("name")
 @common_options()
 def show(name: str, opts: Options) -> None:
-    """Show environment NAME: its resources with ARNs, URL and deploy history."""
+    """Show environment NAME: its health (tasks, targets, rollout, why tasks stopped), its
+    resources with ARNs, URL and deploy history."""
     with opts.engine() as engine:
         record, events = engine.show(name)
         last = engine.last_operation(record.name)
+        health, problem = read_health(Observer(engine), record)
     if opts.json:
         last_op = last.as_dict() if last else None
         print_json(
-            {**record.as_dict(), "events": [e.as_dict() for e in events], "last_operation": last_op}
+            {
+                **record.as_dict(),
+                "health": health.as_dict() if health else None,
+                "health_error": problem,
+                "events": [e.as_dict() for e in events],
+                "last_operation": last_op,
+            }
         )
         return
     out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
@@ -256,6 +300,7 @@ def show(name: str, opts: Options) -> None:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    print_health(health, problem)
     for svc in record.services:
         out.print(f"  service {svc.role}:")
         out.print(f"    image:           {svc.image}")
