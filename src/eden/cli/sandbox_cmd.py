@@ -31,12 +31,19 @@ def sandbox() -> None:
 @click.option(
     "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
 )
+@click.option(
+    "--albs",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Shared ALBs in the profile's pool (new environments go to the first with room).",
+)
 @common_options()
-def up(port: int | None, opts: Options) -> None:
+def up(port: int | None, albs: int, opts: Options) -> None:
     """Start the sandbox in the background, seed it, and write the `sandbox` profile."""
     sb = _sandbox()
     path = find_config_file(opts.config)
-    info, seed = sb.up(path, port)
+    info, seed = sb.up(path, port, albs)
     if opts.json:
         print_json({"running": True, **info.as_dict(), "seed": seed.as_dict(), "config": str(path)})
         return

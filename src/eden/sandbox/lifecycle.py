@@ -10,7 +10,7 @@ from pathlib import Path
 
 from eden import config
 from eden.sandbox import server
-from eden.sandbox.seed import sandbox_clients, seed
+from eden.sandbox.seed import add_shared_albs, sandbox_clients, seed
 from eden.sandbox.stack import PROFILE_NAME, SeedInfo, sandbox_profile_values, sandbox_state_path
 
 
@@ -26,16 +26,22 @@ def load_seed() -> SeedInfo | None:
     return SeedInfo.from_dict(raw) if raw is not None else None
 
 
-def up(config_path: Path, port: int | None = None) -> tuple[server.ServerInfo, SeedInfo]:
+def up(
+    config_path: Path, port: int | None = None, albs: int = 1
+) -> tuple[server.ServerInfo, SeedInfo]:
     """Start (or reuse) the sandbox, seed it once, and write the ``sandbox`` profile.
 
     Seeding happens only when the running server has no recorded seed, so a second
-    ``up`` keeps the environments eden created in the first one.
+    ``up`` keeps the environments eden created in the first one. ``albs``: how many
+    shared ALBs the profile's pool has (a second ``up`` can grow it, never shrink it).
     """
     info = server.start(port)
     seeded = load_seed()
     if seeded is None:
         seeded = seed(sandbox_clients(info.endpoint_url))
+        server.save_seed(seeded.as_dict())
+    if albs > max(1, len(seeded.pool_listener_arns)):
+        seeded = add_shared_albs(sandbox_clients(info.endpoint_url), seeded, albs)
         server.save_seed(seeded.as_dict())
     values = sandbox_profile_values(seeded, info.endpoint_url)
     config.build_profile(PROFILE_NAME, values, where=f"{config_path} [profiles.{PROFILE_NAME}]")
