@@ -13,6 +13,7 @@ import sys
 import click
 
 from eden import __version__
+from eden.cli import timing
 from eden.cli.globals import Globals, global_options
 from eden.cli.lazy import LazyGroup
 from eden.cli.report import report_error
@@ -95,6 +96,7 @@ def app(ctx: click.Context, globals_: Globals) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
+    timing.mark_start(whole_process=argv is None)
     Globals.reset_requested_output()
     try:
         # Not standalone: click returns (rather than raises) the code of a ctx.exit(N).

@@ -126,6 +126,14 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
+def done(opts: Options, message: str, data: dict[str, Any]) -> None:
+    """A command's one-line result: ``message`` (rich markup) as text, ``data`` as JSON."""
+    if opts.json:
+        print_json(data)
+    else:
+        out.print(message)
+
+
 def when(ts: float | None) -> str:
     if ts is None:
         return "-"

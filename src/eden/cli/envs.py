@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
+from eden.cli import listing, timing
 from eden.cli.common import (
     Options,
     common_options,
@@ -20,16 +22,18 @@ from eden.cli.common import (
     wait_reporter,
     when,
 )
+from eden.cli.suggest import close_matches
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
-from eden.envs.endpoints_sync import sync_endpoints
-from eden.envs.engine import Outcome
-from eden.envs.executor import StepResult
-from eden.envs.journal import OperationLog
-from eden.envs.plan import Step, render
-from eden.envs.readiness import Readiness
 from eden.errors import ConfigError
 from eden.state.leases import LockPolicy
+
+if TYPE_CHECKING:  # the engine (and boto3 under it) loads when a command opens one
+    from eden.envs.engine import Engine, Outcome
+    from eden.envs.executor import StepResult
+    from eden.envs.journal import OperationLog
+    from eden.envs.plan import Step
+    from eden.envs.readiness import Readiness
 
 
 def _progress(opts: Options) -> Any:
@@ -87,6 +91,8 @@ def _ready_reporter(opts: Options) -> Any:
 
 
 def _print_plan(outcome: Outcome) -> None:
+    from eden.envs.plan import render as plan_params
+
     plan = outcome.plan
     out.print(
         f"Plan: {plan.operation} [bold]{plan.env}[/bold] "
@@ -98,7 +104,7 @@ def _print_plan(outcome: Outcome) -> None:
         deps = f" after {', '.join(step.depends_on)}" if step.depends_on else ""
         out.print(f"{i}. {step.id}: {step.action}{deps}")
         out.print(f"   {step.description}")
-        body = json.dumps(render(dict(step.params)), indent=2, default=str)
+        body = json.dumps(plan_params(dict(step.params)), indent=2, default=str)
         for line in body.splitlines():
             out.print(f"     {line}", markup=False)
         for what, how in step.decided_at_apply.items():
@@ -162,6 +168,7 @@ def create(
     eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
     """
     env = parse_env_pairs(env_pairs)
+    said: list[str] = []
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.create(
             name,
@@ -175,10 +182,27 @@ def create(
             ready_timeout=timeout if wait_ready and not dry_run else None,
             on_ready=_ready_reporter(opts),
             notes=_notes(opts),
+            on_message=None if opts.json else _say_now(said),
         )
     verb = "deployed" if outcome.operation == "deploy" else "created"
-    summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
-    _print_outcome(outcome, opts, dry_run, summary)
+    summary = f"{verb} [bold]{outcome.env}[/bold] in {_took()}: {outcome.url}"
+    _print_outcome(outcome, opts, dry_run, summary, said)
+
+
+def _say_now(said: list[str]) -> Any:
+    """Prints what the plan says (``feature-login exists: deploying ...``) before the
+    work starts, and remembers it so that it is not printed again at the end."""
+
+    def say(message: str) -> None:
+        said.append(message)
+        err.print(message, markup=False)
+
+    return say
+
+
+def _took() -> str:
+    """One duration, and what it covers: the whole command, start-up included."""
+    return f"{timing.elapsed():.2f}s (whole command)"
 
 
 @click.command()
@@ -195,20 +219,43 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
         outcome = engine.delete(
             name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
         )
-    summary = f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s"
+        if outcome.record is None and not outcome.plan.steps and not opts.json:
+            _say_no_such(name, engine)
+            return
+    summary = f"deleted [bold]{outcome.env}[/bold] in {_took()}"
     _print_outcome(outcome, opts, dry_run, summary if outcome.plan.steps else None)
 
 
-def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str | None) -> None:
+def _say_no_such(name: str, engine: Engine) -> None:
+    """Delete stays idempotent (exit 0), but says plainly that nothing had that name,
+    and which names are close (a typo is the usual cause)."""
+    out.print(
+        f"no environment named {name!r} in profile {engine.profile.name}: nothing to delete",
+        markup=False,
+    )
+    matches = close_matches(name, engine.environments())
+    if matches:
+        out.print(f"  did you mean: {', '.join(matches)}?", markup=False)
+    else:
+        out.print("  list them with `eden ls`", markup=False)
+
+
+def _print_outcome(
+    outcome: Outcome, opts: Options, dry_run: bool, summary: str | None, said: Any = ()
+) -> None:
     """JSON (a dry run: the plan's faithful form), the plan, or messages and a summary."""
     if opts.json:
-        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
+        if dry_run:
+            print_json(outcome.plan.to_dict())
+        else:
+            print_json({**outcome.as_dict(), "command_seconds": round(timing.elapsed(), 3)})
         return
     if dry_run:
         _print_plan(outcome)
         return
     for message in outcome.messages:
-        out.print(message)
+        if message not in said:
+            out.print(message, markup=False)
     if summary:
         out.print(summary)
 
@@ -225,15 +272,22 @@ def ls(opts: Options) -> None:
     if not records:
         out.print("no environments (create one with `eden create BRANCH --image URI`)")
         return
-    table = Table(box=None, pad_edge=False)
-    for col in ("NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"):
-        table.add_column(col, no_wrap=True)
-    for r in records:
-        table.add_row(
-            r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at), r.status
-        )
-    # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
-    out.print(table, width=max(out.width, 1000), crop=False)
+    rows = [
+        {
+            "NAME": r.name,
+            "BRANCH": r.branch,
+            "URL": r.url,
+            "IMAGE": r.image,
+            "CREATED": when(r.created_at),
+            "LAST DEPLOY": when(r.last_deploy_at),
+            "STATUS": r.status,
+        }
+        for r in records
+    ]
+    # A terminal gets a table that fits it; a pipe gets every value whole.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    for line in listing.render(rows, width):
+        click.echo(line)
 
 
 @click.command()
@@ -291,9 +345,10 @@ def endpoints() -> None:
 
 
 @endpoints.command(name="show")
-@common_options(output=False)
+@common_options()
 def endpoints_show(opts: Options) -> None:
-    """Print the profile's endpoints document."""
+    """Print the profile's endpoints document (JSON, whatever --output says: that is
+    its form)."""
     with opts.engine() as engine:
         doc = engine.profile.endpoints
         if doc is None:
@@ -311,6 +366,8 @@ def endpoints_show(opts: Options) -> None:
 def endpoints_sync(dry_run: bool, opts: Options) -> None:
     """Rebuild eden's entries in the endpoints document from state (others are kept)."""
     with opts.engine() as engine:
+        from eden.envs.endpoints_sync import sync_endpoints
+
         report = sync_endpoints(engine, dry_run=dry_run)
     if opts.json:
         print_json({"dry_run": dry_run, **report})

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from eden.cli.common import Options, common_options, out, print_json
+from eden.cli.common import Options, common_options, done, out, print_json
 from eden.config import find_config_file
 from eden.errors import SandboxError
 
@@ -46,14 +46,13 @@ def up(port: int | None, opts: Options) -> None:
 
 
 @sandbox.command()
-@common_options(output=False)
+@common_options()
 def down(opts: Options) -> None:
     """Stop the sandbox (everything in it is gone)."""
     sb = _sandbox()
-    if sb.down():
-        out.print("sandbox stopped")
-    else:
-        out.print("sandbox was not running")
+    stopped = bool(sb.down())
+    message = "sandbox stopped" if stopped else "sandbox was not running"
+    done(opts, message, {"running": False, "stopped": stopped})
 
 
 @sandbox.command()

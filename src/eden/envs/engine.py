@@ -83,6 +83,7 @@ class CreateRequest:
     keep_on_failure: bool = False
     origin: str | None = None  # a pull request: only its own environment is touched
     adopt: bool = False  # with origin: take over the branch's environment from before origins
+    on_message: Callable[[str], None] | None = None  # told the messages before the work
 
 
 class Engine:
@@ -113,7 +114,6 @@ class Engine:
         self.clock = clock
         self.history = History(store, profile, self.actor, clock)
 
-    # --- names and leases -----------------------------------------------------------------
     def _names(self, branch: str, alias: str | None, record: EnvRecord | None) -> NamesInZone:
         """The environment's names: as stored when it was created (naming rules apply to
         new environments only), else derived from the branch."""
@@ -148,7 +148,6 @@ class Engine:
     def find_by_origin(self, origin: str) -> EnvRecord | None:
         return self.directory.by_origin(origin)
 
-    # --- create / deploy ----------------------------------------------------------------
     def create(
         self,
         branch: str,
@@ -165,6 +164,7 @@ class Engine:
         ready_timeout: float | None = None,
         on_ready: ReadyCallback | None = None,
         notes: NoteListener | None = None,
+        on_message: Callable[[str], None] | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
         another origin is never touched, even when the branch names collide.
@@ -181,7 +181,7 @@ class Engine:
                 alias = existing.alias  # a deploy keeps the alias it was made with,
                 name = existing.name  # and the name it has, whatever today's rules say
         name = name or naming.env_name(branch, alias)
-        req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt)
+        req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt, on_message)
         if dry_run:
             return self._create(name, req, True, listener, notes)
         with self._env_lock(name, on_wait):
@@ -234,6 +234,8 @@ class Engine:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
         messages += plan.notes
         messages += self._resume_note(taken)
+        for message in messages:  # said before the work starts, not after it ends
+            _ = req.on_message and req.on_message(message)
         record = self.history.before_create(
             snap, taken, alias=req.alias, origin=req.origin, now=started
         )
@@ -279,7 +281,6 @@ class Engine:
             ]
         return [f"resuming: the last operation on {taken.name} ended as {taken.status!r}"]
 
-    # --- delete -------------------------------------------------------------------------
     def delete(
         self,
         name_or_branch: str,
@@ -361,7 +362,6 @@ class Engine:
             self.history.event(name, "delete", started, "ok", detail)
         return Outcome("delete", name, url, result, record, messages)
 
-    # --- read ---------------------------------------------------------------------------
     def environments(self) -> list[EnvRecord]:
         return self.store.list_envs(self.profile.name)
 
