@@ -86,7 +86,7 @@ def _cut_at(text: str, width: int) -> int:
         end = i + 1
     end = max(end, 1)
     soft = max(text.rfind(sep, 0, end) for sep in "/-_")
-    return soft + 1 if soft >= end * 2 // 3 else end
+    return soft + 1 if soft >= end // 2 else end
 
 
 def _pad(text: str, width: int) -> str:
@@ -118,17 +118,20 @@ def _total(widths: Mapping[str, int]) -> int:
 
 
 def _fit(widths: dict[str, int], width: int) -> dict[str, int]:
-    """Narrows the wrapping columns, widest first, down to their minimum, until the
-    table fits (a terminal narrower than the minimums overflows: nothing is cut)."""
-    wraps = {c.title: c.min_width for c in COLUMNS if c.wraps and c.title in widths}
+    """Narrows the wrapping columns, a cell at a time from the widest, until the table
+    fits, so that they end up about as wide as each other; never below a column's
+    minimum (a terminal narrower than that overflows: nothing is cut)."""
+    floors = {
+        c.title: max(c.min_width, cell_width(c.title))
+        for c in COLUMNS
+        if c.wraps and c.title in widths
+    }
     widths = dict(widths)
     while _total(widths) > width:
-        room = [t for t in wraps if widths[t] > max(wraps[t], cell_width(t))]
+        room = [t for t in floors if widths[t] > floors[t]]
         if not room:
             break
-        widest = max(room, key=lambda t: widths[t])
-        floor = max(wraps[widest], cell_width(widest))
-        widths[widest] = max(floor, widths[widest] - (_total(widths) - width))
+        widths[max(room, key=lambda t: widths[t])] -= 1
     return widths
 
 

@@ -22,7 +22,7 @@ def close_matches(query: str, envs: Iterable[Named], limit: int = 3) -> list[str
             if key:
                 keys.setdefault(key.lower(), env)
     found: list[str] = []
-    for key in difflib.get_close_matches(query.lower(), list(keys), n=limit * 3, cutoff=0.6):
+    for key in difflib.get_close_matches(query.lower(), list(keys), n=limit * 3, cutoff=0.7):
         env = keys[key]
         shown = env.name if env.name == env.branch else f"{env.name} (branch {env.branch})"
         if shown not in found:

@@ -1,0 +1,106 @@
+"""What `eden` says as a new user meets it: an unknown name, a second pin, a deploy
+announced before it runs, one duration, and `ls` in a pipe."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eden_world import World
+
+from eden.cli import main
+from eden.config import write_profile
+from eden.sandbox.seed import SeedInfo
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, profile_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    path = tmp_path / "eden.toml"
+    write_profile(path, "sandbox", profile_values)
+    monkeypatch.setenv("EDEN_CONFIG", str(path))
+    monkeypatch.delenv("EDEN_PROFILE", raising=False)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_deleting_a_name_that_never_existed_says_so_and_suggests_close_ones(
+    cli_env: Path, seeded: SeedInfo, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "create", "feature/login", "--image", seeded.image_uris[0])
+    assert code == 0, err
+    code, out, _ = run(capsys, "delete", "feature/logn")
+    assert code == 0  # still idempotent
+    assert out.splitlines() == [
+        "no environment named 'feature/logn' in profile sandbox: nothing to delete",
+        "  did you mean: feature-login (branch feature/login)?",
+    ]
+    assert world.store.get("sandbox", "feature-login") is not None  # untouched
+    code, out, _ = run(capsys, "delete", "does-not-exist")
+    assert code == 0
+    assert out.splitlines() == [
+        "no environment named 'does-not-exist' in profile sandbox: nothing to delete",
+        "  list them with `eden ls`",
+    ]
+
+
+def test_pin_twice_says_it_already_was(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "create", "feature/pin", "--image", seeded.image_uris[0])[0] == 0
+    assert run(capsys, "pin", "feature/pin")[1] == "pinned feature-pin\n"
+    assert run(capsys, "pin", "feature/pin")[1] == "feature-pin was already pinned\n"
+    code, out, _ = run(capsys, "unpin", "feature/pin", "-o", "json")
+    assert code == 0 and json.loads(out) == {"name": "feature-pin", "pinned": False,
+                                             "changed": True}
+    assert run(capsys, "unpin", "feature/pin")[1] == "feature-pin was already unpinned\n"
+
+
+def test_a_deploy_is_announced_before_its_steps_and_not_again_after(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "create", "feature/login", "--image", seeded.image_uris[0])[0] == 0
+    code, out, err = run(capsys, "create", "feature/login", "--image", seeded.image_uris[1])
+    assert code == 0, err
+    announce = f"feature-login exists: deploying {seeded.image_uris[1]}"
+    lines = err.splitlines()
+    assert lines[0] == announce
+    assert any(line.strip().startswith("… register task definition") for line in lines[1:])
+    assert announce not in out
+    assert re.fullmatch(
+        r"deployed feature-login in \d+\.\d\ds \(whole command\): "
+        r"https://api-feature-login\.dev\.example\.com\n",
+        out,
+    ), out
+
+
+def test_json_gives_the_whole_command_time_beside_the_changes_time(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "create", "feature/t", "--image", seeded.image_uris[0], "-o", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["command_seconds"] >= doc["seconds"] > 0
+
+
+def test_ls_in_a_pipe_prints_every_value_whole(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    branch = "feature/" + "x" * 200
+    assert run(capsys, "create", branch, "--image", seeded.image_uris[0])[0] == 0
+    code, out, _ = run(capsys, "ls")
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split() == [
+        "NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST", "DEPLOY", "STATUS"
+    ]
+    cells = row.split()
+    assert cells[1] == branch and cells[3] == seeded.image_uris[0] and cells[-1] == "ready"
