@@ -104,3 +104,19 @@ def test_ls_in_a_pipe_prints_every_value_whole(
     ]
     cells = row.split()
     assert cells[1] == branch and cells[3] == seeded.image_uris[0] and cells[-1] == "ready"
+
+
+def test_a_taken_alias_asks_for_another_alias_not_for_alias(
+    cli_env: Path, seeded: SeedInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = seeded.image_uris[0]
+    assert run(capsys, "create", "feature/one", "--image", image, "--alias", "demo")[0] == 0
+    code, _, err = run(capsys, "create", "feature/two", "--image", image, "--alias", "demo")
+    assert code == 2
+    assert err.splitlines() == [
+        "error: the name 'demo' is already used by branch 'feature/one'",
+        "  fix:   the alias 'demo' is taken: pick another --alias",
+    ]
+    code, _, err = run(capsys, "create", "demo", "--image", image)  # no alias: suggest one
+    assert code == 2
+    assert err.splitlines()[-1] == "  fix:   give this branch its own short name with --alias"

@@ -220,7 +220,7 @@ class Engine:
     ) -> Outcome:
         # Read under the lease: the one record that can collide with this name.
         taken = self.store.get(self.profile.name, name)
-        check_owner(taken, req.branch, req.origin, req.adopt)
+        check_owner(taken, req.branch, req.origin, req.adopt, req.alias)
         started = self.clock()
         snap = self.reader.snapshot(
             self.profile, self._names(req.branch, req.alias, taken), image=req.image
