@@ -17,7 +17,7 @@ def _sandbox() -> Any:
     except ImportError as exc:  # moto is an optional dependency
         raise SandboxError(
             f"the sandbox needs moto's server ({exc.name} is missing)",
-            hint="pip install 'eden[sandbox]'",
+            hint="pip install 'eden-ecs[sandbox]'",
         ) from exc
     return sandbox
 

@@ -34,7 +34,7 @@ def serve(host: str, port: int, workers: int, opts: Options) -> None:
     except ImportError as exc:  # the API is an optional extra
         raise UsageError(
             f"`eden serve` needs the API extra ({exc.name} is missing)",
-            hint="pip install 'eden[api]'",
+            hint="pip install 'eden-ecs[api]'",
         ) from exc
     settings = load_settings(opts.config, profile=opts.profile)
     settings.workers = workers
