@@ -126,6 +126,14 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
+def paint(text: str, **style: Any) -> str:
+    """``click.style`` unless NO_COLOR is set (click.echo drops styles off a terminal).
+
+    The create and delete paths print with this and ``click.echo``, not rich: importing
+    rich would add to every ``eden create`` process's start-up."""
+    return text if os.environ.get("NO_COLOR") else click.style(text, **style)
+
+
 def done(opts: Options, message: str, data: dict[str, Any]) -> None:
     """A command's one-line result: ``message`` (rich markup) as text, ``data`` as JSON."""
     if opts.json:
@@ -169,6 +177,6 @@ def wait_reporter(opts: Options) -> Callable[[Any, float], None]:
         if waited - last[0] >= 5 and not opts.json:
             last[0] = waited
             who = holder.owner if holder else "another operation"
-            err.print(f"  waiting for {who} to finish ({waited:.0f}s)")
+            click.echo(f"  waiting for {who} to finish ({waited:.0f}s)", err=True)
 
     return report
