@@ -126,6 +126,17 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
 
 
+def install_hint(extra: str) -> str:
+    """How to add an optional part: from the checkout eden runs from (``pip install -e``),
+    else from PyPI, where the distribution is eden-ecs."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "src" / "eden").is_dir():
+        return f"pip install -e '{root}[{extra}]'"
+    return f"pip install 'eden-ecs[{extra}]'"
+
+
 def paint(text: str, **style: Any) -> str:
     """``click.style`` unless NO_COLOR is set (click.echo drops styles off a terminal).
 

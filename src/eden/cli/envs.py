@@ -163,7 +163,8 @@ def create(
     """Create the environment for branch NAME, or deploy IMAGE to it if it exists.
 
     \b
-    eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
+    eden create feature/login \\
+        --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
     """
     env = parse_env_pairs(env_pairs)
     said: list[str] = []
@@ -325,7 +326,7 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    listener rule:   {svc.rule_arn}")
     if last is not None:
         _print_last_operation(last)
-    out.print("  history:")
+    out.print("  history (each operation's AWS reads and changes; start-up not counted):")
     for e in events:
         out.print(
             f"    {when(e.started_at)}  {e.action:<7} {e.result:<6} {e.seconds:6.2f}s  "

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from eden.cli.common import Options, common_options, done, out, print_json
+from eden.cli.common import Options, common_options, done, install_hint, out, print_json
 from eden.config import find_config_file
 from eden.errors import SandboxError
 
@@ -17,7 +17,7 @@ def _sandbox() -> Any:
     except ImportError as exc:  # moto is an optional dependency
         raise SandboxError(
             f"the sandbox needs moto's server ({exc.name} is missing)",
-            hint="pip install 'eden-ecs[sandbox]'",
+            hint=install_hint("sandbox"),
         ) from exc
     return sandbox
 

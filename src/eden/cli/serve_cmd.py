@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from eden.cli.common import Options, common_options, err
+from eden.cli.common import Options, common_options, err, install_hint
 from eden.errors import UsageError
 
 
@@ -46,7 +46,7 @@ def serve(
     except ImportError as exc:  # the API is an optional extra
         raise UsageError(
             f"`eden serve` needs the API extra ({exc.name} is missing)",
-            hint="pip install 'eden-ecs[api]'",
+            hint=install_hint("api"),
         ) from exc
     settings = load_settings(opts.config, profile=opts.profile)
     settings.workers = workers

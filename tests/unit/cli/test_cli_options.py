@@ -140,3 +140,10 @@ def test_version_and_help_import_nothing_heavy(args: list[str]) -> None:
     )
     assert done.stderr.strip().splitlines()[-1] == "0 []"
     assert ("eden, version" in done.stdout) == (args == ["--version"])
+
+
+def test_the_install_hint_names_the_checkout_eden_runs_from() -> None:
+    from eden.cli.common import install_hint
+
+    root = Path(__file__).resolve().parents[3]
+    assert install_hint("api") == f"pip install -e '{root}[api]'"
