@@ -3,8 +3,17 @@ announced before it runs, one duration, and `ls` in a pipe."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
 import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +21,7 @@ import pytest
 from eden_world import World
 
 from eden.cli import main
+from eden.cli.listing import cell_width
 from eden.config import write_profile
 from eden.sandbox.seed import SeedInfo
 
@@ -120,3 +130,51 @@ def test_a_taken_alias_asks_for_another_alias_not_for_alias(
     code, _, err = run(capsys, "create", "demo", "--image", image)  # no alias: suggest one
     assert code == 2
     assert err.splitlines()[-1] == "  fix:   give this branch its own short name with --alias"
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str], columns: int = 80) -> str:
+    """Everything ``argv`` prints on a pseudo-terminal ``columns`` wide, without colours."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "eden", *argv], stdin=slave, stdout=slave,
+                            stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"waited 60 s for {argv} to end; it printed:\n{seen!r}"
+            if not select.select([master], [], [], left)[0]:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the process closed the terminal
+                chunk = b""
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=30) == 0, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return re.sub(r"\x1b\[[0-9;]*m", "", seen.decode()).replace("\r\n", "\n")
+
+
+def test_at_80_columns_ls_fits_and_progress_shows_the_image_without_its_registry(
+    cli_env: Path, seeded: SeedInfo, tmp_path: Path
+) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+           "EDEN_CONFIG": str(cli_env), "LANG": "C.UTF-8"}
+    image = seeded.image_uris[0]
+    said = _on_a_terminal(["create", "日本語ブランチ", "--image", image], env)
+    assert "register task definition eden-ri-ben-yu-buranchi with image api:v1" in said
+    assert "created ri-ben-yu-buranchi in" in said and image not in said.split("created")[0]
+    listed = _on_a_terminal(["ls"], env).splitlines()
+    assert all(cell_width(line) <= 80 for line in listed), listed
+    # The URL (70 characters) has no room; the last deploy has.
+    assert listed[0].split() == ["NAME", "BRANCH", "IMAGE", "LAST", "DEPLOY", "STATUS"]
+    cells = listed[1].split()
+    assert cells[:3] == ["ri-ben-yu-buranchi", "日本語ブランチ", "api:v1"] and cells[-1] == "ready"

@@ -36,21 +36,28 @@ if TYPE_CHECKING:  # the engine (and boto3 under it) loads when a command opens 
     from eden.envs.readiness import Readiness
 
 
-def _progress(opts: Options) -> Any:
-    """Prints each step as it starts and ends (stderr, text mode only)."""
+def _progress(opts: Options, image: str | None = None) -> Any:
+    """Prints each step as it starts and ends (stderr, text mode only). In a terminal the
+    image is shown without its registry host, so that a line fits 80 columns more often
+    (the summary and ``eden show`` keep the whole reference)."""
     if opts.json:
         return None
     lock = threading.Lock()
+    short = listing.short_image(image) if image and sys.stderr.isatty() else None
+
+    def describe(step: Step) -> str:
+        text = step.description or step.id
+        return text.replace(image, short) if image and short else text
 
     def listener(event: str, step: Step, result: StepResult | None) -> None:
         with lock:
             if event == "start":
-                click.echo(f"  {paint('…', dim=True)} {step.description or step.id}", err=True)
+                click.echo(f"  {paint('…', dim=True)} {describe(step)}", err=True)
             elif result is not None:
                 mark = paint("✓", fg="green") if result.ok else paint("✗", fg="red")
                 tail = f"  {paint(result.error, fg='red')}" if result.error else ""
                 took = paint(f"({result.seconds:.2f}s)", dim=True)
-                click.echo(f"  {mark} {step.description or step.id} {took}{tail}", err=True)
+                click.echo(f"  {mark} {describe(step)} {took}{tail}", err=True)
 
     return listener
 
@@ -176,7 +183,7 @@ def create(
             env=env,
             dry_run=dry_run,
             keep_on_failure=keep_on_failure,
-            listener=_progress(opts),
+            listener=_progress(opts, image),
             on_wait=wait_reporter(opts),
             ready_timeout=timeout if wait_ready and not dry_run else None,
             on_ready=_ready_reporter(opts),
