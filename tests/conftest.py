@@ -16,6 +16,7 @@ from eden.sandbox import aws_model
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _every_call_is_granted(session)
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -42,3 +43,17 @@ def aws_model_timings() -> Iterator[aws_model.Model]:
         yield AWS_MODEL
     finally:
         AWS_MODEL.drain_seconds, AWS_MODEL.start_seconds = before
+
+
+def _every_call_is_granted(session: pytest.Session) -> None:
+    """Every AWS call eden's clients made in this run must be in eden's IAM policy
+    (eden.aws.permissions, from which the README's table and the template's role are
+    made): a call it lacks would be AccessDenied on a real account."""
+    from eden.aws.clients import CALLED
+    from eden.aws.permissions import ungranted
+
+    missing = ungranted(CALLED)
+    if missing:
+        names = ", ".join(f"{service}:{operation}" for service, operation in missing)
+        print(f"\nIAM: eden called {names}, which eden.aws.permissions does not grant")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

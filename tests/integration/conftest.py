@@ -56,7 +56,7 @@ def profile(profile_values: dict[str, Any]) -> Profile:
 
 @pytest.fixture
 def world(profile: Profile, seeded: SeedInfo, tmp_path: Any) -> Iterator[World]:
-    checker = AwsClients(aws_settings(profile))
+    checker = AwsClients(aws_settings(profile), role="test")
     clients = AwsClients(aws_settings(profile))
     rules = AwsRules(checker)
     rules.install(clients)

@@ -7,9 +7,8 @@ import re
 import pytest
 
 from eden.core import naming
-from eden.core.limits import DNS_LABEL_MAX, ECS_NAME_MAX, HOST_HEADER_MAX
+from eden.core.limits import DNS_LABEL_MAX, ECS_NAME_MAX
 from eden.core.limits import TARGET_GROUP_NAME_MAX as TG_MAX
-from eden.errors import UsageError
 
 
 def names(branch: str, alias: str | None = None, zone: str = "dev.example.com",
@@ -84,14 +83,6 @@ def test_an_alias_hashes_as_itself_when_a_resource_name_must_be_cut() -> None:
     assert n.name == alias
     assert n.target_group.endswith("-" + naming.short_hash(alias))
     assert len(n.target_group) == TG_MAX
-
-
-def test_a_host_longer_than_a_rule_takes_is_refused_before_any_call() -> None:
-    zone = "z" * 78 + ".example.com"  # 90 characters
-    n = names("feature/login", zone=zone)
-    assert len(n.host) <= HOST_HEADER_MAX
-    with pytest.raises(UsageError, match="a load balancer rule takes at most 128"):
-        names("feature/" + "q" * 60, zone=zone)
 
 
 def test_fit_cuts_before_an_existing_digest_so_it_appears_once() -> None:

@@ -814,3 +814,62 @@ def test_plan_step_lookup() -> None:
     assert plan.step("service").id == "service"
     with pytest.raises(KeyError):
         plan.step("nope")
+
+
+def test_a_host_longer_than_an_alb_rule_takes_is_refused_before_any_step() -> None:
+    zone = "previews." + "z" * 63 + ".example.com"  # a long zone: 84 characters
+    names = naming.names_for(
+        "feature/" + "x" * 60, name_prefix="eden", domain_prefix="api", zone_name=zone
+    )
+    assert len(names.host) > 128
+    too_long = r"is 1\d\d characters; an ALB host rule takes at most 128"
+    with pytest.raises(UsageError, match=too_long):
+        create_plan(request=Request(names=names, image=IMAGE))
+
+
+def test_a_blue_green_reference_is_cloned_as_a_rolling_update() -> None:
+    svc = reference_service(
+        deploymentConfiguration={
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+            "strategy": "BLUE_GREEN",
+            "bakeTimeInMinutes": 15,
+            "lifecycleHooks": [
+                {"hookTargetArn": "arn:lambda", "lifecycleStages": ["PRE_SCALE_UP"]}
+            ],
+        },
+        deploymentController={"type": "ECS"},
+    )
+    plan = create_plan(reference=make_reference(service=svc))
+    params = plan.step("service").params
+    assert params["deploymentController"] == {"type": "ECS"}
+    rolling = {"maximumPercent": 200, "minimumHealthyPercent": 100}
+    assert params["deploymentConfiguration"] == rolling
+    assert (
+        "the reference deploys with ECS blue/green; the preview is a rolling-update ECS service"
+        in plan.notes
+    )
+    plain = create_plan()
+    assert not any("rolling-update" in n for n in plain.notes)
+
+
+def test_volumes_configured_at_launch_are_configured_like_the_reference() -> None:
+    ref = make_reference()
+    td = dict(ref.task_definition)
+    td["volumes"] = [{"name": "data", "configuredAtLaunch": True}, {"name": "scratch"}]
+    ebs = {"roleArn": "arn:aws:iam::1:role/ebs", "sizeInGiB": 20, "volumeType": "gp3",
+           "tagSpecifications": [{"resourceType": "volume", "tags": []}]}
+    svc = reference_service(deployments=[
+        {"status": "PRIMARY", "volumeConfigurations": [{"name": "data", "managedEBSVolume": ebs}]}
+    ])
+    plan = create_plan(reference=replace(ref, task_definition=td, service=svc))
+    assert plan.step("service").params["volumeConfigurations"] == [
+        {
+            "name": "data",
+            "managedEBSVolume": {
+                "roleArn": "arn:aws:iam::1:role/ebs", "sizeInGiB": 20, "volumeType": "gp3"
+            },
+        }
+    ]
+    with pytest.raises(ConfigError, match="leaves volume\\(s\\) data to be configured at launch"):
+        create_plan(reference=replace(ref, task_definition=td))

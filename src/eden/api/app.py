@@ -27,6 +27,7 @@ from eden.api.metrics import Metrics
 from eden.api.operations import Operations
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.github.service import GitHubService
 
 DASHBOARD = Path(__file__).parent / "dashboard"
 OPEN_PREFIXES = ("/api/v1/webhooks/", "/healthz", "/docs", "/openapi.json", "/static/")
@@ -135,15 +136,19 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """The app for ``settings`` (default: the profiles file found as the CLI finds it)."""
     settings = settings or ApiSettings()
     metrics = Metrics()
+    registry = Registry(settings)
     context = ApiContext(
         settings=settings,
-        registry=Registry(settings),
+        registry=registry,
         operations=Operations(metrics, settings.workers),
         metrics=metrics,
+        github=_github(settings, registry),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if context.github is not None:
+            context.github.start()
         yield
         context.close()
 
@@ -172,6 +177,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
+
+
+def _github(settings: ApiSettings, registry: Registry) -> GitHubService | None:
+    """The GitHub reporter, when the settings hold credentials for it."""
+    if settings.github is None or not settings.github.reports:
+        return None
+    return GitHubService(
+        settings.github, lambda profile, origin: registry.engine(profile).find_by_origin(origin)
+    )
 
 
 def _authenticated(context: ApiContext, request: Request) -> bool:

@@ -11,6 +11,7 @@ from eden.api.metrics import Metrics
 from eden.api.operations import Deliveries, Operations
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.github.service import GitHubService
 from eden.state.base import StateStore
 
 
@@ -21,9 +22,12 @@ class ApiContext:
     operations: Operations
     metrics: Metrics
     deliveries: Deliveries = field(default_factory=Deliveries)
+    github: GitHubService | None = None  # reports to GitHub, when [api.github] has credentials
 
     def close(self) -> None:
         self.operations.close()
+        if self.github is not None:
+            self.github.close()
         self.registry.close()
 
 

@@ -74,7 +74,13 @@ def delete_job(
     op = context.operations.new("delete", engine.profile.name, name, source)
 
     def work() -> Outcome:
-        return engine.delete(name, dry_run=dry_run, origin=origin, adopt=adopt)
+        outcome = engine.delete(name, dry_run=dry_run, origin=origin, adopt=adopt)
+        record = outcome.record
+        # A pull request's environment deleted by hand: its preview on GitHub goes too
+        # (a webhook's own delete reports itself, with the reason).
+        if context.github is not None and source != "webhook" and not dry_run and record:
+            context.github.deleted(record, f"deleted through eden's API ({source})")
+        return outcome
 
     return op, work
 

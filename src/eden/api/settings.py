@@ -13,6 +13,10 @@ beside ``[profiles.*]``, so one file configures a deployment::
 
     [api.profiles.dev]                  # per-profile overrides of the three above
     image_template = "{registry}/api:{short_sha}"
+    trigger = "label"                   # deploy PRs with the label only (default: "always")
+    label = "preview"
+
+    [api.github]                        # reporting to GitHub (eden.github.settings)
 
 Nothing here talks to AWS; the settings are plain data so tests can build them directly.
 """
@@ -28,6 +32,8 @@ from typing import Any
 from eden.aws.clients import AwsClients
 from eden.config import Profile, find_config_file, read_file
 from eden.errors import ConfigError
+from eden.github.events import TRIGGERS, Trigger
+from eden.github.settings import GitHubSettings, parse_github
 from eden.state.base import StateStore
 
 DEFAULT_IMAGE_TEMPLATE = "{registry}/{repo}:{sha}"
@@ -46,8 +52,15 @@ class WebhookSettings:
     secret: str | None = None
     registry: str = ""
     image_template: str = DEFAULT_IMAGE_TEMPLATE
-    # Pull requests from forks run code from outside the repository: off unless asked.
+    # Pull requests from forks run code from outside the repository: off unless asked,
+    # and then each commit of a fork needs a maintainer's label (see eden.github.events).
     allow_forks: bool = False
+    trigger: str = "always"  # always: every pull request; label: those with ``label``
+    label: str = "preview"
+
+    @property
+    def policy(self) -> Trigger:
+        return Trigger(self.trigger, self.label, self.allow_forks)
 
 
 @dataclass
@@ -69,12 +82,19 @@ class ApiSettings:
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     workers: int = 8
     actor: str = "eden-api"
+    github: GitHubSettings | None = None
 
     def config_path(self) -> Path:
         return find_config_file(self.config)
 
     def webhook_for(self, profile: str) -> WebhookSettings:
         return self.profile_webhooks.get(profile, self.webhook)
+
+    def secrets(self) -> list[str]:
+        """Every webhook secret configured (one per profile at most), for checking a
+        signature before the body says which repository, and so which profile, it is."""
+        found = [self.webhook.secret, *(h.secret for h in self.profile_webhooks.values())]
+        return list(dict.fromkeys(s for s in found if s))
 
 
 def load_settings(
@@ -105,12 +125,16 @@ def load_settings(
     hook_profile = raw.get("webhook_profile")
     if hook_profile is not None and not isinstance(hook_profile, str):
         raise ConfigError("api.webhook_profile must be a string", where=str(path))
+    github = raw.get("github", {})
+    if not isinstance(github, Mapping):
+        raise ConfigError("[api.github] must be a table", where=str(path))
     return ApiSettings(
         config=path,
         default_profile=profile,
         webhook=base,
         webhook_profile=hook_profile,
         profile_webhooks=per_profile,
+        github=parse_github(github, env, where=f"{path} [api.github]", base_dir=path.parent),
     )
 
 
@@ -130,8 +154,21 @@ def _webhook(raw: Mapping[str, Any], base: WebhookSettings, *, where: str) -> We
         raise ConfigError("allow_forks must be true or false", where=where)
     template = values["image_template"] or DEFAULT_IMAGE_TEMPLATE
     check_template(template, where=where)
+    trigger = raw.get("trigger", base.trigger)
+    if trigger not in TRIGGERS:
+        raise ConfigError(
+            f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}", where=where
+        )
+    label = raw.get("label", base.label)
+    if not isinstance(label, str) or not label.strip() or len(label) > 50:
+        raise ConfigError("label must be a label name (1-50 characters)", where=where)
     return WebhookSettings(
-        values["webhook_secret"], values["registry"] or "", template, allow_forks=allow_forks
+        values["webhook_secret"],
+        values["registry"] or "",
+        template,
+        allow_forks=allow_forks,
+        trigger=str(trigger),
+        label=label.strip(),
     )
 
 

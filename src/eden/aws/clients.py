@@ -58,11 +58,22 @@ class _Recorder:
     starts: dict[int, float] = field(default_factory=dict)
 
 
-class AwsClients:
-    """A lazily built, thread-safe set of boto3 clients sharing one session."""
+# Every (service, operation) eden's own clients have called in this process: the test
+# suite checks each is granted by eden's IAM policy (eden.aws.permissions).
+CALLED: set[tuple[str, str]] = set()
+_CALLED_LOCK = threading.Lock()
 
-    def __init__(self, settings: AwsSettings, *, inject_latency: float = 0.0):
+
+class AwsClients:
+    """A lazily built, thread-safe set of boto3 clients sharing one session.
+
+    ``role`` is "eden" for the clients eden works with; the sandbox's seeding and the
+    tests' own checking clients say otherwise, so their calls are not taken for eden's.
+    """
+
+    def __init__(self, settings: AwsSettings, *, inject_latency: float = 0.0, role: str = "eden"):
         self.settings = settings
+        self.role = role
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -165,3 +176,6 @@ class AwsClients:
         record = CallRecord(service, operation, start, end)
         with self._recorder.lock:
             self._recorder.calls.append(record)
+        if self.role == "eden" and (service, operation) not in CALLED:
+            with _CALLED_LOCK:
+                CALLED.add((service, operation))

@@ -43,6 +43,10 @@ class Ecs(Adapter):
             found += out.get("services", [])
         return found
 
+    def task_sets(self, cluster: str, service: str) -> list[dict[str, Any]]:
+        out = self.client.describe_task_sets(cluster=cluster, service=service)
+        return list(out.get("taskSets", []))
+
     def cluster_names(self) -> list[str]:
         arns = [a for page in self.pages("list_clusters") for a in page["clusterArns"]]
         return sorted(arn.rsplit("/", 1)[-1] for arn in arns)

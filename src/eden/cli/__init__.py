@@ -62,6 +62,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "eden.cli.apikey_cmd:apikey",
         "API keys for `eden serve` (read: list and show; write: also create and delete).",
     ),
+    "iam-policy": (
+        "eden.cli.iam_cmd:iam_policy",
+        "Print the IAM policy (JSON) that allows exactly the calls eden makes.",
+    ),
+    "github": (
+        "eden.cli.github_cmd:github",
+        "Pull request previews on GitHub (needs [api.github] in eden.toml).",
+    ),
     "scale": (
         "eden.scaler.cli:scale",
         "Fast autoscaling for ECS services from per-task load (seconds, not minutes).",

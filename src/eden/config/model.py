@@ -29,6 +29,14 @@ class EndpointsDoc:
     update_key: str = "api"
     env_type: str = "dev"
     name_prefix: str = ""
+    # What every write of the document sets; unset: whatever the object has is kept.
+    cache_control: str | None = None
+    acl: str | None = None  # a canned ACL, e.g. "public-read" (buckets that allow ACLs)
+
+    def write_overrides(self) -> dict[str, str]:
+        """The PutObject parameters the profile sets on every write of the document."""
+        out = {"CacheControl": self.cache_control, "ACL": self.acl}
+        return {k: v for k, v in out.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,16 @@ FILE_FIELDS: dict[str, type] = {
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
 FILE_TABLES = ("endpoints", "env")
-ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix")
+ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
+CANNED_ACLS = (
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+)
 
 
 def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
@@ -125,7 +142,10 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
             "update_key": e.update_key,
             "env_type": e.env_type,
             "name_prefix": e.name_prefix,
+            "cache_control": e.cache_control,
+            "acl": e.acl,
         }
+        values["endpoints"] = {k: v for k, v in values["endpoints"].items() if v is not None}
     if profile.env:
         values["env"] = dict(profile.env)
     return {k: v for k, v in values.items() if v is not None}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from eden.config.model import ENDPOINT_FIELDS, EndpointsDoc
+from eden.config.model import CANNED_ACLS, ENDPOINT_FIELDS, EndpointsDoc
 from eden.errors import ConfigError
 
 _ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -49,6 +49,12 @@ def endpoints_table(raw: Any, *, where: str) -> EndpointsDoc | None:
             doc = replace(doc, **{key: raw[key]})
     if not doc.key or not doc.update_key:
         raise ConfigError("endpoints.key and endpoints.update_key must not be empty", where=where)
+    if doc.acl is not None and doc.acl not in CANNED_ACLS:
+        raise ConfigError(
+            f"endpoints.acl {doc.acl!r} is not a canned S3 ACL",
+            where=where,
+            hint=f"use one of {', '.join(CANNED_ACLS)} (or leave it out: the object keeps its own)",
+        )
     return doc
 
 

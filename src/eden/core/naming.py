@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 
-from eden.core.limits import DNS_LABEL_MAX, ECS_NAME_MAX, HOST_HEADER_MAX
+from eden.core.limits import DNS_LABEL_MAX, DNS_NAME_MAX, ECS_NAME_MAX
 from eden.core.limits import TARGET_GROUP_NAME_MAX as TARGET_GROUP_MAX
 from eden.errors import UsageError
 
@@ -183,12 +183,10 @@ def names_for(
     label = resource_name(domain_prefix, name, DNS_LABEL_MAX, digest)
     zone = zone_name.rstrip(".").lower()
     host = f"{label}.{zone}"
-    if len(host) > HOST_HEADER_MAX:
-        # The listener rule matches the host; AWS takes at most 128 characters there.
+    if len(host) > DNS_NAME_MAX:
         raise UsageError(
-            f"host name {host!r} is {len(host)} characters; a load balancer rule takes at"
-            f" most {HOST_HEADER_MAX}",
-            hint="use a shorter --alias, domain prefix or zone",
+            f"host name {host!r} is longer than {DNS_NAME_MAX} characters",
+            hint="use a shorter --alias or a shorter zone",
         )
     ecs = resource_name(name_prefix, name, ECS_NAME_MAX, digest)
     return EnvNames(

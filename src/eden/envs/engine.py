@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from eden.aws import Aws
@@ -28,14 +27,16 @@ from eden.envs.executor import (
 )
 from eden.envs.history import History, default_actor
 from eden.envs.journal import Journal, OperationLog, last_operation
+from eden.envs.outcome import CreateRequest, Outcome
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
 from eden.envs.planner import plan_create, plan_delete
+from eden.envs.quota import Ledger, Need
 from eden.envs.reader import Reader, Snapshot
 from eden.envs.readiness import Readiness, Watch, wait_until_ready
 from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
-from eden.envs.resources.base import Request
+from eden.envs.resources.base import AlbUsage, Request
 from eden.envs.shared import LeasedWrites
 from eden.errors import NotFound, UsageError
 from eden.state.base import LockInfo, StateStore
@@ -44,46 +45,6 @@ from eden.state.leases import LockPolicy, env_key, held, new_owner
 WaitCallback = Callable[[LockInfo | None, float], None]
 ReadyCallback = Callable[[Readiness, float], None]
 NamesInZone = Callable[[str], naming.EnvNames]
-
-
-@dataclass
-class Outcome:
-    """What one operation did, for the CLI, the API and the tests."""
-
-    operation: str
-    env: str
-    url: str
-    run: RunResult
-    record: EnvRecord | None = None
-    messages: list[str] = field(default_factory=list)
-    ready: Readiness | None = None  # set when the caller waited for it
-
-    @property
-    def plan(self) -> Plan:
-        return self.run.plan
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "env": self.env,
-            "url": self.url,
-            "messages": self.messages,
-            "record": self.record.as_dict() if self.record else None,
-            "ready": None if self.ready is None else self.ready.ready,
-            **self.run.as_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class CreateRequest:
-    branch: str
-    image: str
-    alias: str | None = None
-    env: Mapping[str, str] | None = None
-    keep_on_failure: bool = False
-    origin: str | None = None  # a pull request: only its own environment is touched
-    adopt: bool = False  # with origin: take over the branch's environment from before origins
-    on_message: Callable[[str], None] | None = None  # told the messages before the work
 
 
 class Engine:
@@ -108,7 +69,9 @@ class Engine:
         shared_policy = LockPolicy(
             mode="wait", timeout=120.0, ttl=self.lock_policy.ttl, max_delay=0.05
         )
-        self.shared = LeasedWrites(aws, store, shared_policy)
+        overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
+        self.shared = LeasedWrites(aws, store, shared_policy, overrides)
+        self.quota = Ledger(store, shared_policy)
         self.executor = Executor(Apply(aws, self.shared), pool)
         self.actor = actor or default_actor()
         self.clock = clock
@@ -236,8 +199,17 @@ class Engine:
         messages += self._resume_note(taken)
         for message in messages:  # said before the work starts, not after it ends
             _ = req.on_message and req.on_message(message)
+        claim = None
+        if any(s.id == "listener_rule" for s in plan.steps):  # new room on the ALB
+            ref = snap.reference
+            usage = ref.alb_usage or AlbUsage()
+            alb = ref.alb_arn or ref.listener_arn
+
+            def claim(record: EnvRecord) -> None:
+                self.quota.claim(alb, usage, record, Need())
+
         record = self.history.before_create(
-            snap, taken, alias=req.alias, origin=req.origin, now=started
+            snap, taken, alias=req.alias, origin=req.origin, now=started, store=claim
         )
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)

@@ -46,8 +46,12 @@ class History:
         alias: str | None,
         origin: str | None,
         now: float,
+        store: Callable[[EnvRecord], None] | None = None,
     ) -> EnvRecord:
-        """The record to run the create under, with the names the environment has."""
+        """The record to run the create under, with the names the environment has.
+
+        ``store`` writes it (the quota ledger does, under its lease, when the create claims
+        room on the ALB); by default it is written when it changed."""
         names = snap.names
         record = taken or EnvRecord(
             profile=self.profile.name,
@@ -69,7 +73,9 @@ class History:
         if origin is not None and record.origin != origin:
             record.origin = origin  # made for it now, or adopted from before origins
             changed = True
-        if changed:
+        if store is not None:
+            store(record)
+        elif changed:
             self.store.put(record)
         return record
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from eden.aws import Aws, ImageCheck
 from eden.config import Profile
+from eden.core.arns import alb_of_listener
 from eden.core.naming import EnvNames, names_for
 from eden.envs import reference
 from eden.envs.resources import RESOURCES
@@ -47,6 +48,7 @@ class _RoundOne:
     reference_service: Future[dict[str, Any] | None] | None
     rules: Future[list[dict[str, Any]]]
     collectors: dict[str, Collect]
+    alb: reference.AlbReads | None  # started in round one when the ALB is known by then
 
 
 class Reader:
@@ -101,6 +103,10 @@ class Reader:
             _chain(rules, first.rules)
         collect_reference = None
         if first.reference_service is not None:
+            alb = first.alb or reference.start_alb_reads(
+                self.aws, self.submit, str(listener["LoadBalancerArn"])
+            )
+            usage = reference.start_usage(self.aws, self.submit, alb, listener_arn, first.rules)
             collect_reference = reference.start_reading(
                 self.aws,
                 self.submit,
@@ -109,6 +115,7 @@ class Reader:
                 listener,
                 zone_name,
                 first.rules,
+                usage,
             )
         found = {key: collect(names) for key, collect in first.collectors.items()}
         return Snapshot(
@@ -130,6 +137,13 @@ class Reader:
     ) -> _RoundOne:
         """Starts every read that needs only the profile and the zone-free names."""
         aws = self.aws
+        alb_arn = (
+            alb_of_listener(profile.listener_arns[0])
+            if profile.listener_arns
+            else profile.alb_arns[0]
+            if profile.alb_arns
+            else None
+        )
         rules: Future[list[dict[str, Any]]] = Future()
         if profile.listener_arns:
             arn = profile.listener_arns[0]
@@ -165,6 +179,9 @@ class Reader:
             else None,
             rules=rules,
             collectors={r.key: r.read(ctx) for r in RESOURCES},
+            alb=reference.start_alb_reads(aws, self.submit, alb_arn)
+            if with_reference and alb_arn
+            else None,
         )
 
     def _listener(self, profile: Profile) -> dict[str, Any]:

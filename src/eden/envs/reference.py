@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eden.aws import Aws
 from eden.config import Profile
-from eden.envs.resources.base import Reference
+from eden.envs.resources.base import AlbUsage, Reference
 from eden.envs.resources.listener_rule import parse_rule
 from eden.errors import ConfigError, UsageError
 
@@ -39,8 +40,32 @@ def container_port(service: Mapping[str, Any], container: str | None) -> tuple[s
     )
 
 
+# What a task set holds that a service with the EXTERNAL deployment controller does not.
+_TASK_SET_FIELDS = (
+    "taskDefinition",
+    "loadBalancers",
+    "networkConfiguration",
+    "launchType",
+    "capacityProviderStrategy",
+    "platformVersion",
+)
+
+
 def read_service(aws: Aws, profile: Profile) -> dict[str, Any] | None:
-    return aws.ecs.describe_service(profile.cluster, profile.service.reference_service)
+    """The reference service; for an EXTERNAL one, with what its primary task set runs
+    (such a service keeps its task definition and load balancers in task sets)."""
+    service = aws.ecs.describe_service(profile.cluster, profile.service.reference_service)
+    if service is None or (service.get("deploymentController") or {}).get("type") != "EXTERNAL":
+        return service
+    sets = aws.ecs.task_sets(profile.cluster, str(service["serviceArn"]))
+    primary = next((t for t in sets if t.get("status") == "PRIMARY"), sets[0] if sets else None)
+    if primary is None:
+        raise ConfigError(
+            f"reference service {service.get('serviceName')} uses the EXTERNAL deployment "
+            "controller and has no task set to clone",
+            hint="clone a service that runs a task set, or one with the ECS controller",
+        )
+    return {**service, **{k: primary[k] for k in _TASK_SET_FIELDS if primary.get(k)}}
 
 
 def found(profile: Profile, service: dict[str, Any] | None) -> dict[str, Any]:
@@ -68,6 +93,49 @@ def _target(profile: Profile, service: Mapping[str, Any]) -> tuple[str, int, str
     return container, port, str(tg_arn)
 
 
+@dataclass(frozen=True)
+class AlbReads:
+    """Round-one reads of the shared ALB: its listeners and the target groups it uses."""
+
+    listeners: Future[list[dict[str, Any]] | None]
+    target_groups: Future[list[dict[str, Any]]]
+
+
+def start_alb_reads(aws: Aws, submit: Submit, alb_arn: str) -> AlbReads:
+    return AlbReads(
+        listeners=submit(
+            "list the shared ALB's listeners", lambda: aws.elbv2.listeners_of(alb_arn)
+        ),
+        target_groups=submit(
+            "list the shared ALB's target groups", lambda: aws.elbv2.target_groups_of(alb_arn)
+        ),
+    )
+
+
+def start_usage(
+    aws: Aws, submit: Submit, alb: AlbReads, listener_arn: str, rules: Future[list[dict[str, Any]]]
+) -> Callable[[], AlbUsage]:
+    """What counts against the ALB's quotas: the rules of every listener (the shared one's
+    are read already) and the target groups. Quotas are per load balancer, not listener."""
+    arns = [str(li["ListenerArn"]) for li in alb.listeners.result() or []]
+    others = [_rules_of(aws, submit, arn) for arn in arns if arn != listener_arn]
+
+    def collect() -> AlbUsage:
+        every = [parse_rule(r) for r in rules.result()]
+        for future in others:
+            every += [parse_rule(r) for r in future.result()]
+        non_default = [r for r in every if r.priority is not None]
+        hosts = frozenset(h for r in non_default for h in r.hosts)
+        return AlbUsage(len(non_default), len(alb.target_groups.result()), hosts)
+
+    return collect
+
+
+def _rules_of(aws: Aws, submit: Submit, listener_arn: str) -> Future[list[dict[str, Any]]]:
+    what = "read the rules of the ALB's other listeners"
+    return submit(what, lambda: aws.elbv2.rules(listener_arn))
+
+
 def start_reading(
     aws: Aws,
     submit: Submit,
@@ -76,6 +144,7 @@ def start_reading(
     listener: Mapping[str, Any],
     zone_name: str,
     rules: Future[list[dict[str, Any]]],
+    usage: Callable[[], AlbUsage],
 ) -> Callable[[], Reference]:
     """Starts the round-two reads of the reference; the returned call collects them."""
     container, port, tg_arn = _target(profile, service)
@@ -116,6 +185,7 @@ def start_reading(
             rules=tuple(parse_rule(r) for r in rules.result()),
             wildcard_record=bool(alias) and alias.rstrip(".").lower().endswith(dns),
             alb_arn=alb_arn,
+            alb_usage=usage(),
             target_group_attributes=attrs_f.result(),
         )
 

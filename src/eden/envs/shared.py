@@ -1,19 +1,18 @@
-"""Writes to what every environment shares: listener-rule priorities and the endpoints
-document. The engine hands one of these to the executor; the actions use it.
+"""Writes to what every environment shares: the endpoints document. The engine hands one
+of these to the executor; the actions use it.
 
 ``DirectWrites`` runs each write as it comes (a dry run, a test, one process alone).
-``LeasedWrites`` is what the engine uses: rule priorities are picked under a short lease
-in the state store (so concurrent creates, in any process, do not pick the same free
-slot), and edits of the endpoints document are grouped (``DocumentWriter``) and written
-under a lease, on top of S3's own conditional writes.
+``LeasedWrites`` is what the engine uses: edits of the endpoints document are grouped
+(``DocumentWriter``) and written under a lease in the state store, on top of S3's own
+conditional writes. (Rule priorities need no lease: see ``resources/listener_rule``; room
+on the ALB is claimed in ``quota``.)
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eden.aws import Aws
@@ -66,9 +65,6 @@ class DirectWrites:
         self.aws = aws
         self.overrides = dict(overrides or {})
 
-    def rule_slot(self, listener_arn: str) -> AbstractContextManager[Any]:
-        return _nothing()
-
     def edit_document(self, bucket: str, key: str, edit: Edit) -> bool:
         return apply_edits(self.aws, bucket, key, [edit], overrides=self.overrides)[0]
 
@@ -87,9 +83,6 @@ class LeasedWrites:
         self.overrides = dict(overrides or {})
         self._writer = DocumentWriter(lambda k: held(store, k, new_owner(), policy))
 
-    def rule_slot(self, listener_arn: str) -> AbstractContextManager[Any]:
-        return held(self.store, shared_key(f"rules:{listener_arn}"), new_owner(), self.policy)
-
     def edit_document(self, bucket: str, key: str, edit: Edit) -> bool:
         """Edits from this process's threads are grouped, so a burst of creates (API
         server) or deletes (gc) costs one read and one write."""
@@ -99,7 +92,3 @@ class LeasedWrites:
             lambda edits: apply_edits(self.aws, bucket, key, edits, overrides=self.overrides),
         )
 
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield

@@ -46,7 +46,8 @@ def sandbox_clients(endpoint_url: str) -> AwsClients:
             endpoint_url=endpoint_url,
             access_key_id="sandbox",
             secret_access_key="sandbox",
-        )
+        ),
+        role="sandbox",  # seeding is not a call eden makes on a user's AWS
     )
 
 

@@ -32,50 +32,59 @@ def test_template_passes_cfn_lint() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _step(workflow: dict[str, Any], job: str, name: str) -> str:
-    for step in workflow["jobs"][job]["steps"]:
-        if step.get("name") == name:
-            return str(step["run"])
-    raise AssertionError(f"no step {name!r} in job {job}")
+ACTION = Path(__file__).resolve().parents[3] / ".github" / "actions" / "eden-preview"
+
+
+def _uses(workflow: dict[str, Any], job: str) -> list[dict[str, Any]]:
+    return [s for s in workflow["jobs"][job]["steps"] if "eden-preview" in str(s.get("uses"))]
 
 
 @pytest.mark.skipif(
     shutil.which("curl") is None or shutil.which("jq") is None, reason="needs curl and jq"
 )
-def test_workflow_calls_work_against_the_server(served: Any, tmp_path: Path) -> None:
+def test_the_workflows_action_works_against_the_server(served: Any, tmp_path: Path) -> None:
+    """The example workflow calls eden's composite action; its script creates, waits for
+    the environment to serve, reports it in the summary, and deletes on close."""
     workflow = yaml.safe_load((DEPLOY / "github-actions-example.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
     assert triggers["pull_request"]["types"] == ["opened", "synchronize", "reopened", "closed"]
+    [deploy] = _uses(workflow, "deploy")
+    [delete] = _uses(workflow, "delete")
+    assert deploy["with"]["image"] == "${{ env.IMAGE }}" and "image" not in delete["with"]
+    action = yaml.safe_load((ACTION / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
     env = {
         "PATH": os.environ["PATH"],
-        "EDEN_API_URL": served.url,
-        "EDEN_API_KEY": served.write_key,
-        "BRANCH": "feature/from-ci",
+        "EDEN_URL": served.url,
+        "EDEN_KEY": served.write_key,
+        "NAME": "feature/from-ci",
         "IMAGE": served.seeded.image_uris[0],
+        "TIMEOUT": "60",
+        "GH_TOKEN": "",  # no GitHub deployment: nothing leaves 127.0.0.1
+        "NUMBER": "7",
+        "SHA": "a" * 40,
+        "API": "http://127.0.0.1:9",
+        "REPO": "acme/api",
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
     }
-    create = _step(workflow, "deploy", "Create or deploy the environment")
-    proc = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", create],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "https://api-feature-from-ci.dev.example.com" in (tmp_path / "summary.md").read_text()
-    delete = _step(workflow, "delete", "Delete the environment")
-    proc = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", delete],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["operation"] == "delete"
+    script = str(ACTION / "eden-preview.sh")
+    for action_name in ("opened", "closed"):
+        proc = subprocess.run(
+            ["bash", script],
+            cwd=tmp_path,
+            env={**env, "ACTION": action_name},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert "Preview of #7: https://api-feature-from-ci.dev.example.com" in summary
+    assert "Preview of #7 deleted." in summary
+    outputs = (tmp_path / "output").read_text().splitlines()
+    assert "url=https://api-feature-from-ci.dev.example.com" in outputs
+    assert outputs[-2:] == ["operation=delete", "url="]
 
 
 def _url_event(

@@ -136,7 +136,8 @@ def test_daemon_scales_real_nginx_tasks_and_never_scales_in_blind(
     e2e_moto_url: str, tmp_path: Path
 ) -> None:
     clients = AwsClients(AwsSettings(region="us-east-1", endpoint_url=e2e_moto_url,
-                                     access_key_id="testing", secret_access_key="testing"))
+                                     access_key_id="testing", secret_access_key="testing"),
+                         role="test")
     cluster, tg = make_service(clients)
     config: dict[str, Any] = {
         "scaler": {"tick": 0.5, "refresh": 1.0, "scrape_timeout": 0.3, "metrics": False},

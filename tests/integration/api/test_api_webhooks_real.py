@@ -65,6 +65,11 @@ def test_an_allowed_fork_gets_its_own_environment_and_host(api_allowing_forks: A
     fork_image = api.push_image(OTHER_SHA)
     _done(api, deliver(api, pull_request_payload("opened", "changes", SHA, number=1)))
     fork = pull_request_payload("opened", "changes", OTHER_SHA, number=2, fork_owner="mallory")
+    waiting = deliver(api, fork)  # allowed forks still wait for a maintainer's label
+    assert waiting.json()["status"] == "ignored" and "label 'preview'" in waiting.json()["reason"]
+    label = {"id": 7, "name": "preview", "color": "0e8a16", "default": False}
+    fork = {**fork, "action": "labeled", "label": label}
+    fork["pull_request"] = {**fork["pull_request"], "labels": [label]}
     op = _done(api, deliver(api, fork))
     assert op["status"] == "succeeded", op
     assert op["result"]["url"] == "https://api-mallory-changes.dev.example.com"

@@ -18,7 +18,8 @@ def moto_clients(url: str) -> AwsClients:
             access_key_id="testing",
             secret_access_key="testing",
             max_attempts=2,
-        )
+        ),
+        role="test",
     )
 
 

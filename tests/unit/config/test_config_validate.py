@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from config_helpers import ACCOUNT, ALB_ARN, LISTENER_ARN, SERVICE_ARN, values
 
-from eden.config import EndpointsDoc, build_profile
+from eden.config import EndpointsDoc, build_profile, profile_to_toml_values
 from eden.errors import ConfigError
 
 
@@ -153,12 +153,29 @@ def test_unknown_field_is_named() -> None:
         ({"bucket": "dev-endpoints", "key": 3}, "endpoints.key"),
         ({"bucket": "dev-endpoints", "key": ""}, "endpoints.key"),
         ("dev-endpoints", "[endpoints]"),
+        ({"bucket": "dev-endpoints", "acl": "everyone"}, "endpoints.acl 'everyone'"),
+        ({"bucket": "dev-endpoints", "cache_control": 60}, "endpoints.cache_control"),
     ],
 )
 def test_bad_endpoints_table_is_named(endpoints: Any, named: str) -> None:
     with pytest.raises(ConfigError) as info:
         build_profile("dev", values(endpoints=endpoints))
     assert named in info.value.message
+
+
+def test_the_endpoints_object_settings_round_trip() -> None:
+    profile = build_profile(
+        "dev",
+        values(
+            endpoints={"bucket": "dev-endpoints", "cache_control": "no-cache", "acl": "private"}
+        ),
+    )
+    assert profile.endpoints is not None
+    assert profile.endpoints.write_overrides() == {"CacheControl": "no-cache", "ACL": "private"}
+    again = build_profile("dev", profile_to_toml_values(profile))
+    assert again.endpoints == profile.endpoints
+    plain = build_profile("dev", values(endpoints={"bucket": "dev-endpoints"}))
+    assert plain.endpoints is not None and plain.endpoints.write_overrides() == {}
 
 
 @pytest.mark.parametrize(("env", "named"), [({"1BAD": "x"}, "1BAD"), ({"OK": [1]}, "env.OK")])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,15 +12,10 @@ from eden.core.endpoints_doc import Edit
 
 
 class SharedWrites(Protocol):
-    """Writes to things every environment shares, handed to the actions by the engine.
-
-    ``rule_slot``: held while a listener-rule priority is picked and the rule created, so
-    concurrent creates do not pick the same free slot. ``edit_document``: applies one edit
-    to the endpoints document with a conditional write (several edits may be committed
-    together). Without a state store (tests, a dry run) both run directly.
-    """
-
-    def rule_slot(self, listener_arn: str) -> AbstractContextManager[Any]: ...
+    """Writes to what every environment shares, handed to the actions by the engine:
+    ``edit_document`` applies one edit to the endpoints document with a conditional write
+    (several edits may be committed together). Without a state store (tests, a dry run)
+    it runs directly."""
 
     def edit_document(self, bucket: str, key: str, edit: Edit) -> bool: ...
 

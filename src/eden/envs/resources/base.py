@@ -34,8 +34,9 @@ class ListenerRule:
 class AlbUsage:
     """What already counts against the shared ALB's quotas (all of its listeners)."""
 
-    rules: int = 0  # non-default rules
-    target_groups: int = 0
+    rules: int = 0  # non-default rules, across every listener of the ALB
+    target_groups: int = 0  # target groups the ALB's rules and default actions use
+    hosts: frozenset[str] = frozenset()  # the host-header values of those rules
 
 
 @dataclass(frozen=True)

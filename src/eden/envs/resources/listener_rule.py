@@ -17,13 +17,15 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
-from eden.core.limits import MAX_PRIORITY, MAX_RULES_PER_ALB
+from eden.core.limits import HOST_HEADER_MAX, MAX_PRIORITY
 from eden.core.naming import EnvNames
 from eden.core.tags import TAG_ENV, elb_tags, is_edens
+from eden.envs import quota
 from eden.envs.plan import Ref, Step
 from eden.envs.resources import target_group
 from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import (
+    AlbUsage,
     Collect,
     ListenerRule,
     PlanInput,
@@ -32,7 +34,7 @@ from eden.envs.resources.base import (
     RemoveInput,
     Resource,
 )
-from eden.errors import AwsError, ConfigError
+from eden.errors import AwsError, ConfigError, UsageError
 
 KEY = "listener_rule"
 PRIORITY_RETRIES = 8
@@ -100,12 +102,14 @@ def plan(p: PlanInput) -> Planned:
         return Planned()
     ref = p.reference
     non_default = [r for r in ref.rules if r.priority is not None]
-    if len(non_default) >= MAX_RULES_PER_ALB:
-        raise ConfigError(
-            f"the shared listener already has {len(non_default)} rules, the ALB limit "
-            f"of {MAX_RULES_PER_ALB}; a new environment does not fit",
-            where=ref.listener_arn,
-            hint="delete environments that are no longer used (eden ls, eden delete)",
+    # A new rule also attaches the environment's target group to the ALB: both count.
+    usage = ref.alb_usage or AlbUsage(len(non_default), 0, frozenset())
+    quota.check(usage, 0, quota.Need(rules=1, target_groups=1), ref.alb_arn or ref.listener_arn)
+    if len(p.names.host) > HOST_HEADER_MAX:
+        raise UsageError(
+            f"host name {p.names.host!r} is {len(p.names.host)} characters; an ALB host "
+            f"rule takes at most {HOST_HEADER_MAX}",
+            hint="use a shorter --alias, domain_prefix or zone",
         )
     names = p.names
     priority = pick_priority(names.name, [r.priority for r in non_default])
@@ -144,20 +148,21 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
     listener = str(params["ListenerArn"])
     host = params["Conditions"][0]["HostHeaderConfig"]["Values"][0]
     elbv2 = ctx.aws.elbv2
-    with ctx.shared.rule_slot(listener):
-        for attempt in range(PRIORITY_RETRIES):
-            try:
-                return Placed(elbv2.create_rule(params), int(params["Priority"]))
-            except AwsError as exc:
-                if exc.code != "PriorityInUse" or attempt == PRIORITY_RETRIES - 1:
-                    raise
-                rules = [parse_rule(r) for r in elbv2.rules(listener)]
-                mine = next((r for r in rules if host in r.hosts), None)
-                if mine is not None and mine.priority is not None:
-                    return Placed(mine.arn, mine.priority)  # a concurrent run made it
-                params["Priority"] = pick_priority(
-                    host, [r.priority for r in rules], salt=attempt + 1 + random.randrange(1000)
-                )
+    # No lease around it: priorities are spread by name, so concurrent creates rarely want
+    # the same one, and AWS refuses the second (PriorityInUse), which picks again.
+    for attempt in range(PRIORITY_RETRIES):
+        try:
+            return Placed(elbv2.create_rule(params), int(params["Priority"]))
+        except AwsError as exc:
+            if exc.code != "PriorityInUse" or attempt == PRIORITY_RETRIES - 1:
+                raise
+            rules = [parse_rule(r) for r in elbv2.rules(listener)]
+            mine = next((r for r in rules if host in r.hosts), None)
+            if mine is not None and mine.priority is not None:
+                return Placed(mine.arn, mine.priority)  # a concurrent run made it
+            params["Priority"] = pick_priority(
+                host, [r.priority for r in rules], salt=attempt + 1 + random.randrange(1000)
+            )
     raise AssertionError("unreachable")
 
 

@@ -21,7 +21,7 @@ from eden.envs.plan import Ref, Step
 from eden.envs.resources import listener_rule, target_group, task_definition
 from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
-from eden.errors import AwsError
+from eden.errors import AwsError, ConfigError
 
 KEY = "service"
 DRAIN_WAIT = 600.0  # seconds; a 300 s deregistration delay plus task shutdown fits
@@ -31,11 +31,9 @@ _FIELDS = (
     "capacityProviderStrategy",
     "platformVersion",
     "networkConfiguration",
-    "deploymentConfiguration",
     "placementConstraints",
     "placementStrategy",
     "schedulingStrategy",
-    "deploymentController",
     "enableECSManagedTags",
     "enableExecuteCommand",
 )
@@ -74,7 +72,8 @@ def plan(p: PlanInput) -> Planned:
         description=f"create service {names.service} in cluster {p.profile.cluster}",
         undo=removal(f"undo_{KEY}", p.profile, names),
     )
-    return Planned((step,))
+    how = deployment_note(p.reference.service)
+    return Planned((step,), (how,) if how else ())
 
 
 def params(p: PlanInput) -> dict[str, Any]:
@@ -98,6 +97,10 @@ def params(p: PlanInput) -> dict[str, Any]:
     for key in _FIELDS:
         if svc.get(key) not in (None, [], {}):
             out[key] = svc[key]
+    out.update(rolling_deployment(svc))
+    volumes = volume_configurations(p.reference.task_definition, svc)
+    if volumes:
+        out["volumeConfigurations"] = volumes
     if "capacityProviderStrategy" in out:
         out.pop("launchType", None)  # AWS takes one or the other
     if svc.get("healthCheckGracePeriodSeconds") is not None:
@@ -105,6 +108,62 @@ def params(p: PlanInput) -> dict[str, Any]:
     if svc.get("propagateTags") in ("SERVICE", "TASK_DEFINITION"):
         out["propagateTags"] = svc["propagateTags"]
     out["tags"] = merge_tags(svc.get("tags", []), eden_tags(p.profile.name, p.names.name))
+    return out
+
+
+# What a rolling update keeps of a deployment configuration; the rest (strategy, bake time,
+# lifecycle hooks, linear and canary steps) belongs to blue/green deployments.
+_ROLLING_KEYS = ("maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms")
+
+
+def rolling_deployment(svc: Mapping[str, Any]) -> dict[str, Any]:
+    """A preview is a plain rolling-update ECS service, whatever the reference uses.
+
+    CODE_DEPLOY services cannot change their task definition with UpdateService (every
+    deploy would fail), EXTERNAL ones take theirs from task sets, and ECS blue/green,
+    linear and canary need a second target group and listener rules per environment.
+    """
+    given = svc.get("deploymentConfiguration") or {}
+    cfg = {k: v for k, v in given.items() if k in _ROLLING_KEYS}
+    out: dict[str, Any] = {"deploymentController": {"type": "ECS"}}
+    if cfg:
+        out["deploymentConfiguration"] = cfg
+    return out
+
+
+def deployment_note(svc: Mapping[str, Any]) -> str | None:
+    controller = (svc.get("deploymentController") or {}).get("type", "ECS")
+    strategy = (svc.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")
+    if controller == "ECS" and strategy == "ROLLING":
+        return None
+    how = controller if controller != "ECS" else f"ECS {strategy.lower().replace('_', '/')}"
+    return f"the reference deploys with {how}; the preview is a rolling-update ECS service"
+
+
+def volume_configurations(td: Mapping[str, Any], svc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The EBS volumes a task definition leaves to the service (``configuredAtLaunch``),
+    configured as the reference service configures them (its primary deployment's)."""
+    wanted = [v["name"] for v in td.get("volumes", []) if v.get("configuredAtLaunch")]
+    if not wanted:
+        return []
+    deployments = svc.get("deployments") or []
+    primary: Mapping[str, Any] = next(
+        (d for d in deployments if d.get("status") == "PRIMARY"), {}
+    )
+    given = {v.get("name"): v for v in primary.get("volumeConfigurations", [])}
+    missing = [name for name in wanted if name not in given]
+    if missing:
+        raise ConfigError(
+            f"the reference task definition leaves volume(s) {', '.join(missing)} to be "
+            "configured at launch, and the reference service does not configure them",
+            hint="configure the volume on the reference service (volumeConfigurations), or "
+            "clone a service whose task definition sets it",
+        )
+    out = []
+    for name in wanted:
+        ebs = dict(given[name].get("managedEBSVolume") or {})
+        ebs.pop("tagSpecifications", None)  # the reference's tags are not the preview's
+        out.append({"name": name, "managedEBSVolume": ebs})
     return out
 
 

@@ -1,0 +1,69 @@
+"""`eden iam-policy`: the least-privilege IAM policy for what eden does."""
+
+from __future__ import annotations
+
+import click
+
+from eden.aws.permissions import policy_json
+from eden.cli.common import Options, common_options
+from eden.config import Profile
+from eden.core.arns import alb_of_listener
+from eden.errors import ConfigError
+
+
+@click.command(name="iam-policy")
+@click.option("--scaler", is_flag=True, help="Also what the autoscaler calls.")
+@click.option(
+    "--state",
+    "state_kind",
+    type=click.Choice(["sqlite", "dynamodb"]),
+    default="sqlite",
+    show_default=True,
+    help="dynamodb: also what the DynamoDB state store calls.",
+)
+@click.option(
+    "--api", is_flag=True, help="What the HTTP API needs (on Lambda: with the DynamoDB state)."
+)
+@click.option(
+    "--for-profile",
+    is_flag=True,
+    help="Scope the resources to the profile's cluster, prefix, ALB, zone and bucket.",
+)
+@common_options(output=False)
+def iam_policy(
+    scaler: bool, state_kind: str, api: bool, for_profile: bool, opts: Options
+) -> None:
+    """Print the IAM policy (JSON) that allows exactly the calls eden makes.
+
+    \b
+    eden iam-policy > eden-policy.json
+    eden iam-policy --state dynamodb --scaler --for-profile -p dev
+    """
+    features = ["environments"]
+    if state_kind == "dynamodb" or api:
+        features.append("state-dynamodb")
+    if scaler:
+        features.append("scaler")
+    values = _profile_values(opts.load()) if for_profile else None
+    click.echo(policy_json(features, values))
+
+
+def _profile_values(profile: Profile) -> dict[str, str]:
+    """The placeholders one profile fills in."""
+    alb = alb_of_listener(profile.listener_arns[0]) if profile.listener_arns else None
+    alb = alb or (profile.alb_arns[0] if profile.alb_arns else None)
+    if alb is None:
+        raise ConfigError("the profile names no shared ALB", hint="set listener_arn or alb_arn")
+    parts = alb.split(":")
+    values = {
+        "partition": parts[1],
+        "region": parts[3],
+        "account": parts[4],
+        "cluster": profile.cluster,
+        "prefix": profile.name_prefix,
+        "alb": alb.split(":loadbalancer/app/", 1)[1],
+        "zone": profile.zone_id,
+    }
+    if profile.endpoints:
+        values.update(bucket=profile.endpoints.bucket, key=profile.endpoints.key)
+    return values
