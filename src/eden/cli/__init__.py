@@ -155,8 +155,23 @@ def _report_click(exc: click.ClickException) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point.
+
+    Once the command has finished, the process ends without tearing the interpreter down:
+    freeing the heap of a command that loaded botocore's models costs 0.1-0.15 s of CPU,
+    a sixth of a whole ``eden create``, for nothing. Everything eden opened is closed by
+    then (engines, pools, stores: each in a ``with``), and the output is flushed first.
+    """
+    code = main()
+    import contextlib
+    import logging
+    import os
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to say
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
