@@ -124,6 +124,7 @@ def setup_logging(verbose: int) -> None:
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    Globals.printed_json()
 
 
 def install_hint(extra: str) -> str:

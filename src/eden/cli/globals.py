@@ -30,16 +30,30 @@ class Globals:
     output: str | None = None
     verbose: int = 0
 
-    # The last --output click parsed in this process (reset by each main()).
+    # The last --output click parsed in this process, and whether a JSON document was
+    # printed on stdout already (both reset by each main()).
     _requested: ClassVar[list[str | None]] = [None]
+    _printed: ClassVar[list[bool]] = [False]
 
     @classmethod
     def reset_requested_output(cls) -> None:
         cls._requested[0] = None
+        cls._printed[0] = False
 
     @classmethod
     def json_requested(cls) -> bool:
         return cls._requested[0] == "json"
+
+    @classmethod
+    def printed_json(cls) -> None:
+        cls._printed[0] = True
+
+    @classmethod
+    def json_error_wanted(cls) -> bool:
+        """An error goes to stdout as JSON when JSON was asked for and stdout holds no
+        document yet: a script always reads exactly one (``gc --orphans`` without
+        ``--yes`` prints what it found, then fails: that list is the one document)."""
+        return cls._requested[0] == "json" and not cls._printed[0]
 
     @classmethod
     def current(cls) -> Globals:

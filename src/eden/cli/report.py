@@ -27,7 +27,7 @@ def report_error(
         if hint:
             text += f"\n  fix:   {hint}"
     click.echo(text, err=True)
-    if Globals.json_requested():
+    if Globals.json_error_wanted():
         doc = {
             "error": error,
             "message": message,

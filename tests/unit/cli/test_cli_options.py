@@ -147,3 +147,25 @@ def test_the_install_hint_names_the_checkout_eden_runs_from() -> None:
 
     root = Path(__file__).resolve().parents[3]
     assert install_hint("api") == f"pip install -e '{root}[api]'"
+
+
+def test_a_failure_after_a_json_result_leaves_that_one_document_on_stdout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from eden.cli.common import Options, common_options, print_json
+    from eden.errors import UsageError
+
+    @click.command(name="half-done")
+    @common_options()
+    def half_done(opts: Options) -> None:
+        print_json({"found": ["feature-forgotten"]})
+        raise UsageError("found some; not deleting", hint="add --yes")
+
+    app.add_command(half_done)
+    try:
+        code, out, err = _run(capsys, "half-done", "-o", "json")
+    finally:
+        app.commands.pop("half-done")
+    assert code == 2
+    assert json.loads(out) == {"found": ["feature-forgotten"]}  # one document, parseable
+    assert err.startswith("error: found some; not deleting")
