@@ -110,10 +110,10 @@ def test_ls_in_a_pipe_prints_every_value_whole(
     assert code == 0
     header, row = out.splitlines()
     assert header.split() == [
-        "NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST", "DEPLOY", "STATUS"
+        "NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST", "DEPLOY", "STATUS", "HEALTH", "DRIFT"
     ]
     cells = row.split()
-    assert cells[1] == branch and cells[3] == seeded.image_uris[0] and cells[-1] == "ready"
+    assert cells[1] == branch and cells[3] == seeded.image_uris[0] and cells[8] == "ready"
 
 
 def test_a_taken_alias_asks_for_another_alias_not_for_alias(
@@ -174,7 +174,10 @@ def test_at_80_columns_ls_fits_and_progress_shows_the_image_without_its_registry
     assert "created ri-ben-yu-buranchi in" in said and image not in said.split("created")[0]
     listed = _on_a_terminal(["ls"], env).splitlines()
     assert all(cell_width(line) <= 80 for line in listed), listed
-    # The URL (70 characters) has no room; the last deploy has.
-    assert listed[0].split() == ["NAME", "BRANCH", "IMAGE", "LAST", "DEPLOY", "STATUS"]
+    # The health has room (the sandbox's service reports none running yet); the URL (70
+    # characters) has not.
+    assert listed[0].split() == ["NAME", "BRANCH", "IMAGE", "STATUS", "HEALTH", "DRIFT"]
     cells = listed[1].split()
-    assert cells[:3] == ["ri-ben-yu-buranchi", "日本語ブランチ", "api:v1"] and cells[-1] == "ready"
+    assert cells[:4] == ["ri-ben-yu-buranchi", "日本語ブランチ", "api:v1", "ready"]
+    listed = _on_a_terminal(["ls", "--no-status"], env).splitlines()
+    assert listed[0].split() == ["NAME", "BRANCH", "IMAGE", "LAST", "DEPLOY", "STATUS"]

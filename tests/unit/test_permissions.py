@@ -57,3 +57,12 @@ def test_the_readme_table_is_the_generated_one() -> None:
         "regenerate it: python -c 'from eden.aws.permissions import *; "
         "print(markdown_table(FEATURES))'"
     )
+
+
+def test_exec_is_its_own_feature_scoped_to_the_clusters_tasks() -> None:
+    assert ("ecs", "ExecuteCommand") not in granted(["environments"])
+    assert ("logs", "FilterLogEvents") in granted(["environments"])
+    doc = policy(["exec"], {"cluster": "dev", "account": "1", "region": "eu-west-1"})
+    by_action = {a: s for s in doc["Statement"] for a in s["Action"]}
+    assert by_action["ecs:ExecuteCommand"]["Resource"] == [
+        "arn:aws:ecs:eu-west-1:1:cluster/dev", "arn:aws:ecs:eu-west-1:1:task/dev/*"]

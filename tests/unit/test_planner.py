@@ -873,3 +873,70 @@ def test_volumes_configured_at_launch_are_configured_like_the_reference() -> Non
     ]
     with pytest.raises(ConfigError, match="leaves volume\\(s\\) data to be configured at launch"):
         create_plan(reference=replace(ref, task_definition=td))
+
+
+# --- create --refresh --------------------------------------------------------------------
+
+
+def _existing() -> Any:
+    return Current(
+        task_definition_arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{NAMES.task_family}:3",
+        target_group_arn="arn:tg",
+        rule_arn="arn:rule",
+        service={"serviceArn": "arn:svc", "status": "ACTIVE", "desiredCount": 5},
+        record={"Name": NAMES.host + ".", "Type": "A"},
+        endpoint_entry=True,
+    )
+
+
+def test_refresh_updates_the_service_settings_and_the_health_check_in_place() -> None:
+    request = replace(make_request(FOO="bar"), refresh=True)
+    plan = create_plan(current=_existing(), request=request)
+    assert plan.operation == "deploy"
+    assert [(s.id, s.action) for s in plan.steps] == [
+        ("task_definition", "ecs.register_task_definition"),
+        ("target_group", "elbv2.refresh_target_group"),
+        ("service", "ecs.update_service"),
+    ]
+    assert all(s.undo is None for s in plan.steps[1:])  # nothing is made, nothing to undo
+    svc = plan.step("service").params
+    assert "desiredCount" not in svc and "tags" not in svc  # the environment's own
+    assert svc["healthCheckGracePeriodSeconds"] == 60
+    assert svc["networkConfiguration"] == NETWORK
+    assert svc["enableExecuteCommand"] is False  # the profile's, not the reference's
+    assert svc["forceNewDeployment"] is True  # new tasks get the new settings
+    assert svc["loadBalancers"] == [
+        {
+            "targetGroupArn": Ref("target_group", "TargetGroupArn"),
+            "containerName": "app",
+            "containerPort": 8080,
+        }
+    ]
+    assert set(plan.step("service").depends_on) == {"task_definition", "target_group"}
+    tg = plan.step("target_group").params
+    assert tg == {
+        "TargetGroupArn": "arn:tg",
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPort": "traffic-port",
+        "HealthCheckEnabled": True,
+        "HealthCheckPath": "/health",
+        "HealthCheckIntervalSeconds": 15,
+        "HealthCheckTimeoutSeconds": 5,
+        "HealthyThresholdCount": 3,
+        "UnhealthyThresholdCount": 2,
+        "Matcher": {"HttpCode": "200"},
+    }
+    env = {e["name"]: e["value"] for e in containers_by_name(plan)["app"]["environment"]}
+    assert env["FOO"] == "bar"
+
+
+def test_a_plain_deploy_leaves_settings_alone_and_exec_follows_the_profile() -> None:
+    plan = create_plan(current=_existing())
+    assert [s.id for s in plan.steps] == ["task_definition", "service"]
+    assert set(plan.step("service").params) == {"cluster", "service", "taskDefinition"}
+    allowed = create_plan(profile=make_profile(allow_exec=True))
+    assert allowed.step("service").params["enableExecuteCommand"] is True
+    refused = create_plan(
+        reference=make_reference(service=reference_service(enableExecuteCommand=True))
+    )
+    assert "enableExecuteCommand" not in refused.step("service").params

@@ -18,6 +18,7 @@ from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, PutEnvironment
 from eden.api.problems import ApiProblem
 from eden.envs.gc import expires_at
+from eden.envs.observe import Observer, Survey
 from eden.envs.records import EnvRecord
 from eden.state.base import ApiKey
 
@@ -66,20 +67,34 @@ def _answer(context: ApiContext, job: Job, wait: str) -> Response:
     return JSONResponse(data, status_code=op.http_status or 200)
 
 
+StatusQ = Annotated[
+    bool,
+    Query(description="Also each environment's health and drift, read from AWS (slower)."),
+]
+
+
 @router.get("/environments", tags=["environments"])
-def list_environments(context: Ctx, _key: Reader, profile: ProfileQ = None) -> dict[str, Any]:
+def list_environments(
+    context: Ctx, _key: Reader, profile: ProfileQ = None, status: StatusQ = False
+) -> dict[str, Any]:
     """Every environment, of one profile or of all the server's profiles."""
     registry = context.registry
     profiles = [registry.profile(profile)] if profile else registry.all_profiles()
     records: list[EnvRecord] = []
     ttl = {p.name: p.ttl_hours for p in profiles}
+    surveys: dict[tuple[str, str], Survey] = {}
     for p in profiles:
-        records += registry.store(p).list_envs(p.name)
+        mine = registry.store(p).list_envs(p.name)
+        records += mine
+        if status:
+            found = Observer(registry.engine(p.name)).survey(mine)
+            surveys.update({(p.name, name): s for name, s in found.items()})
     records.sort(key=lambda r: (r.profile, r.name))
-    return {
-        "profiles": [p.name for p in profiles],
-        "environments": [env_view(r, ttl[r.profile]) for r in records],
-    }
+    views = [env_view(r, ttl[r.profile]) for r in records]
+    if status:
+        for view, r in zip(views, records, strict=True):
+            view.update(surveys[(r.profile, r.name)].brief())
+    return {"profiles": [p.name for p in profiles], "environments": views}
 
 
 @router.get("/environments/{name:path}", tags=["environments"])

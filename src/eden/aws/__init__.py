@@ -13,6 +13,7 @@ from eden.aws.clients import AwsClients, AwsSettings
 from eden.aws.ecr import Ecr, ImageCheck
 from eden.aws.ecs import Ecs
 from eden.aws.elbv2 import Elbv2
+from eden.aws.logs import Logs
 from eden.aws.route53 import Route53
 from eden.aws.s3 import S3, JsonObject
 from eden.aws.tagging import Tagging
@@ -29,6 +30,7 @@ class Aws:
         self.s3 = S3(clients)
         self.ecr = Ecr(clients)
         self.tagging = Tagging(clients)
+        self.logs = Logs(clients)
 
 
 __all__ = ["Aws", "AwsClients", "AwsSettings", "ImageCheck", "JsonObject"]

@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.aws.base import Adapter
-from eden.core.limits import DELETE_TASK_DEFINITIONS_BATCH, DESCRIBE_SERVICES_BATCH
+from eden.core.limits import (
+    DELETE_TASK_DEFINITIONS_BATCH,
+    DESCRIBE_SERVICES_BATCH,
+    DESCRIBE_TASKS_BATCH,
+)
 from eden.errors import AwsError
 
 _NO_TASK_DEFINITION = ("ClientException", "InvalidParameterException")
@@ -123,3 +127,42 @@ class Ecs(Adapter):
                 return False
             raise
         return True
+
+    def service_tasks(self, cluster: str, service: str) -> list[dict[str, Any]]:
+        """The service's tasks: running or starting, and those stopped recently (ECS keeps
+        a stopped task for about an hour). Filtered by ``group`` too: moto ignores
+        ListTasks' serviceName and lists the whole cluster."""
+        arns: list[str] = []
+        try:
+            for status in ("RUNNING", "STOPPED"):
+                for page in self.pages(
+                    "list_tasks", cluster=cluster, serviceName=service, desiredStatus=status
+                ):
+                    arns += page.get("taskArns", [])
+        except AwsError as exc:
+            if exc.code in ("ServiceNotFoundException", "ClusterNotFoundException"):
+                return []
+            raise
+        tasks: list[dict[str, Any]] = []
+        for i in range(0, len(arns), DESCRIBE_TASKS_BATCH):
+            batch = arns[i : i + DESCRIBE_TASKS_BATCH]
+            out = self.client.describe_tasks(cluster=cluster, tasks=batch)
+            tasks += out.get("tasks", [])
+        return [dict(t) for t in tasks if t.get("group") == f"service:{service}"]
+
+    def region(self) -> str:
+        return str(self.client.meta.region_name)
+
+    def endpoint_url(self) -> str:
+        """Where the ECS client sends its calls (the Session Manager plugin wants it)."""
+        return str(self.client.meta.endpoint_url)
+
+    def execute_command(
+        self, cluster: str, task: str, container: str, command: str
+    ) -> dict[str, Any]:
+        """ECS Exec: an interactive session (its id, stream URL and token) for the
+        Session Manager plugin to open."""
+        out = self.client.execute_command(
+            cluster=cluster, task=task, container=container, command=command, interactive=True
+        )
+        return dict(out)

@@ -66,6 +66,10 @@ class Elbv2(Adapter):
             raise
         return str(out["TargetGroups"][0]["TargetGroupArn"])
 
+    def modify_target_group(self, params: Mapping[str, Any]) -> None:
+        """Health check settings of an existing group (ModifyTargetGroup)."""
+        self.client.modify_target_group(**params)
+
     def delete_target_group(self, arn: str) -> bool:
         try:
             self.client.delete_target_group(TargetGroupArn=arn)

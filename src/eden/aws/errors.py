@@ -27,6 +27,7 @@ from botocore.exceptions import (
     NoRegionError,
     PartialCredentialsError,
 )
+from botocore.parsers import ResponseParserError
 
 from eden.errors import AwsError, AwsUnreachable
 
@@ -70,7 +71,7 @@ class Translating:
         except ClientError as exc:
             service = self.meta.service_model.service_name
             raise AwsRefused(exc.response, operation_name, service) from exc
-        except BotoCoreError as exc:
+        except (BotoCoreError, ResponseParserError) as exc:
             raise unreachable(exc, self.meta, operation_name) from exc
 
 
@@ -80,7 +81,7 @@ def add_translation(base_classes: list[type], **_: Any) -> None:
         base_classes.insert(0, Translating)
 
 
-def unreachable(exc: BotoCoreError, meta: Any, operation: str) -> AwsUnreachable:
+def unreachable(exc: Exception, meta: Any, operation: str) -> AwsUnreachable:
     """What failed, where eden tried (service, endpoint, region) and what to check."""
     service = meta.service_model.service_name
     where = f"{service} at {meta.endpoint_url} ({meta.region_name or 'no region'})"
@@ -97,6 +98,13 @@ def unreachable(exc: BotoCoreError, meta: Any, operation: str) -> AwsUnreachable
             f"cannot reach AWS: {exc}",
             "check the network and the profile's region and endpoint_url; for the local "
             "sandbox, `eden sandbox status` (start it with `eden sandbox up`)",
+        )
+    elif isinstance(exc, ResponseParserError):
+        first = str(exc).splitlines()[0]
+        what, hint = (
+            f"AWS's answer could not be read ({first})",
+            "a proxy or load balancer between eden and AWS may have answered instead; "
+            "run the command again",
         )
     else:
         what, hint = f"the call got no usable answer: {exc}", "run the command again"

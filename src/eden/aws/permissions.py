@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FEATURES = ("environments", "state-dynamodb", "scaler")
+FEATURES = ("environments", "state-dynamodb", "scaler", "exec")
 
 # Placeholders a profile fills in (``policy(values)``); left as they are, they read as
 # what to put there.
@@ -46,6 +46,9 @@ ZONE_ARN = "arn:{partition}:route53:::hostedzone/{zone}"
 OBJECT_ARN = "arn:{partition}:s3:::{bucket}/{key}"
 BUCKET_ARN = "arn:{partition}:s3:::{bucket}"
 TABLE_ARN = "arn:{partition}:dynamodb:{region}:{account}:table/{table}"
+LOG_GROUP_ARN = "arn:{partition}:logs:{region}:{account}:log-group:*"
+CLUSTER_ARN = "arn:{partition}:ecs:{region}:{account}:cluster/{cluster}"
+TASK_ARN = "arn:{partition}:ecs:{region}:{account}:task/{cluster}/*"
 ANY = "*"
 
 
@@ -113,6 +116,11 @@ CALLS: tuple[Call, ...] = (
     Call(_ENV, "s3", "HeadBucket", "s3:ListBucket", (BUCKET_ARN,)),
     *_calls(_ENV, "ecr", "ecr", "DescribeImages DescribePullThroughCacheRules"),
     Call(_ENV, "resourcegroupstaggingapi", "GetResources", "tag:GetResources"),
+    # --- day two: health (tasks), create --refresh, logs (docs/dayto.md) ------------------
+    *_calls(_ENV, "ecs", "ecs", "ListTasks DescribeTasks"),
+    Call(_ENV, "elbv2", "ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroup", (TG_ARN,)),
+    *_calls(_ENV, "logs", "logs", "FilterLogEvents DescribeLogStreams StartLiveTail",
+            LOG_GROUP_ARN),
     # --- the state store in DynamoDB -------------------------------------------------------
     *_calls(
         "state-dynamodb",
@@ -136,6 +144,9 @@ CALLS: tuple[Call, ...] = (
         "DescribeScalableTargets DescribeScalingPolicies DescribeScalingActivities "
         "RegisterScalableTarget",
     ),
+    # --- eden exec (profiles with allow_exec): ECS Exec into the environment's tasks ------
+    Call("exec", "ecs", "ExecuteCommand", "ecs:ExecuteCommand", (CLUSTER_ARN, TASK_ARN)),
+    *_calls("exec", "ecs", "ecs", "DescribeServices ListTasks DescribeTasks"),
 )
 
 # How a CloudFormation template spells each placeholder.

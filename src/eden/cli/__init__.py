@@ -30,10 +30,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "eden.cli.envs:delete",
         "Delete environment NAME (a name, alias or branch) and every resource it has.",
     ),
-    "ls": ("eden.cli.envs:ls", "List the environments of the profile."),
+    "ls": (
+        "eden.cli.envs:ls",
+        "List the environments of the profile, with their health and drift from the reference.",
+    ),
     "show": (
         "eden.cli.envs:show",
-        "Show environment NAME: its resources with ARNs, URL and deploy history.",
+        "Show environment NAME: its health (tasks, targets, rollout, why tasks stopped), its "
+        "resources with ARNs, URL and deploy history.",
+    ),
+    "logs": (
+        "eden.cli.dayto_cmd:logs",
+        "Print the logs of environment NAME's tasks (every container that uses awslogs).",
+    ),
+    "exec": (
+        "eden.cli.dayto_cmd:exec_command",
+        "Open a shell (or run COMMAND) in a running task of environment NAME, with ECS Exec.",
+    ),
+    "diff": (
+        "eden.cli.dayto_cmd:diff",
+        "Show how environment NAME differs from what its reference makes today.",
     ),
     "endpoints": ("eden.cli.envs:endpoints", "The endpoints document in S3 that client apps read."),
     "gc": (

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,77 +20,19 @@ from eden.cli.common import (
     wait_reporter,
     when,
 )
+from eden.cli.dayto_cmd import print_health, read_health, survey_cells
+from eden.cli.progress import notes, progress, ready_reporter, say_now, took
 from eden.cli.suggest import close_matches
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
-from eden.errors import ConfigError
+from eden.envs.observe import Observer, Survey, refresh_inputs
+from eden.errors import ConfigError, UsageError
 from eden.state.leases import LockPolicy
 
-if TYPE_CHECKING:  # the engine (and boto3 under it) loads when a command opens one
+if TYPE_CHECKING:  # for annotations only
     from eden.envs.engine import Engine, Outcome
-    from eden.envs.executor import StepResult
     from eden.envs.journal import OperationLog
-    from eden.envs.plan import Step
-    from eden.envs.readiness import Readiness
-
-
-def _progress(opts: Options, image: str | None = None) -> Any:
-    """Prints each step as it starts and ends (stderr, text mode only). In a terminal the
-    image is shown without its registry host, so that a line fits 80 columns more often
-    (the summary and ``eden show`` keep the whole reference)."""
-    if opts.json:
-        return None
-    lock = threading.Lock()
-    short = listing.short_image(image) if image and sys.stderr.isatty() else None
-
-    def describe(step: Step) -> str:
-        text = step.description or step.id
-        return text.replace(image, short) if image and short else text
-
-    def listener(event: str, step: Step, result: StepResult | None) -> None:
-        with lock:
-            if event == "start":
-                click.echo(f"  {paint('…', dim=True)} {describe(step)}", err=True)
-            elif result is not None:
-                mark = paint("✓", fg="green") if result.ok else paint("✗", fg="red")
-                tail = f"  {paint(result.error, fg='red')}" if result.error else ""
-                took = paint(f"({result.seconds:.2f}s)", dim=True)
-                click.echo(f"  {mark} {describe(step)} {took}{tail}", err=True)
-
-    return listener
-
-
-def _notes(opts: Options) -> Any:
-    """What a long step waits for (a draining service...): when it changes, or every 10 s."""
-    if opts.json:
-        return None
-    last: dict[str, tuple[str, float]] = {}
-    lock = threading.Lock()
-
-    def note(step: Step, message: str) -> None:
-        now = time.monotonic()
-        with lock:
-            shown, at = last.get(step.id, ("", -10.0))
-            if message.split(" (")[0] == shown.split(" (")[0] and now - at < 10:
-                return
-            last[step.id] = (message, now)
-        click.echo(f"  {paint('…', dim=True)} {message}", err=True)
-
-    return note
-
-
-def _ready_reporter(opts: Options) -> Any:
-    """Says what the environment is still waiting for when that changes, or every 10 s."""
-    last: list[Any] = [None, -10.0]
-
-    def report(verdict: Readiness, waited: float) -> None:
-        if opts.json or verdict.ready:
-            return
-        if verdict.waiting_for != last[0] or waited - last[1] >= 10:
-            last[0], last[1] = verdict.waiting_for, waited
-            click.echo(f"  {paint('…', dim=True)} {verdict.summary()} ({waited:.0f}s)", err=True)
-
-    return report
+    from eden.envs.records import EnvRecord
 
 
 def _print_plan(outcome: Outcome) -> None:
@@ -120,7 +60,9 @@ def _print_plan(outcome: Outcome) -> None:
 @click.command()
 @click.argument("name")
 @click.option(
-    "--image", required=True, metavar="URI", help="Container image for the target container."
+    "--image",
+    metavar="URI",
+    help="Container image for the target container (with --refresh: default, the current).",
 )
 @click.option("--alias", metavar="SHORT", help="Short name to use instead of the branch's slug.")
 @click.option(
@@ -152,17 +94,24 @@ def _print_plan(outcome: Outcome) -> None:
     metavar="SECONDS",
     help="With --wait: how long to wait at most.",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Also bring an existing environment up to date with the reference (task "
+    "definition, service settings, health check), keeping its own values; deletes nothing.",
+)
 @lock_options
 @common_options()
 def create(
     name: str,
-    image: str,
+    image: str | None,
     alias: str | None,
     env_pairs: tuple[str, ...],
     dry_run: bool,
     keep_on_failure: bool,
     wait_ready: bool,
     timeout: float,
+    refresh: bool,
     on_locked: str,
     lock_timeout: float,
     opts: Options,
@@ -172,10 +121,19 @@ def create(
     \b
     eden create feature/login \\
         --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
+    eden create feature/login --refresh
     """
     env = parse_env_pairs(env_pairs)
+    if image is None and not refresh:
+        raise UsageError(
+            "--image is required", hint="give the image to deploy, or --refresh to redeploy "
+            "an existing environment's image with the reference's settings"
+        )
     said: list[str] = []
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
+        if refresh:
+            name, image, env = refresh_inputs(Observer(engine), name, image, env)
+        assert image is not None
         outcome = engine.create(
             name,
             image,
@@ -183,32 +141,17 @@ def create(
             env=env,
             dry_run=dry_run,
             keep_on_failure=keep_on_failure,
-            listener=_progress(opts, image),
+            listener=progress(opts, image),
             on_wait=wait_reporter(opts),
             ready_timeout=timeout if wait_ready and not dry_run else None,
-            on_ready=_ready_reporter(opts),
-            notes=_notes(opts),
-            on_message=None if opts.json else _say_now(said),
+            on_ready=ready_reporter(opts),
+            notes=notes(opts),
+            on_message=None if opts.json else say_now(said),
+            refresh=refresh,
         )
     verb = "deployed" if outcome.operation == "deploy" else "created"
-    summary = f"{verb} {paint(outcome.env, bold=True)} in {_took()}: {outcome.url}"
+    summary = f"{verb} {paint(outcome.env, bold=True)} in {took()}: {outcome.url}"
     _print_outcome(outcome, opts, dry_run, summary, said)
-
-
-def _say_now(said: list[str]) -> Any:
-    """Prints what the plan says (``feature-login exists: deploying ...``) before the
-    work starts, and remembers it so that it is not printed again at the end."""
-
-    def say(message: str) -> None:
-        said.append(message)
-        click.echo(message, err=True)
-
-    return say
-
-
-def _took() -> str:
-    """One duration, and what it covers: the whole command, start-up included."""
-    return f"{timing.elapsed():.2f}s (whole command)"
 
 
 @click.command()
@@ -223,18 +166,18 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
     """
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.delete(
-            name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
+            name, dry_run=dry_run, listener=progress(opts), on_wait=wait_reporter(opts)
         )
         if outcome.record is None and not outcome.plan.steps and not opts.json:
             _say_no_such(name, engine)
             return
-    summary = f"deleted {paint(outcome.env, bold=True)} in {_took()}"
+    summary = f"deleted {paint(outcome.env, bold=True)} in {took()}"
     _print_outcome(outcome, opts, dry_run, summary if outcome.plan.steps else None)
 
 
-def _listed(opts: Options) -> list[Any]:
-    """The profile's environments from the state store alone: listing calls no AWS API,
-    so it opens no engine (and imports no boto3, a third of a second of CPU)."""
+def _records_only(opts: Options) -> list[Any]:
+    """The profile's environments from the state store alone (``ls --no-status``): no AWS
+    call, so no engine is opened."""
     from contextlib import closing
 
     from eden.state.base import open_store
@@ -276,46 +219,67 @@ def _print_outcome(
 
 
 @click.command(name="ls")
+@click.option(
+    "--no-status", is_flag=True, help="Only what eden remembers: no health or drift from AWS."
+)
 @common_options()
-def ls(opts: Options) -> None:
-    """List the environments of the profile."""
-    records = _listed(opts)
+def ls(no_status: bool, opts: Options) -> None:
+    """List the environments of the profile, with their health and drift from the reference."""
+    if no_status:
+        records, surveys = _records_only(opts), {}
+    else:
+        with opts.engine() as engine:
+            records = engine.environments()
+            surveys = Observer(engine).survey(records)
     if opts.json:
-        print_json([r.as_dict() for r in records])
+        print_json([_listed(r, surveys.get(r.name)) for r in records])
         return
+    unread = {s.error for s in surveys.values() if s.health is None and s.error}
+    if surveys and len(unread) == 1 and all(s.health is None for s in surveys.values()):
+        click.echo(f"note: health not read ({unread.pop()}); use --no-status to skip it",
+                   err=True)
     if not records:
         click.echo("no environments (create one with `eden create BRANCH --image URI`)")
         return
-    rows = [
-        {
-            "NAME": r.name,
-            "BRANCH": r.branch,
-            "URL": r.url,
-            "IMAGE": r.image,
-            "CREATED": when(r.created_at),
-            "LAST DEPLOY": when(r.last_deploy_at),
-            "STATUS": r.status,
-        }
-        for r in records
-    ]
+    rows = []
+    for r in records:
+        row = {"NAME": r.name, "BRANCH": r.branch, "URL": r.url, "IMAGE": r.image,
+               "CREATED": when(r.created_at), "LAST DEPLOY": when(r.last_deploy_at),
+               "STATUS": r.status}
+        if not no_status:
+            row["HEALTH"], row["DRIFT"] = survey_cells(surveys.get(r.name))
+        rows.append(row)
     # A terminal gets a table that fits it; a pipe gets every value whole.
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     for line in listing.render(rows, width):
         click.echo(line)
 
 
+def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
+    data = record.as_dict()
+    return data | survey.brief() if survey is not None else data
+
+
 @click.command()
 @click.argument("name")
 @common_options()
 def show(name: str, opts: Options) -> None:
-    """Show environment NAME: its resources with ARNs, URL and deploy history."""
+    """Show environment NAME: its health (tasks, targets, rollout, why tasks stopped), its
+    resources with ARNs, URL and deploy history."""
     with opts.engine() as engine:
         record, events = engine.show(name)
         last = engine.last_operation(record.name)
+        health, problem = read_health(Observer(engine), record)
     if opts.json:
         last_op = last.as_dict() if last else None
         print_json(
-            {**record.as_dict(), "events": [e.as_dict() for e in events], "last_operation": last_op}
+            {
+                **record.as_dict(),
+                "health": health.as_dict() if health else None,
+                "health_error": problem,
+                "events": [e.as_dict() for e in events],
+                "last_operation": last_op,
+            }
         )
         return
     out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
@@ -324,6 +288,7 @@ def show(name: str, opts: Options) -> None:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    print_health(health, problem)
     for svc in record.services:
         out.print(f"  service {svc.role}:")
         out.print(f"    image:           {svc.image}")

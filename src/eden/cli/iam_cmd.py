@@ -24,6 +24,7 @@ from eden.errors import ConfigError
 @click.option(
     "--api", is_flag=True, help="What the HTTP API needs (on Lambda: with the DynamoDB state)."
 )
+@click.option("--exec", "with_exec", is_flag=True, help="Also ECS Exec (`eden exec`).")
 @click.option(
     "--for-profile",
     is_flag=True,
@@ -31,7 +32,7 @@ from eden.errors import ConfigError
 )
 @common_options(output=False)
 def iam_policy(
-    scaler: bool, state_kind: str, api: bool, for_profile: bool, opts: Options
+    scaler: bool, state_kind: str, api: bool, with_exec: bool, for_profile: bool, opts: Options
 ) -> None:
     """Print the IAM policy (JSON) that allows exactly the calls eden makes.
 
@@ -44,6 +45,8 @@ def iam_policy(
         features.append("state-dynamodb")
     if scaler:
         features.append("scaler")
+    if with_exec:
+        features.append("exec")
     values = _profile_values(opts.load()) if for_profile else None
     click.echo(policy_json(features, values))
 

@@ -30,13 +30,15 @@ class Column:
 COLUMNS = (
     Column("NAME", required=True),
     Column("BRANCH", wraps=True, required=True, min_width=12),
-    Column("URL", wraps=True, min_width=24),
+    Column("URL"),  # whole or not at all: it is there to be copied
     Column("IMAGE", wraps=True, required=True, min_width=12),
     Column("CREATED"),
     Column("LAST DEPLOY"),
     Column("STATUS", required=True),
+    Column("HEALTH", wraps=True, min_width=16),  # `ls` without --no-status
+    Column("DRIFT"),
 )
-PRIORITY = ("URL", "LAST DEPLOY", "CREATED")
+PRIORITY = ("HEALTH", "DRIFT", "URL", "LAST DEPLOY", "CREATED")
 
 _REGISTRY = re.compile(r"^(?:[^/]*[.:][^/]*|localhost)/")
 
@@ -96,21 +98,27 @@ def _pad(text: str, width: int) -> str:
 def choose_columns(
     rows: Sequence[Mapping[str, str]], width: int | None
 ) -> dict[str, int]:
-    """Column title -> width, in display order. ``width`` None: every column, full width."""
+    """Column title -> width, in display order, for the columns the rows have. ``width``
+    None: every column, full width. Otherwise the required columns first (narrowed to fit),
+    then each optional one in PRIORITY order if there is room left for it: whole, or for a
+    wrapping one, at least its minimum (it never narrows a required column)."""
+    present = [c for c in COLUMNS if not rows or c.title in rows[0]]
     natural = {
         c.title: max([cell_width(c.title), *(cell_width(r[c.title]) for r in rows)])
-        for c in COLUMNS
+        for c in present
     }
     if width is None:
         return natural
-    shown = {c.title for c in COLUMNS if c.required}
-    widths = _fit({t: natural[t] for t in shown}, width)
+    widths = _fit({c.title: natural[c.title] for c in present if c.required}, width)
     for title in PRIORITY:
-        trial = {t: natural[t] for t in (*shown, title)}
-        if _total(trial) <= width:
-            shown.add(title)
-            widths = trial
-    return {c.title: widths[c.title] for c in COLUMNS if c.title in shown}
+        column = next((c for c in present if c.title == title), None)
+        if column is None:
+            continue
+        room = width - _total(widths) - GAP
+        floor = max(column.min_width, cell_width(title)) if column.wraps else natural[title]
+        if room >= floor:
+            widths[title] = min(natural[title], room)
+    return {c.title: widths[c.title] for c in present if c.title in widths}
 
 
 def _total(widths: Mapping[str, int]) -> int:

@@ -101,4 +101,11 @@ def _coerce(key: str, value: str, kind: type, *, where: str) -> Any:
             return int(value)
         except ValueError:
             raise ConfigError(f"{key} must be a whole number, got {value!r}", where=where) from None
+    if kind is bool:
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{key} must be true or false, got {value!r}", where=where)
     return value

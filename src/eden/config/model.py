@@ -71,6 +71,10 @@ class Profile:
     state: str | None = None
     retry_mode: str = "standard"
     ttl_hours: int = DEFAULT_TTL_HOURS  # the stale cleaner's idle limit; each deploy renews it
+    # ECS Exec (`eden exec`): new and refreshed environments get enableExecuteCommand.
+    # Off by default: a shell in a preview needs SSM permissions on the task role, and a
+    # team opts in to it (docs/dayto.md lists them).
+    allow_exec: bool = False
 
     @property
     def service(self) -> ServiceTemplate:
@@ -98,6 +102,7 @@ FILE_FIELDS: dict[str, type] = {
     "state": str,
     "retry_mode": str,
     "ttl_hours": int,
+    "allow_exec": bool,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
 FILE_TABLES = ("endpoints", "env")
@@ -134,6 +139,8 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["retry_mode"] = profile.retry_mode
     if profile.ttl_hours != DEFAULT_TTL_HOURS:
         values["ttl_hours"] = profile.ttl_hours
+    if profile.allow_exec:
+        values["allow_exec"] = True
     if profile.endpoints:
         e = profile.endpoints
         values["endpoints"] = {

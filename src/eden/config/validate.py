@@ -73,6 +73,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         state=state,
         retry_mode=retry_mode,
         ttl_hours=ttl_hours,
+        allow_exec=bool(values.get("allow_exec", False)),
     )
 
 

@@ -127,6 +127,7 @@ class Engine:
         ready_timeout: float | None = None,
         on_ready: ReadyCallback | None = None,
         notes: NoteListener | None = None,
+        refresh: bool = False,
         on_message: Callable[[str], None] | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
@@ -134,6 +135,8 @@ class Engine:
 
         ``ready_timeout``: after the change, wait (outside the lease, so other operations
         are not held up) until the environment serves, or raise ``NotReady``.
+        ``refresh``: an existing environment also gets the reference's service settings and
+        health check (``eden create --refresh``), keeping its own values.
         """
         validate_image(image)
         existing = self.directory.target(branch, origin, adopt, by_name=False)
@@ -144,7 +147,9 @@ class Engine:
                 alias = existing.alias  # a deploy keeps the alias it was made with,
                 name = existing.name  # and the name it has, whatever today's rules say
         name = name or naming.env_name(branch, alias)
-        req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt, on_message)
+        req = CreateRequest(
+            branch, image, alias, env, keep_on_failure, origin, adopt, refresh, on_message
+        )
         if dry_run:
             return self._create(name, req, True, listener, notes)
         with self._env_lock(name, on_wait):
@@ -156,17 +161,9 @@ class Engine:
     def _wait_ready(
         self, outcome: Outcome, timeout: float, on_ready: ReadyCallback | None
     ) -> Readiness:
-        record = outcome.record
-        assert record is not None
-        names = record.stored_names()
-        assert names is not None
+        assert outcome.record is not None
         dns = outcome.run.outputs().get("dns_record")
-        watch = Watch(
-            cluster=self.profile.cluster,
-            service=names.service,
-            target_group_arn=record.services[0].target_group_arn if record.services else None,
-            dns_change=getattr(dns, "ChangeId", None),
-        )
+        watch = Watch.of(self.profile.cluster, outcome.record, getattr(dns, "ChangeId", None))
         started = self.clock()
         verdict = wait_until_ready(self.aws, watch, timeout=timeout, progress=on_ready)
         waited = self.clock() - started
@@ -190,7 +187,7 @@ class Engine:
         )
         messages = self._image_messages(snap, req.image)
         assert snap.reference is not None
-        wanted = Request(names=snap.names, image=req.image, env_overrides=dict(req.env or {}))
+        wanted = Request(snap.names, req.image, dict(req.env or {}), refresh=req.refresh)
         plan = plan_create(self.profile, wanted, snap.reference, snap.current)
         url = f"https://{snap.names.host}"
         if dry_run:
@@ -226,7 +223,7 @@ class Engine:
             self.history.event(name, plan.operation, started, "failed", exc.message, req.image)
             raise
         journal.end(True)
-        self.history.made(record, snap, result, req.image)
+        self.history.made(record, snap, result, req.image, overrides=req.env)
         detail = f"{len(plan.steps)} steps"
         self.history.event(name, plan.operation, started, "ok", detail, req.image)
         return Outcome(plan.operation, name, url, result, record, messages)

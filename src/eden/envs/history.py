@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eden.config import Profile
@@ -79,8 +79,19 @@ class History:
             self.store.put(record)
         return record
 
-    def made(self, record: EnvRecord, snap: Snapshot, result: RunResult, image: str) -> None:
-        """Each resource records what it made (its step's output) or what was there."""
+    def made(
+        self,
+        record: EnvRecord,
+        snap: Snapshot,
+        result: RunResult,
+        image: str,
+        *,
+        overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        """Each resource records what it made (its step's output) or what was there.
+
+        The request's env-var overrides are kept too: they are the environment's own
+        values, which `eden diff` leaves out and `create --refresh` keeps."""
         outputs = result.outputs()
         kept: dict[str, dict[str, Any]] = {}
         for resource in RESOURCES:
@@ -90,6 +101,7 @@ class History:
         record.services = [ServiceRecord(self.profile.service.role, image, kept)]
         record.extra["listener_arn"] = snap.listener_arn
         record.extra["zone_id"] = self.profile.zone_id
+        record.extra["env_overrides"] = dict(overrides or {})
         record.status = "ready"
         record.last_deploy_at = self.clock()
         self.store.put(record)

@@ -49,4 +49,5 @@ class CreateRequest:
     keep_on_failure: bool = False
     origin: str | None = None  # a pull request: only its own environment is touched
     adopt: bool = False  # with origin: take over the branch's environment from before origins
+    refresh: bool = False  # also the reference's service settings and health check
     on_message: Callable[[str], None] | None = None  # told the messages before the work

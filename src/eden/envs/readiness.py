@@ -6,6 +6,11 @@ all three: the Route 53 change is INSYNC, the service is steady (its rollout com
 as many tasks running as desired, one deployment left), and the target group has at
 least as many healthy targets as the service wants.
 
+Not ready is not always worth waiting for: when the service's tasks crash-loop (several
+tasks of the new revision stopped with a failure, or the rollout failed), waiting out the
+timeout only repeats the failure, so the verdict says ``failed`` with the reason in plain
+words (``eden.envs.health.crash_loop``) and the wait ends at once.
+
 ``assess`` is pure (an observation in, a verdict with the reasons out), so every rule is
 unit-tested; ``wait_until_ready`` polls AWS with it until ready or the deadline, telling
 a progress callback what it is waiting for.
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden.aws import Aws
+from eden.envs.health import crash_loop
+from eden.envs.records import EnvRecord
 from eden.errors import NotReady
 
 POLL_SECONDS = 2.0
@@ -31,14 +38,18 @@ class Observation:
     dns_status: str | None  # None: no record change to wait for (wildcard, or unchanged)
     service: Mapping[str, Any] | None
     targets: Sequence[Mapping[str, Any]] = ()  # DescribeTargetHealth descriptions
+    tasks: Sequence[Mapping[str, Any]] = ()  # the service's tasks (running and stopped)
 
 
 @dataclass(frozen=True)
 class Readiness:
     ready: bool
     waiting_for: tuple[str, ...] = field(default=())  # what is not ready yet, in words
+    failed: str | None = None  # why it will not become ready (a crash loop), in words
 
     def summary(self) -> str:
+        if self.failed:
+            return f"failing: {self.failed}"
         return "ready" if self.ready else "waiting for " + "; ".join(self.waiting_for)
 
 
@@ -63,7 +74,8 @@ def assess(obs: Observation) -> Readiness:
     healthy = sum(1 for t in obs.targets if t.get("TargetHealth", {}).get("State") == "healthy")
     if healthy < desired:
         waiting.append(f"healthy targets ({healthy} of {desired})")
-    return Readiness(not waiting, tuple(waiting))
+    failed = crash_loop(svc, obs.tasks) if waiting else None
+    return Readiness(not waiting, tuple(waiting), failed)
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,21 @@ class Watch:
     target_group_arn: str | None
     dns_change: str | None
 
+    @classmethod
+    def of(cls, cluster: str, record: EnvRecord, dns_change: str | None = None) -> Watch:
+        """What to watch of an environment, from its record."""
+        names = record.stored_names()
+        assert names is not None  # a record the engine has just written has them all
+        tg = record.services[0].target_group_arn if record.services else None
+        return cls(cluster, names.service, tg, dns_change)
+
 
 def observe(aws: Aws, watch: Watch) -> Observation:
     dns = aws.route53.change_status(watch.dns_change) if watch.dns_change else None
     service = aws.ecs.describe_service(watch.cluster, watch.service)
     targets = aws.elbv2.target_health(watch.target_group_arn) if watch.target_group_arn else []
-    return Observation(dns, service, targets)
+    tasks = aws.ecs.service_tasks(watch.cluster, watch.service) if service else []
+    return Observation(dns, service, targets, tasks)
 
 
 def wait_until_ready(
@@ -93,7 +114,8 @@ def wait_until_ready(
     sleep: Callable[[float], None] = time.sleep,
     poll: float = POLL_SECONDS,
 ) -> Readiness:
-    """Polls until ready; raises ``NotReady`` with what was still missing at the deadline."""
+    """Polls until ready; raises ``NotReady`` with what was still missing at the deadline,
+    or at once with the reason when the tasks crash-loop."""
     started = clock()
     while True:
         verdict = assess(observe(aws, watch))
@@ -102,6 +124,12 @@ def wait_until_ready(
             progress(verdict, waited)
         if verdict.ready:
             return verdict
+        if verdict.failed:
+            raise NotReady(
+                f"{watch.service} cannot start: {verdict.failed}",
+                hint="it was created, but its tasks keep stopping; see `eden show` and "
+                "`eden logs`, fix the cause, then deploy again",
+            )
         if waited >= timeout:
             raise NotReady(
                 f"{watch.service} is not ready after {timeout:.0f}s: {verdict.summary()}",

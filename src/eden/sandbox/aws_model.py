@@ -24,6 +24,13 @@ Modelled (each with the error AWS gives; sources in ../shared/reference/):
 * **Deployment controllers**: CODE_DEPLOY services cannot change their task definition
   with UpdateService; EXTERNAL services take no task definition or load balancers on
   CreateService (both ``InvalidParameterException``).
+* **ECS Exec**: ExecuteCommand (moto lacks it) opens a stand-in session for a RUNNING
+  task started with exec on, and refuses others with AWS's message; the requests are
+  kept on the backend (``eden_exec_sessions``) for tests.
+* **Service settings are kept**: CreateService's ``healthCheckGracePeriodSeconds``,
+  ``deploymentConfiguration``, ``enableExecuteCommand`` and ``enableECSManagedTags`` are
+  stored and DescribeServices returns them, as AWS does (moto drops them on create; it
+  keeps them on UpdateService).
 
 ``install`` is idempotent and returns the ``Model`` whose timings can be changed at any
 time; its state lives on moto's own objects, so moto's reset clears it.
@@ -44,6 +51,8 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.elbv2.exceptions import ELBClientError
 from moto.elbv2.models import ELBv2Backend
+
+from eden.sandbox import ecs_requests
 
 MAX_RULES_PER_ALB = 100
 MAX_TARGET_GROUPS_PER_ALB = 100
@@ -103,6 +112,7 @@ def _patch_ecs(model: Model) -> None:
     _patch(cls, "update_service", _update_service(cls.update_service, model))
     _patch(cls, "delete_service", _delete_service(cls.delete_service, model))
     _patch(cls, "describe_services", _describe_services(cls.describe_services, model))
+    ecs_requests.install()
     _MODEL_HOOKS["advance_all"] = lambda backend: _advance_all(backend, model)
 
 

@@ -59,6 +59,6 @@ class DryRunActuator:
     calls: list[tuple[str, str, int]] = field(default_factory=list)
 
     async def set_desired(self, cluster: str, service: str, count: int) -> None:
-        log.info("DRY RUN: would set %s/%s desiredCount=%d", cluster, service, count)
+        # The daemon logs the would-be change next to the service's real count.
         self.calls.append((cluster, service, count))
         del self.calls[:-100]  # bounded: a dry run may go on for days

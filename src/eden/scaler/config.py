@@ -7,7 +7,7 @@ never starts half-configured. Example::
     tick = 1.0                  # seconds between decisions
     metrics_port = 9464         # Prometheus /metrics and /status on metrics_host
     lease_state = "dynamodb://eden?region=eu-west-1"  # only with two or more replicas
-    # (or lease_path = "/shared/eden-scaler.lease": an SQLite file on shared storage)
+    # (or lease_path = "/var/lib/eden/scaler.db": replicas on one machine)
 
     [aws]
     region = "eu-west-1"
@@ -43,8 +43,8 @@ from typing import Any
 from eden.errors import ConfigError
 from eden.scaler.governor import Bounds
 from eden.scaler.metrics import METRIC_KINDS, MetricSpec
-from eden.scaler.policies import POLICY_NAMES
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import POLICY_NAMES
+from eden.scaler.target_tracking import TargetSettings
 
 DISCOVERY_KINDS = ("ecs", "target_group")
 
@@ -61,6 +61,7 @@ class ServiceConfig:
     port: int = 80
     target_group_arn: str = ""
     sample: bool = True
+    take_over: bool = False  # act even where Application Auto Scaling policies are attached
 
     @property
     def key(self) -> str:
@@ -148,15 +149,14 @@ class _Fields:
         return value
 
 
-def _service(raw: Mapping[str, Any], index: int, source: str) -> ServiceConfig:
-    f = _Fields(raw, f"services[{index}]", source)
+def _metric(f: _Fields) -> MetricSpec:
     metric_kind = f.text("metric", "inflight", METRIC_KINDS)
     labels = f.table_of("prometheus_labels")
     if not all(isinstance(v, str) for v in labels.values()):
         raise f.fail("prometheus_labels", "values must be strings", 'e.g. {handler = "/"}')
     default_path = "/metrics" if metric_kind.startswith("prometheus") else "/nginx_status"
     try:
-        metric = MetricSpec(
+        return MetricSpec(
             kind=metric_kind,
             path=f.text("path", default_path),
             prometheus_name=f.text("prometheus_name", ""),
@@ -164,16 +164,41 @@ def _service(raw: Mapping[str, Any], index: int, source: str) -> ServiceConfig:
         )
     except ValueError as exc:
         raise f.fail("metric", str(exc), "see the metric section of docs/scaler.md") from exc
-    min_tasks = f.integer("min", 1)
+
+
+def _limits(f: _Fields, tick: float) -> None:
+    """The limits eden cannot honour, refused before anything runs."""
+    if f.table.get("min", 1) == 0:
+        raise f.fail("min", "= 0 needs something to wake the service when requests come, "
+                     "and eden has no waker yet: a service at 0 tasks would stay there",
+                     "set min = 1 (or more)")
+    factor = f.table.get("scale_in_factor")
+    if factor == 1 and not isinstance(factor, bool):
+        raise f.fail("scale_in_factor", "= 1 would never scale in (1/1 of the count per step)",
+                     "set scale_in = false to say that, or a factor above 1 (2 = halving)")
+    capacity, target = f.table.get("capacity"), f.table.get("target")
+    if isinstance(capacity, int | float) and isinstance(target, int | float) and \
+            not isinstance(capacity, bool) and 0 < capacity < target:
+        raise f.fail("target", f"{target:g} is above the capacity of a task ({capacity:g}): "
+                     "the service would run overloaded at its target",
+                     "set target below capacity, e.g. 0.7 x capacity as Knative does")
+    for window in ("stable_window", "panic_window", "scale_in_delay"):
+        value = f.table.get(window)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < tick:
+            raise f.fail(window, f"({value:g} s) is shorter than the tick ({tick:g} s): it "
+                         "would hold at most one sample", f"set {window} >= scaler.tick")
+
+
+def _policy_settings(f: _Fields, tick: float) -> tuple[TargetSettings, Bounds]:
+    _limits(f, tick)
+    min_tasks = f.integer("min", 1, low=1)
     max_tasks = f.integer("max", None, low=max(min_tasks, 1))
-    step = f.integer("max_step_up", 0)
-    stable = f.number("stable_window", 60.0)
-    if "target" not in raw:
+    if "target" not in f.table:
         raise f.fail("target", "is required", "set target = <load per task>, e.g. 70")
     try:
         settings = TargetSettings(
             target=f.number("target", 70.0),
-            stable_window=stable,
+            stable_window=f.number("stable_window", 60.0),
             panic_window=f.number("panic_window", 6.0),
             panic_threshold=f.number("panic_threshold", 2.0, low=1.0),
             tolerance=f.number("tolerance", 0.1, strict=False),
@@ -181,14 +206,25 @@ def _service(raw: Mapping[str, Any], index: int, source: str) -> ServiceConfig:
         bounds = Bounds(
             min_tasks=min_tasks,
             max_tasks=max_tasks,
-            max_step_up=step or None,
+            max_step_up=f.integer("max_step_up", 0) or None,
             scale_in=f.flag("scale_in", True),
-            scale_in_delay=f.number("scale_in_delay", stable, strict=False),
-            scale_in_factor=f.number("scale_in_factor", 2.0, low=1.0, strict=False),
+            scale_in_delay=f.number("scale_in_delay", 120.0),
+            scale_in_factor=f.number("scale_in_factor", 2.0, low=1.0),
+            scale_in_cooldown=f.number("scale_in_cooldown", 0.0, strict=False),
+            scale_in_band=f.number("scale_in_band", 0.1, strict=False),
+            min_task_age=f.number("min_task_age", 180.0, strict=False),
         )
     except ValueError as exc:
-        raise ConfigError(f"services[{index}]: {exc}", where=source,
+        raise ConfigError(f"{f.where}: {exc}", where=f.source,
                           hint="check target, windows and bounds") from exc
+    return settings, bounds
+
+
+def _service(raw: Mapping[str, Any], index: int, source: str, tick: float) -> ServiceConfig:
+    f = _Fields(raw, f"services[{index}]", source)
+    metric = _metric(f)
+    settings, bounds = _policy_settings(f, tick)
+    f.number("capacity", 1.0)  # validated above against target; a number when given
     discovery = f.text("discovery", "ecs", DISCOVERY_KINDS)
     tg = f.text("target_group_arn", "")
     if discovery == "target_group" and not tg:
@@ -205,6 +241,7 @@ def _service(raw: Mapping[str, Any], index: int, source: str) -> ServiceConfig:
         port=f.integer("port", 80, low=1),
         target_group_arn=tg,
         sample=f.text("sample", "auto", ("auto", "all")) == "auto",
+        take_over=f.flag("take_over", False),
     )
 
 
@@ -214,7 +251,8 @@ def parse_config(doc: Mapping[str, Any], source: str = "scaler.toml") -> ScalerC
     if not isinstance(raw_services, list) or not raw_services:
         raise ConfigError("no [[services]] to scale", where=source,
                           hint="add a [[services]] table with cluster, service, max, target")
-    services = tuple(_service(raw, i, source) for i, raw in enumerate(raw_services))
+    tick = _Fields(top.table_of("scaler"), "scaler", source).number("tick", 1.0)
+    services = tuple(_service(raw, i, source, tick) for i, raw in enumerate(raw_services))
     keys = [s.key for s in services]
     if len(set(keys)) != len(keys):
         raise ConfigError("a service is listed twice", where=source,

@@ -5,7 +5,8 @@ daemon holds no AWS client itself; discovery sources, the actuator, the notifier
 lease are injected (see ``wiring.py``), which is what lets tests drive it against fakes or a
 moto server, and the clock is injected so tests never sleep on wall time.
 
-Failure handling: a failed discovery keeps the last view; a failed scrape is missing data;
+Failure handling: a failed discovery is logged with what to check, keeps the last view and
+is retried on the next tick; a failed scrape is missing data;
 a failed UpdateService is logged and retried on a later tick (with a short backoff so a
 throttled API is not hammered). Nothing here has a lifetime limit.
 """
@@ -16,18 +17,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from eden.errors import EdenError
 from eden.scaler.actuator import Actuator
+from eden.scaler.aws_scaling import ScalingActivities
 from eden.scaler.config import ScalerConfig, ServiceConfig
 from eden.scaler.discovery import CachedDiscovery, DiscoverySource
 from eden.scaler.lease import Lease
-from eden.scaler.model import Decision, Observation
+from eden.scaler.model import Decision, Observation, Policy
 from eden.scaler.notify import Notifier, ScaleEvent
-from eden.scaler.policies import make_policy
-from eden.scaler.policy import Policy
+from eden.scaler.policy_registry import make_policy
 from eden.scaler.scrape import Scraper
 from eden.scaler.status import ServiceStatus
 
@@ -46,7 +47,7 @@ class _Service:
     status: ServiceStatus
     retry_at: float = float("-inf")
     failures: int = 0
-    last_dry_run: int | None = None
+    would_be: int | None = None  # dry run and shadow: the count eden would have set
 
 
 class Daemon:
@@ -60,9 +61,11 @@ class Daemon:
         lease: Lease,
         clock: Callable[[], float] = time.monotonic,
         housekeeping: Callable[[], None] | None = None,
+        shadow: Sequence[ScalingActivities] = (),
     ) -> None:
         self.config = config
         self.housekeeping = housekeeping
+        self.shadow = list(shadow)
         self.actuator = actuator
         self.notifier = notifier
         self.lease = lease
@@ -77,7 +80,7 @@ class Daemon:
         return _Service(
             config=cfg,
             policy=make_policy(cfg.policy, cfg.settings, cfg.bounds),
-            discovery=CachedDiscovery(source, self.config.refresh),
+            discovery=CachedDiscovery(source, self.config.refresh, name=cfg.key),
             scraper=Scraper(cfg.metric, timeout=self.config.scrape_timeout,
                             limit=self._limit, sample=cfg.sample),
             status=ServiceStatus(cfg.key, cfg.policy),
@@ -86,6 +89,11 @@ class Daemon:
     @property
     def statuses(self) -> list[ServiceStatus]:
         return [s.status for s in self._services]
+
+    def discovery_failures(self) -> list[tuple[str, Exception]]:
+        """Services whose last discovery failed, with the error (what ``--once`` reports)."""
+        return [(s.config.key, exc) for s in self._services
+                if (exc := s.discovery.last_exception) is not None]
 
     def stop(self) -> None:
         self._stop.set()
@@ -107,6 +115,8 @@ class Daemon:
         tasks = [asyncio.create_task(self._lease_loop())]
         if self.housekeeping is not None:
             tasks.append(asyncio.create_task(self._housekeeping_loop(self.housekeeping)))
+        if self.shadow:
+            tasks.append(asyncio.create_task(self._shadow_loop()))
         tasks += [asyncio.create_task(self._service_loop(s)) for s in self._services]
         try:
             await self._stop.wait()
@@ -130,6 +140,17 @@ class Daemon:
         while not self._stop.is_set():
             await self._sleep(HOUSEKEEPING_EVERY)
             chore()
+
+    async def _shadow_loop(self) -> None:
+        """--shadow: report what AWS's own scaling did, next to eden's would-be counts."""
+        while not self._stop.is_set():
+            for watch in self.shadow:
+                try:
+                    await asyncio.to_thread(watch.poll)
+                except EdenError as exc:
+                    log.warning("shadow %s: cannot read AWS's scaling activities: %s",
+                                watch.cfg.key, exc.message)
+            await self._sleep(self.config.refresh)
 
     async def _service_loop(self, svc: _Service) -> None:
         tick = self.config.tick
@@ -156,12 +177,16 @@ class Daemon:
         now = self.clock()
         st = svc.status
         view = await svc.discovery.view(now)
+        st.discovery_error = svc.discovery.last_error
         if view is None:
             st.reason = f"no discovery yet: {svc.discovery.last_error or 'pending'}"
             return None
         result = await svc.scraper.scrape(view.endpoints, now)
+        # A dry run or shadow changes nothing, so it follows its own would-be count: the
+        # service's real count would keep a panic (2x the count) armed for ever.
+        current = view.desired if svc.would_be is None else svc.would_be
         obs = Observation(now, result.values, ready=len(view.endpoints),
-                          desired=view.desired, pending=view.pending)
+                          desired=current, pending=view.pending)
         decision = svc.policy.decide(obs)
         st.ticks_total += 1
         st.scrape_errors_total += result.errors
@@ -172,17 +197,18 @@ class Daemon:
         st.endpoints, st.scraped = len(view.endpoints), result.attempted
         st.reason = decision.reason
         st.last_tick_unix = time.time()
+        log.debug("%s: load %s on %d endpoints (%d scraped, %d failed); %d -> %d (%s)",
+                  svc.config.key, _fmt_load(obs.total_load), len(view.endpoints),
+                  result.attempted, result.errors, decision.current, decision.desired,
+                  decision.reason)
         if decision.changed:
-            await self._act(svc, decision, now)
+            await self._act(svc, decision, now, view.desired)
         return decision
 
-    async def _act(self, svc: _Service, decision: Decision, now: float) -> None:
+    async def _act(self, svc: _Service, decision: Decision, now: float, real: int) -> None:
         st, cfg = svc.status, svc.config
         if not self.leader:
             st.reason += " (standby: another replica holds the lease)"
-            return
-        if self.actuator.dry_run and svc.last_dry_run == decision.desired:
-            st.reason += " (dry run: already logged)"
             return
         if now < svc.retry_at:
             st.reason += " (backing off after an UpdateService error)"
@@ -198,15 +224,20 @@ class Daemon:
             return
         svc.failures, svc.retry_at = 0, float("-inf")
         if self.actuator.dry_run:
-            svc.last_dry_run = decision.desired
+            svc.would_be = decision.desired
+            mode = "SHADOW" if self.shadow else "DRY RUN"
+            log.info("%s: %s: eden would set desiredCount %d -> %d (%s); the service has %d",
+                     mode, cfg.key, decision.current, decision.desired, decision.reason, real)
         else:
             svc.discovery.note_desired(decision.desired)
         st.updates_total += 1
         event = ScaleEvent(cfg.key, decision.current, decision.desired, decision.reason,
                            dry_run=self.actuator.dry_run)
         st.events.append({"at_unix": time.time(), "old": event.old, "new": event.new,
-                          "reason": event.reason, "dry_run": event.dry_run})
-        log.info("%s", event.text)
+                          "reason": event.reason, "dry_run": event.dry_run,
+                          "service_desired": real})
+        if not self.actuator.dry_run:
+            log.info("%s", event.text)
         # Notifying must never hold up the next tick; keep a reference until it is done.
         task = asyncio.get_running_loop().create_task(self.notifier.notify(event))
         self._background.add(task)
@@ -216,3 +247,8 @@ class Daemon:
         """Wait for notifications still in flight (used on shutdown and by --once)."""
         if self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+def _fmt_load(load: float | None) -> str:
+    return "unknown" if load is None else f"{load:.1f}"
+

@@ -1,9 +1,10 @@
-"""Finding a service's tasks: ECS task IPs or ALB targets, cached between refreshes.
+"""Finding a service's tasks, cached between refreshes: the views and the cache.
 
-Discovery costs AWS calls (DescribeServices, ListTasks, DescribeTasks, DescribeTargetHealth),
-so it runs every ``refresh`` seconds, not every tick: a 1 s tick over 50 services must not
-become hundreds of describe calls per second. Between refreshes the daemon scrapes the
-cached endpoints; a refresh that fails keeps the last good view (stale beats blind).
+Discovery costs AWS calls (see ``aws_sources``), so it runs every ``refresh`` seconds, not
+every tick: a 1 s tick over 50 services must not become hundreds of describe calls per
+second. Between refreshes the daemon scrapes the cached endpoints. A refresh that fails is
+logged with what to check, keeps the last good view (stale beats blind) and is retried on
+the next tick, so an outage costs no more than its own length.
 
 Sources are synchronous (boto3 is) and run in a worker thread. Tests inject their own.
 """
@@ -12,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
+
+from eden.errors import EdenError
 
 log = logging.getLogger("eden.scaler")
 
-_DESCRIBE_BATCH = 100  # DescribeTasks takes at most 100 task ARNs
-_STARTING = frozenset({"PROVISIONING", "PENDING", "ACTIVATING"})
+REPEAT_LOG_EVERY = 60.0  # an unchanged failure is logged again at most this often
 
 
 @dataclass(frozen=True)
@@ -48,84 +50,9 @@ class ServiceView:
 class DiscoverySource(Protocol):
     def discover(self) -> ServiceView: ...
 
-
-def _service_counts(ecs: Any, cluster: str, service: str) -> tuple[int, int, int]:
-    found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
-    if not found:
-        raise LookupError(f"service {service} not found in cluster {cluster}")
-    s = found[0]
-    return int(s["desiredCount"]), int(s.get("runningCount", 0)), int(s.get("pendingCount", 0))
-
-
-def task_ip(task: Mapping[str, Any]) -> str | None:
-    """The awsvpc private IP of a task, from its ENI attachment or its containers."""
-    for attachment in task.get("attachments", []):
-        if attachment.get("type") != "ElasticNetworkInterface":
-            continue
-        for detail in attachment.get("details", []):
-            if detail.get("name") == "privateIPv4Address" and detail.get("value"):
-                return str(detail["value"])
-    for container in task.get("containers", []):
-        for eni in container.get("networkInterfaces", []):
-            if eni.get("privateIpv4Address"):
-                return str(eni["privateIpv4Address"])
-    return None
-
-
-def endpoints_from_tasks(tasks: Iterable[Mapping[str, Any]], port: int) -> list[Endpoint]:
-    """Running tasks with an IP, ordered by ARN so sampling and logs are stable."""
-    out = []
-    for task in tasks:
-        if task.get("lastStatus") != "RUNNING" or task.get("desiredStatus") == "STOPPED":
-            continue
-        ip = task_ip(task)
-        if ip:
-            out.append(Endpoint(ip, port, str(task.get("taskArn", ""))))
-    return sorted(out, key=lambda e: e.id)
-
-
-class EcsTaskDiscovery:
-    """Running awsvpc tasks of one ECS service (ListTasks + batched DescribeTasks)."""
-
-    def __init__(self, ecs: Any, cluster: str, service: str, port: int) -> None:
-        self.ecs, self.cluster, self.service, self.port = ecs, cluster, service, port
-
-    def discover(self) -> ServiceView:
-        desired, running, pending = _service_counts(self.ecs, self.cluster, self.service)
-        arns: list[str] = []
-        paginator = self.ecs.get_paginator("list_tasks")
-        for page in paginator.paginate(
-            cluster=self.cluster, serviceName=self.service, desiredStatus="RUNNING"
-        ):
-            arns.extend(page.get("taskArns", []))
-        tasks: list[Mapping[str, Any]] = []
-        for i in range(0, len(arns), _DESCRIBE_BATCH):
-            batch = arns[i : i + _DESCRIBE_BATCH]
-            tasks.extend(self.ecs.describe_tasks(cluster=self.cluster, tasks=batch)["tasks"])
-        starting = sum(1 for t in tasks if t.get("lastStatus") in _STARTING)
-        endpoints = endpoints_from_tasks(tasks, self.port)
-        return ServiceView(tuple(endpoints), desired, running, max(pending, starting))
-
-
-class TargetGroupDiscovery:
-    """The targets of the service's ALB target group (anything not draining)."""
-
-    def __init__(self, ecs: Any, elbv2: Any, cluster: str, service: str, arn: str) -> None:
-        self.ecs, self.elbv2 = ecs, elbv2
-        self.cluster, self.service, self.arn = cluster, service, arn
-
-    def discover(self) -> ServiceView:
-        desired, running, pending = _service_counts(self.ecs, self.cluster, self.service)
-        health = self.elbv2.describe_target_health(TargetGroupArn=self.arn)
-        endpoints = []
-        for d in health.get("TargetHealthDescriptions", []):
-            state = d.get("TargetHealth", {}).get("State", "")
-            if state in ("draining", "initial"):
-                continue
-            target = d["Target"]
-            endpoints.append(Endpoint(str(target["Id"]), int(target["Port"])))
-        endpoints.sort(key=lambda e: e.id)
-        return ServiceView(tuple(endpoints), desired, running, pending)
+    def note_desired(self, desired: int) -> None:
+        """eden has just set the desired count: cached AWS answers must not undo it."""
+        ...
 
 
 class CallableDiscovery:
@@ -137,6 +64,16 @@ class CallableDiscovery:
     def discover(self) -> ServiceView:
         return self._fn()
 
+    def note_desired(self, desired: int) -> None:
+        return None
+
+
+def describe_failure(exc: Exception) -> str:
+    """One line for a failed discovery: an eden error's message and hint, else the type."""
+    if isinstance(exc, EdenError):
+        return f"{exc.message} (check: {exc.hint})" if exc.hint else exc.message
+    return f"{type(exc).__name__}: {exc}"
+
 
 class CachedDiscovery:
     """Refreshes a source every ``refresh`` seconds and remembers our own updates.
@@ -145,16 +82,25 @@ class CachedDiscovery:
     ``note_desired`` applies it to the cached view so the next tick does not ask again.
     """
 
-    def __init__(self, source: DiscoverySource, refresh: float) -> None:
+    def __init__(self, source: DiscoverySource, refresh: float, name: str = "service") -> None:
         self.source = source
         self.refresh = refresh
+        self.name = name
         self._view: ServiceView | None = None
         self._fetched_at = float("-inf")
         self.last_error: str = ""
+        self.last_exception: Exception | None = None
+        self.failures = 0
+        self._logged: tuple[str, float] | None = None
         self.refreshes = 0
 
+    @property
+    def failed(self) -> bool:
+        """True while the last refresh failed (the view, if any, is stale)."""
+        return bool(self.last_error)
+
     async def view(self, now: float) -> ServiceView | None:
-        if self._view is None or now - self._fetched_at >= self.refresh:
+        if self._view is None or self.failed or now - self._fetched_at >= self.refresh:
             await self._refresh(now)
         return self._view
 
@@ -162,16 +108,31 @@ class CachedDiscovery:
         try:
             fresh = await asyncio.to_thread(self.source.discover)
         except Exception as exc:  # any AWS or network failure: keep the last good view
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.warning("discovery failed (%s); keeping the last view", self.last_error)
-            self._fetched_at = now  # retry after another refresh interval, not every tick
-            return
-        self.last_error = ""
+            self.failures += 1
+            self.last_error, self.last_exception = describe_failure(exc), exc
+            self._log_failure(now)
+            return  # the next tick tries again
+        if self.failed:
+            log.info("discovery of %s works again after %d failed attempt(s)",
+                     self.name, self.failures)
+        self.last_error, self.last_exception, self.failures, self._logged = "", None, 0, None
         self._view = fresh
         self._fetched_at = now
         self.refreshes += 1
 
+    def _log_failure(self, now: float) -> None:
+        logged = self._logged
+        if logged is not None and logged[0] == self.last_error and \
+                now - logged[1] < REPEAT_LOG_EVERY:
+            return  # the same outage, already said: one line a minute is enough
+        kept = (f"keeping the view from {now - self._fetched_at:.0f} s ago"
+                if self._view is not None else "nothing discovered yet")
+        log.warning("discovery of %s failed (attempt %d): %s; %s; retrying on the next tick",
+                    self.name, self.failures, self.last_error, kept)
+        self._logged = (self.last_error, now)
+
     def note_desired(self, desired: int) -> None:
+        self.source.note_desired(desired)
         if self._view is not None:
             self._view = replace(self._view, desired=desired)
 

@@ -1,9 +1,10 @@
 """Leadership for replicas: only the holder of the lease calls UpdateService.
 
 Two daemons watching the same services would otherwise race and double notifications. The
-lease is a row (name, owner, expiry) that an owner renews; another owner may take it only
-after it expires, so a crashed leader is replaced within one TTL. ``Lease`` is a Protocol so
-a DynamoDB conditional-write lease can replace the SQLite file on shared storage.
+lease is a row (name, owner, expiry) in eden's state store that an owner renews; another
+owner may take it only after it expires, so a crashed leader is replaced within one TTL.
+There is one implementation, ``StoreLease``, over either store: a DynamoDB table shared by
+replicas on several machines, or an SQLite file (``lease_path``) for replicas on one machine.
 
 Expiry uses wall-clock time because it is compared across processes (and hosts).
 """
@@ -13,12 +14,11 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import Protocol
 
 from eden.errors import ConfigError
-from eden.state.base import StateStore
+from eden.state.base import StateStore, open_store
 
 
 class Lease(Protocol):
@@ -42,73 +42,6 @@ class AlwaysLeader:
 
     def holder(self) -> str | None:
         return None
-
-
-class SqliteLease:
-    """A lease row in an SQLite file; BEGIN IMMEDIATE makes take-or-renew atomic."""
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        name: str = "eden-scaler",
-        ttl: float = 10.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        if ttl <= 0:
-            raise ValueError("lease ttl must be positive")
-        self.path, self.name, self.ttl, self.clock = path, name, ttl, clock
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db:
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS lease ("
-                    " name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)"
-                )
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open lease file {path}: {exc}",
-                              hint="set scaler.lease_path to a writable file") from exc
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
-
-    def try_acquire(self, owner: str) -> bool:
-        now = self.clock()
-        db = self._connect()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT owner, expires FROM lease WHERE name = ?",
-                             (self.name,)).fetchone()
-            if row is None or row[0] == owner or row[1] <= now:
-                db.execute(
-                    "INSERT INTO lease (name, owner, expires) VALUES (?, ?, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, "
-                    "expires = excluded.expires",
-                    (self.name, owner, now + self.ttl),
-                )
-                db.execute("COMMIT")
-                return True
-            db.execute("ROLLBACK")
-            return False
-        except sqlite3.Error:
-            # A locked or unreadable store means we cannot prove leadership: do not act.
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            return False
-        finally:
-            db.close()
-
-    def release(self, owner: str) -> None:
-        with closing(self._connect()) as db:
-            db.execute("DELETE FROM lease WHERE name = ? AND owner = ?", (self.name, owner))
-
-    def holder(self) -> str | None:
-        with closing(self._connect()) as db:
-            row = db.execute("SELECT owner, expires FROM lease WHERE name = ?",
-                             (self.name,)).fetchone()
-        if row is None or row[1] <= self.clock():
-            return None
-        return str(row[0])
 
 
 class StoreLease:
@@ -139,4 +72,19 @@ class StoreLease:
     def holder(self) -> str | None:
         info = self.store.lock_info(self.key)
         return info.owner if info is not None and info.expires_at >= self.clock() else None
+
+
+def file_lease(path: Path, *, ttl: float = 10.0,
+               clock: Callable[[], float] = time.time) -> StoreLease:
+    """A StoreLease over eden's SQLite store in ``path``: replicas on one machine.
+
+    The SQLite store runs in WAL mode, which needs shared memory between the processes:
+    replicas on several machines must share a DynamoDB table instead (``lease_state``).
+    """
+    try:
+        store = open_store(f"sqlite:///{path.expanduser().resolve()}")
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"cannot open lease file {path}: {exc}",
+                          hint="set scaler.lease_path to a writable file") from exc
+    return StoreLease(store, ttl=ttl, clock=clock)
 

@@ -7,6 +7,7 @@ unit tests. A failed scrape is ``None`` in ``values``: unknown, never zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,11 @@ class Decision:
         if self.desired < self.current:
             return "down"
         return "hold"
+
+
+class Policy(Protocol):
+    """Anything that turns a stream of Observations into Decisions (see policy_registry)."""
+
+    name: str
+
+    def decide(self, obs: Observation) -> Decision: ...

@@ -33,6 +33,7 @@ class ServiceStatus:
     updates_total: int = 0
     update_errors_total: int = 0
     last_error: str = ""
+    discovery_error: str = ""
     last_tick_unix: float = 0.0
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
 

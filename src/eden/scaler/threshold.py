@@ -8,9 +8,12 @@ Two flavours live here:
   answered, missing data held, scale-in stabilized and bounded like any eden policy.
 * ``SeedPolicy`` reproduces the seed faithfully, flaws included, so the simulator can show
   what migrating buys: it reads the first 3 tasks only, counts a failed probe as zero,
-  averages with integer division, decides every 3 s, stops looking for 60 s after acting,
-  scales in whenever the table says so (its guard never blocks) and stops after 24 h (the
-  loop's lifetime).
+  averages with integer division, looks every 3 s while the average is below the table,
+  and after *every* table hit sets the count and waits 60 s blind, even when the count
+  did not change (as the published state machine does: Wait 60 Seconds follows every
+  Desired state). It scales in whenever the table says so (its guard never blocks) and
+  stops after 24 h (the loop's lifetime). The Lambda's own run time (two AWS CLI calls
+  and three curls, seconds in practice) is not modelled, which flatters it.
 """
 
 from __future__ import annotations
@@ -97,10 +100,17 @@ class SeedPolicy:
         connections = [int(v) if v is not None else 0 for v in first]
         average = sum(connections) // len(connections) if connections else 0
         wanted = table_lookup(self.table, average)
-        if wanted is None or wanted == obs.desired:
-            return Decision(obs.desired, obs.desired, f"seed: avg {average}, no change",
+        if wanted is None:
+            return Decision(obs.desired, obs.desired, f"seed: avg {average}, below the table",
                             stable_load=float(average))
-        # The scale-in guard compares against a string length that is always 1: never blocks.
+        # Every table hit sets the count (UpdateService even when it is already that count,
+        # and an SNS message) and then waits 60 s blind, as the published state machine
+        # does. The scale-in guard compares against a string length that is always 1:
+        # it never blocks.
         self._next_look = now + t.cooldown
+        if wanted == obs.desired:
+            return Decision(obs.desired, obs.desired,
+                            f"seed: avg {average} -> {wanted} (unchanged), waiting 60 s",
+                            stable_load=float(average))
         return Decision(wanted, obs.desired, f"seed: avg {average} -> {wanted}",
                         stable_load=float(average))

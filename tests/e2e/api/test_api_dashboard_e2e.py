@@ -6,11 +6,15 @@ hide the button for a read-only key, and leave a screenshot under artifacts/.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from eden.sandbox.seed import sandbox_clients
+from moto_tasks import add_task
 
 pytestmark = pytest.mark.e2e
 
@@ -137,3 +141,40 @@ def test_read_key_has_no_delete_and_bad_key_is_refused(served: Any, page: Any) -
     assert page.locator("#message").is_visible()
     # It says why a key can be unknown: a new sandbox has a new state, keys included.
     playwright_api.expect(page.locator("#message")).to_contain_text("eden apikey create")
+
+
+def test_health_column_and_details_with_the_last_log_lines(
+    served: Any, page: Any, moto: str
+) -> None:
+    """Day two: the row says how the environment is; Details says why and shows its logs."""
+    _create(served, "feature/health", served.seeded.image_uris[0])
+    cluster = served.seeded.cluster
+    running = add_task(cluster, "eden-feature-health")
+    pull = "CannotPullContainerError: failed to resolve ref api:gone: not found"
+    add_task(cluster, "eden-feature-health", status="STOPPED", stopped_reason=pull,
+             stop_code="TaskFailedToStart", exits={"app": (None, pull)})
+    logs = sandbox_clients(moto).client("logs")
+    logs.create_log_stream(logGroupName="/ecs/api", logStreamName=f"app/app/{running}")
+    logs.put_log_events(logGroupName="/ecs/api", logStreamName=f"app/app/{running}",
+                        logEvents=[{"timestamp": int(time.time() * 1000),
+                                    "message": "listening on :8080"}])
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _use_key(page, served, served.read_key)
+    row = page.locator("tr[data-env='feature-health']")
+    playwright_api.expect(row.locator("td.health")).to_have_text(
+        f"healthy 1/1 running: recently stopped: the image could not be pulled "
+        f"(CannotPullContainerError): {pull.split(': ', 1)[1]}"
+    )
+    row.locator("button.details-toggle").click()
+    details = page.locator("tr[data-details='feature-health']")
+    playwright_api.expect(details.locator("pre.logs")).to_contain_text("listening on :8080")
+    text = details.inner_text()
+    assert "the image could not be pulled (CannotPullContainerError)" in text
+    assert f"app/{running[:8]} listening on :8080" in text
+    assert "container log-router has no log configuration" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "api-dashboard-details.png"), full_page=True)
+    row.locator("button.details-toggle").click()
+    playwright_api.expect(details).to_have_count(0)
+    assert errors == []

@@ -99,6 +99,14 @@ class NginxTask:
                 self.proc.wait(timeout=5)
 
 
+async def _cancel_all() -> None:
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class LoopThread:
     """An asyncio loop in a daemon thread, for servers and clients the test drives."""
 
@@ -111,6 +119,9 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        # Cancel what still runs (slow upstream answers, load clients) while the loop is
+        # alive, so nothing is left to a closed loop; then stop it.
+        self.run(_cancel_all(), timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
 
@@ -128,8 +139,8 @@ class SlowUpstream:
             await asyncio.sleep(self.delay)
             writer.write(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
             await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # cancelled on close: the answer is simply never sent
         finally:
             writer.close()
 

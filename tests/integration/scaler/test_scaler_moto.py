@@ -15,8 +15,8 @@ from scaler_it_helpers import StubTask, create_service, desired_count, moto_clie
 
 from eden.errors import AwsError
 from eden.scaler.actuator import EcsActuator
+from eden.scaler.aws_sources import TargetGroupDiscovery
 from eden.scaler.cli import scale
-from eden.scaler.discovery import TargetGroupDiscovery
 from eden.scaler.notify import ScaleEvent, SnsNotifier, WebhookNotifier
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,11 @@ def test_target_group_discovery_reads_targets_and_counts(moto_url: str) -> None:
     ]
     assert view.desired == 2
     ops = [c.operation for c in clients.calls()]
-    assert ops[-2:] == ["DescribeServices", "DescribeTargetHealth"]
+    # The target type is read on the first discovery only (it never changes).
+    assert ops[-3:] == ["DescribeServices", "DescribeTargetGroups", "DescribeTargetHealth"]
+    clients.reset_calls()
+    source.discover()
+    assert [c.operation for c in clients.calls()] == ["DescribeServices", "DescribeTargetHealth"]
 
 
 def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:
@@ -49,9 +53,10 @@ def test_ecs_actuator_updates_and_reports_errors(moto_url: str) -> None:
     actuator = EcsActuator(clients.client("ecs"))
     asyncio.run(actuator.set_desired(svc.cluster, svc.service, 7))
     assert desired_count(clients, svc) == 7
-    with pytest.raises(AwsError) as err:
+    with pytest.raises(AwsError, match="UpdateService failed: ") as err:
         asyncio.run(actuator.set_desired(svc.cluster, "no-such-service", 3))
-    assert err.value.operation == "UpdateService" and err.value.code
+    assert err.value.operation == "UpdateService"
+    assert err.value.code == "ServiceNotFoundException"
 
 
 def write_config(path: Path, url: str, cluster: str, tg: str, **extra: Any) -> Path:
@@ -135,3 +140,29 @@ def test_webhook_posts_slack_compatible_json() -> None:
         server.shutdown()
         server.server_close()
     assert received[0]["text"].startswith("eden scaled c/web from 4 to 2")
+
+
+def test_run_once_on_the_sandbox_needs_no_credentials(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=2)
+    task = StubTask("127.0.0.23", 5)
+    try:
+        clients.client("elbv2").register_targets(
+            TargetGroupArn=svc.target_group_arn, Targets=[{"Id": task.host, "Port": task.port}])
+        cfg = tmp_path / "scaler.toml"
+        write_config(cfg, moto_url, svc.cluster, svc.target_group_arn)
+        text = cfg.read_text().replace('access_key_id = "testing"\n', "")
+        cfg.write_text(text.replace('secret_access_key = "testing"\n', ""))
+        assert "access_key" not in cfg.read_text()
+        result = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once", "--dry-run"])
+        assert result.exit_code == 0, result.output
+        assert f"{svc.cluster}/web: 2 -> 2" in result.output
+    finally:
+        task.stop()

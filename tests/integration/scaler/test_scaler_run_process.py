@@ -62,10 +62,42 @@ def test_run_serves_metrics_scales_and_stops_cleanly(moto_url: str, tmp_path: Pa
         assert "eden_scaler_leader 1" in metrics
         assert f'eden_scaler_observed_load{{service="{svc.cluster}/web"}} 40.0' in metrics
         status = json.loads(get(f"http://127.0.0.1:{port}/status"))
-        assert status["services"][0]["updates_total"] >= 1
+        # 40 in flight at target 10 on one task: one panic step to 4 (the window fills
+        # while the daemon's first ticks see it), and no more while those start.
+        assert status["services"][0]["desired"] == 4
+        assert status["services"][0]["updates_total"] == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=15)
         task.stop()
     assert proc.returncode == 0, out
     assert "eden scaled" in out
+
+
+def run_once(cfg: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from eden.cli import run; run()", "scale", "run",
+         "--config", str(cfg), "--once", "--dry-run", *flags],
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_v_shows_edens_debug_lines_and_vv_adds_botocores(moto_url: str, tmp_path: Path) -> None:
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=1)
+    cfg = tmp_path / "scaler.toml"
+    cfg.write_text("\n".join([
+        "[scaler]", "metrics = false",
+        "[aws]", 'region = "us-east-1"', f'endpoint_url = "{moto_url}"',
+        "[[services]]", f'cluster = "{svc.cluster}"', 'service = "web"', "max = 10",
+        "target = 10", 'discovery = "target_group"',
+        f'target_group_arn = "{svc.target_group_arn}"',
+    ]) + "\n")
+    quiet, v, vv = run_once(cfg), run_once(cfg, "-v"), run_once(cfg, "-vv")
+    for proc in (quiet, v, vv):
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == f"{svc.cluster}/web: 1 -> 1 (no data yet: hold)\n"
+    decision = f"DEBUG eden.scaler: {svc.cluster}/web: load unknown on 0 endpoints"
+    assert decision not in quiet.stderr and "botocore" not in quiet.stderr
+    assert decision in v.stderr and "botocore" not in v.stderr
+    assert decision in vv.stderr and "DEBUG botocore" in vv.stderr

@@ -99,26 +99,26 @@ def test_an_eden_error_with_output_json_is_json_on_stdout_and_text_on_stderr(
 
 
 def test_a_usage_error_click_catches_is_json_too(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "create", "feature/x", "-o", "json")
+    code, out, err = _run(capsys, "delete", "-o", "json")
     assert code == 2
     doc = json.loads(out)
     assert doc == {
         "error": "UsageError",
-        "message": "Missing option '--image'.",
-        "hint": "see `eden create --help`",
+        "message": "Missing argument 'NAME'.",
+        "hint": "see `eden delete --help`",
         "exit_code": 2,
         "where": None,
     }
-    assert "Missing option '--image'" in err
-    code, out, err = _run(capsys, "create", "feature/x")  # text only without -o json
-    assert code == 2 and out == "" and "Missing option '--image'" in err
+    assert "Missing argument 'NAME'" in err
+    code, out, err = _run(capsys, "delete")  # text only without -o json
+    assert code == 2 and out == "" and "Missing argument 'NAME'" in err
 
 
 def test_the_listed_help_is_each_commands_own() -> None:
     for name, (target, short) in COMMANDS.items():
         module, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
-        first = (command.help or "").split("\n\n")[0].replace("\n", " ").strip()
+        first = " ".join((command.help or "").split("\n\n")[0].split())
         assert short == first, name
     assert sorted(COMMANDS) == sorted(app.list_commands(click.Context(app)))
 

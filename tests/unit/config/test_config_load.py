@@ -119,3 +119,10 @@ def test_no_config_file_at_the_given_path_repeats_it_in_the_hint(tmp_path: Path)
         load_profile(environ={"EDEN_CONFIG": str(absent)})
     assert info.value.where == str(absent)
     assert info.value.hint is not None and "--config" not in info.value.hint
+
+
+def test_allow_exec_from_the_environment_is_a_yes_or_no() -> None:
+    assert merge_values({}, {"EDEN_ALLOW_EXEC": "true"}, {})["allow_exec"] is True
+    assert merge_values({"allow_exec": True}, {"EDEN_ALLOW_EXEC": "off"}, {})["allow_exec"] is False
+    with pytest.raises(ConfigError, match="allow_exec must be true or false, got 'maybe'"):
+        merge_values({}, {"EDEN_ALLOW_EXEC": "maybe"}, {})

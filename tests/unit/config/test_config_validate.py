@@ -256,3 +256,13 @@ def test_desired_count_must_not_be_a_boolean() -> None:
     # `desired_count = true` passed isinstance(value, int) and became True.
     with pytest.raises(ConfigError, match="desired_count"):
         build_profile("dev", values(desired_count=True))
+
+
+def test_allow_exec_is_off_unless_the_profile_says_so() -> None:
+    assert build_profile("dev", values()).allow_exec is False
+    allowed = build_profile("dev", values(allow_exec=True))
+    assert allowed.allow_exec is True
+    assert profile_to_toml_values(allowed)["allow_exec"] is True
+    assert "allow_exec" not in profile_to_toml_values(build_profile("dev", values()))
+    with pytest.raises(ConfigError, match="allow_exec must be a bool, got 'yes'"):
+        build_profile("dev", values(allow_exec="yes"))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from eden.scaler.model import Decision, Observation
-from eden.scaler.policy import Policy
+from eden.scaler.model import Decision, Observation, Policy
 
 
 def even(at: float, total: float | None, ready: int, desired: int | None = None) -> Observation:

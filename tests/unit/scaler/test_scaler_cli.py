@@ -27,45 +27,88 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 
 def test_simulate_text() -> None:
-    code, out, _ = invoke("simulate", "--trace", "spike", "--policy", "target")
+    code, out, _ = invoke("simulate", "--trace", "spike", "--policy", "target",
+                          "--start-delay", "30")
     assert code == 0
-    assert "time to react            2.0 s" in out
-    assert "under-provisioned" in out and "scale changes" in out
+    lines = out.splitlines()
+    assert lines[0] == ("trace spike (600 s), capacity 200/task, target 140/task, start delay "
+                        "30 s, drain 30 s, 1-minute minimum billing")
+    assert lines[1] == "policy target"
+    assert lines[2] == "  time to react            3 s after the load rose at t=60 s"
+    assert lines[3].startswith("  under-provisioned        ")
+    assert "x the oracle's)" in lines[5]  # cost, as a ratio to the clairvoyant schedule
+    assert lines[8].startswith("  queueing p95 / p99       ")
 
 
-def test_simulate_json_and_plot(tmp_path: Path) -> None:
+def test_simulate_says_what_a_zero_reaction_means() -> None:
+    code, out, _ = invoke("simulate", "--trace", "spike", "--policy", "threshold")
+    assert code == 0
+    assert ("time to react            0 s: on the tick that first saw the rise at t=60 s (the "
+            "model has no scrape or API latency; see the reaction-time benchmark)") in out
+
+
+def test_simulate_json_side_by_side_and_plot(tmp_path: Path) -> None:
     png = tmp_path / "spike.png"
-    code, out, _ = invoke("simulate", "--trace", "spike", "--policy", "seed",
-                          "--start-delay", "20", "--capacity", "200", "--plot", str(png),
+    code, out, _ = invoke("simulate", "--trace", "spike", "--policy", "seed,target",
+                          "--policy", "oracle", "--start-delay", "20-40", "--plot", str(png),
                           "--output", "json")
-    assert code == 0
+    assert code == 0, out
     doc = json.loads(out)
-    assert doc["policy"] == "seed" and doc["scale_changes"] > 0
+    assert [r["policy"] for r in doc["results"]] == ["seed", "target", "oracle"]
+    assert doc["oracle"] == doc["results"][2]  # run once, shown in both places
+    assert doc["results"][0]["scale_changes"] > 0
+    assert set(doc["results"][1]) >= {"time_to_react_s", "under_provisioned_task_s",
+                                      "over_provisioned_task_s", "cost_task_s", "wait_p99_s",
+                                      "refused_share", "scale_ins"}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert doc["plot"] == str(png)
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if absent
+    _, _, exc = invoke("simulate", "--trace", "step", "--plot", str(tmp_path / "x.png"))
+    assert isinstance(exc, UsageError)
+    assert exc.message == "--plot needs matplotlib, which is not installed"
+    assert exc.hint is not None and "pip install 'matplotlib>=3.8'" in exc.hint
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_simulate_steady_says_no_onset() -> None:
     code, out, _ = invoke("simulate", "--trace", "steady")
-    assert code == 0 and "n/a (no load onset)" in out
+    assert code == 0
+    assert "time to react            n/a (the load never rose above 1.25x its start)" in out
 
 
 def test_simulate_reads_a_trace_file(tmp_path: Path) -> None:
     f = tmp_path / "mine.json"
     f.write_text(json.dumps({"interval": 1, "load": [100] * 30 + [900] * 60}))
     code, out, _ = invoke("simulate", "--trace", str(f), "--capacity", "100")
-    assert code == 0 and "trace mine" in out
+    assert code == 0 and out.startswith("trace mine (90 s)")
 
 
-def test_simulate_errors_are_eden_errors() -> None:
-    _, _, exc = invoke("simulate", "--trace", "nope")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--trace", "nope"], "trace file nope does not exist"),
+     (["--trace", "spike", "--capacity", "0"], "--capacity and --target must be positive"),
+     (["--trace", "spike", "--target", "250"], "--target 250 is above --capacity 200"),
+     (["--trace", "spike", "--min", "0"], "--min must be at least 1"),
+     (["--trace", "spike", "--start-delay", "soon"], "--start-delay 'soon' is not"),
+     (["--trace", "spike", "--start-delay", "90-20"], "the maximum is below the minimum"),
+     (["--trace", "spike", "--policy", "magic"], "unknown policy 'magic'")],
+)
+def test_simulate_errors_are_eden_errors(args: list[str], message: str) -> None:
+    _, _, exc = invoke("simulate", *args)
     assert isinstance(exc, UsageError)
-    _, _, exc = invoke("simulate", "--trace", "spike", "--capacity", "0")
-    assert isinstance(exc, UsageError)
+    assert message in exc.message
 
 
 def test_run_with_missing_config_is_a_config_error(tmp_path: Path) -> None:
     _, _, exc = invoke("run", "--config", str(tmp_path / "none.toml"))
     assert isinstance(exc, ConfigError)
+    assert exc.message == f"config file {tmp_path / 'none.toml'} does not exist"
 
 
 STATUS_DOC = {
@@ -115,5 +158,7 @@ def test_status_from_config_port(tmp_path: Path, status_server: str) -> None:
 def test_status_without_daemon_is_not_found() -> None:
     _, _, exc = invoke("status", "--url", "http://127.0.0.1:1")
     assert isinstance(exc, NotFound)
+    assert exc.message.startswith("no scaler daemon answering at http://127.0.0.1:1/status")
     _, _, exc = invoke("status")
     assert isinstance(exc, UsageError)
+    assert exc.message == "need --url or --config to find the daemon"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,51 @@ def test_defaults() -> None:
     assert cfg.tick == 1.0 and cfg.metrics_port == 9464 and cfg.lease_path == ""
     assert svc.metric.kind == "inflight" and svc.metric.path == "/nginx_status"
     assert svc.policy == "target" and svc.settings.stable_window == 60
-    assert svc.bounds.scale_in_delay == 60 and svc.discovery == "ecs" and svc.sample
+    assert svc.bounds.scale_in_delay == 120 and svc.discovery == "ecs" and svc.sample
+    assert svc.bounds.scale_in_cooldown == 0 and svc.bounds.scale_in_band == 0.1
+    assert svc.bounds.min_task_age == 180 and svc.bounds.scale_in_factor == 2
+    assert svc.settings.panic_basis == "ready" and not svc.take_over
+
+
+def test_policy_knobs_and_take_over() -> None:
+    cfg = parse_config({"services": [{**BASE, "scale_in_delay": 300, "scale_in_cooldown": 60,
+                                      "scale_in_band": 0, "min_task_age": 0,
+                                      "take_over": True, "capacity": 5}]})
+    b = cfg.services[0].bounds
+    assert (b.scale_in_delay, b.scale_in_cooldown, b.scale_in_band, b.min_task_age) == (
+        300, 60, 0, 0)
+    assert cfg.services[0].take_over
+
+
+@pytest.mark.parametrize(
+    ("change", "scaler", "message"),
+    [
+        ({"min": 0}, {}, r"services\[0\]\.min = 0 needs something to wake the service"),
+        ({"scale_in_factor": 1}, {}, r"services\[0\]\.scale_in_factor = 1 would never scale in"),
+        ({"scale_in_factor": 1.0}, {}, r"scale_in_factor = 1 would never scale in"),
+        ({"scale_in_factor": 0.5}, {}, r"services\[0\]\.scale_in_factor must be > 1"),
+        ({"target": 250, "capacity": 200}, {},
+         r"services\[0\]\.target 250 is above the capacity of a task \(200\)"),
+        ({"panic_window": 0.5}, {"tick": 1.0},
+         r"services\[0\]\.panic_window \(0\.5 s\) is shorter than the tick \(1 s\)"),
+        ({"stable_window": 2, "panic_window": 2}, {"tick": 5},
+         r"services\[0\]\.stable_window \(2 s\) is shorter than the tick \(5 s\)"),
+        ({"scale_in_delay": 0}, {}, r"services\[0\]\.scale_in_delay \(0 s\) is shorter"),
+        ({"scale_in_band": 1}, {}, r"scale_in_band must be in \[0, 1\)"),
+    ],
+)
+def test_limits_eden_cannot_honour_are_refused(change: dict[str, Any], scaler: dict[str, Any],
+                                               message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        parse_config({"services": [{**BASE, **change}], "scaler": scaler})
+    assert err.value.hint
+
+
+def test_a_target_at_capacity_and_windows_of_one_tick_are_fine() -> None:
+    cfg = parse_config({"services": [{**BASE, "target": 200, "capacity": 200,
+                                      "panic_window": 1, "scale_in_delay": 1}]})
+    assert cfg.services[0].settings.target == 200
+    assert cfg.services[0].settings.panic_window == 1
 
 
 BASE: dict[str, Any] = {"cluster": "c", "service": "s", "max": 3, "target": 1}
@@ -95,9 +140,9 @@ BASE: dict[str, Any] = {"cluster": "c", "service": "s", "max": 3, "target": 1}
 )
 def test_errors_name_the_field(change: dict[str, Any], field: str) -> None:
     svc = {k: v for k, v in {**BASE, **change}.items() if v is not None}
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigError, match=re.escape(field)) as err:
         parse_config({"services": [svc]})
-    assert field in err.value.message
+    assert err.value.message.startswith(field)
     assert err.value.hint
 
 

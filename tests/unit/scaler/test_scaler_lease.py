@@ -1,4 +1,4 @@
-"""The SQLite lease: one holder at a time, takeover after expiry, release."""
+"""The lease over eden's SQLite store: one holder at a time, takeover after expiry, release."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from eden.errors import ConfigError
-from eden.scaler.lease import AlwaysLeader, SqliteLease
+from eden.scaler.lease import AlwaysLeader, file_lease
 
 
 class Clock:
@@ -20,8 +20,8 @@ class Clock:
 
 def test_only_one_owner_holds_the_lease(tmp_path: Path) -> None:
     clock = Clock()
-    a = SqliteLease(tmp_path / "lease.db", ttl=10, clock=clock)
-    b = SqliteLease(tmp_path / "lease.db", ttl=10, clock=clock)
+    a = file_lease(tmp_path / "lease.db", ttl=10, clock=clock)
+    b = file_lease(tmp_path / "lease.db", ttl=10, clock=clock)
     assert a.try_acquire("a")
     assert not b.try_acquire("b")
     clock.now += 5
@@ -33,8 +33,8 @@ def test_only_one_owner_holds_the_lease(tmp_path: Path) -> None:
 
 def test_takeover_after_expiry(tmp_path: Path) -> None:
     clock = Clock()
-    a = SqliteLease(tmp_path / "lease.db", ttl=10, clock=clock)
-    b = SqliteLease(tmp_path / "lease.db", ttl=10, clock=clock)
+    a = file_lease(tmp_path / "lease.db", ttl=10, clock=clock)
+    b = file_lease(tmp_path / "lease.db", ttl=10, clock=clock)
     assert a.try_acquire("a")
     clock.now += 10.5  # a crashed and stopped renewing
     assert b.try_acquire("b")
@@ -43,19 +43,25 @@ def test_takeover_after_expiry(tmp_path: Path) -> None:
 
 
 def test_release_hands_over_at_once(tmp_path: Path) -> None:
-    a = SqliteLease(tmp_path / "lease.db")
-    b = SqliteLease(tmp_path / "lease.db")
+    a = file_lease(tmp_path / "lease.db")
+    b = file_lease(tmp_path / "lease.db")
     assert a.try_acquire("a")
     a.release("a")
     assert a.holder() is None
     assert b.try_acquire("b")
 
 
+def test_the_lease_file_is_created_with_its_directory(tmp_path: Path) -> None:
+    lease = file_lease(tmp_path / "shared" / "lease.db")
+    assert lease.try_acquire("a")
+    assert (tmp_path / "shared" / "lease.db").is_file()
+
+
 def test_unusable_lease_path_is_a_config_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ConfigError):
-        SqliteLease(blocker / "sub" / "lease.db")
+    with pytest.raises(ConfigError, match=r"cannot open lease file .*lease\.db"):
+        file_lease(blocker / "sub" / "lease.db")
 
 
 def test_single_replica_is_always_leader() -> None:

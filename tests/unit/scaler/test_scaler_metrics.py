@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_read_raw_stub_kinds(kind: str, value: float) -> None:
 
 @pytest.mark.parametrize("body", ["", "<html>502 Bad Gateway</html>", "Active connections: x"])
 def test_stub_status_garbage_is_an_error_not_zero(body: str) -> None:
-    with pytest.raises(MetricParseError):
+    with pytest.raises(MetricParseError, match="not an nginx stub_status page"):
         parse_stub_status(body)
 
 
@@ -82,10 +83,12 @@ def test_prometheus_selects_by_name_and_label_subset() -> None:
     assert select_series(series, "http_requests_in_flight", {}) == 16
     assert select_series(series, "http_requests_in_flight", {"handler": "/api"}) == 15
     assert select_series(series, "process_open_fds", {}) == 17
-    with pytest.raises(MetricParseError):
+    with pytest.raises(MetricParseError,
+                       match=re.escape("no series http_requests_in_flight matching "
+                                       "{'handler': '/nope'}")):
         select_series(series, "http_requests_in_flight", {"handler": "/nope"})
-    with pytest.raises(MetricParseError):
-        select_series(series, "weird_nan", {})
+    with pytest.raises(MetricParseError, match=re.escape("no series weird_nan matching {}")):
+        select_series(series, "weird_nan", {})  # NaN is no value
 
 
 def test_prometheus_spec_reads_gauge_and_counter() -> None:
@@ -99,20 +102,20 @@ def test_prometheus_spec_reads_gauge_and_counter() -> None:
 
 
 def test_prometheus_rejects_garbage() -> None:
-    with pytest.raises(MetricParseError):
+    with pytest.raises(MetricParseError, match="not a Prometheus sample line"):
         parse_prometheus("this is { not prometheus")
-    with pytest.raises(MetricParseError):
+    with pytest.raises(MetricParseError, match=re.escape('bad label set {a="1" b="2"}')):
         parse_prometheus('x{a="1" b="2"} 3')
-    with pytest.raises(MetricParseError):
+    with pytest.raises(MetricParseError, match="bad sample value 'abc'"):
         parse_prometheus("x abc")
 
 
 def test_spec_validation() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown metric 'cpu'; use one of inflight"):
         MetricSpec(kind="cpu")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a prometheus metric needs prometheus_name"):
         MetricSpec(kind="prometheus_gauge")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="metric path must start with '/'"):
         MetricSpec(path="nginx_status")
 
 

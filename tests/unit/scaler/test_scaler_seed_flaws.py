@@ -12,7 +12,7 @@ from scaler_unit_helpers import Feed, even
 from eden.scaler.governor import Bounds
 from eden.scaler.metrics import parse_stub_status
 from eden.scaler.model import Observation
-from eden.scaler.policy import TargetSettings, TargetTrackingPolicy
+from eden.scaler.target_tracking import TargetSettings, TargetTrackingPolicy
 from eden.scaler.threshold import SeedPolicy, ThresholdPolicy
 
 BOUNDS = Bounds(min_tasks=1, max_tasks=200)
@@ -87,8 +87,10 @@ def test_flaw_scale_in_guard_never_blocks(feed: Feed) -> None:
     assert feed(never, 60, 600, 100.0, 20).desired == 20
     guarded = target_policy()
     feed(guarded, 0, 60, 2000.0, 20)
-    assert feed(guarded, 60, 90, 100.0, 20).desired == 20  # waits for the window
-    assert feed(guarded, 90, 200, 100.0, 20).desired == 10  # then at most halves
+    waits = feed(guarded, 60, 90, 100.0, 20)
+    assert waits.desired == 20 and waits.reason == "scale-in waits for a full window of data"
+    halved = feed(guarded, 90, 300, 100.0, 20)  # the dip outlasted the 120 s window
+    assert halved.desired == 10 and halved.reason == "scale in, limited to 1/2"
 
 
 def test_flaw_failed_probe_counts_as_zero(feed: Feed) -> None:
@@ -114,3 +116,20 @@ def test_flaw_loop_dies_after_a_day() -> None:
         t += 10.0
     spike = eden.decide(even(t, 3000.0, 3))
     assert spike.desired == 30
+
+
+def test_the_seed_waits_60_s_after_every_table_hit_even_without_a_change() -> None:
+    # The published state machine: every Desired state leads to SNS, UpdateService and
+    # "Wait 60 Seconds", whether or not the count changes. Only below the table (avg < 50)
+    # does it look again after 3 s.
+    seed = SeedPolicy()
+    same = seed.decide(Observation(0.0, (120.0,) * 10, 10, 10))
+    assert same.desired == 10 and same.reason == "seed: avg 120 -> 10 (unchanged), waiting 60 s"
+    blind = seed.decide(Observation(3.0, (600.0,) * 10, 10, 10))
+    assert blind.desired == 10 and blind.reason == "seed: not looking"
+    assert seed.decide(Observation(59.0, (600.0,) * 10, 10, 10)).reason == "seed: not looking"
+    assert seed.decide(Observation(60.0, (600.0,) * 10, 10, 10)).desired == 20
+    quiet = SeedPolicy()
+    below = quiet.decide(Observation(0.0, (40.0,) * 10, 10, 10))
+    assert below.reason == "seed: avg 40, below the table"
+    assert quiet.decide(Observation(3.0, (600.0,) * 10, 10, 10)).desired == 20  # 3 s later

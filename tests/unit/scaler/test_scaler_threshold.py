@@ -7,8 +7,8 @@ from scaler_unit_helpers import even
 
 from eden.errors import UsageError
 from eden.scaler.governor import Bounds
-from eden.scaler.policies import make_policy
-from eden.scaler.policy import TargetSettings
+from eden.scaler.policy_registry import make_policy
+from eden.scaler.target_tracking import TargetSettings
 from eden.scaler.threshold import SEED_TABLE, ThresholdPolicy, table_lookup
 
 
@@ -47,5 +47,5 @@ def test_make_policy_names() -> None:
     s, b = TargetSettings(target=5), Bounds()
     for name in ("target", "threshold", "seed"):
         assert make_policy(name, s, b).name == name
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="unknown policy 'magic'"):
         make_policy("magic", s, b)

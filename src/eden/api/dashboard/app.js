@@ -6,8 +6,21 @@
 
 const KEY_STORAGE = "eden.apiKey";
 const REFRESH_MS = 5000;
+const STATUS_MS = 30000; // health and drift read AWS: not on every refresh
+const LOG_LINES = 50;
 
-const state = { key: localStorage.getItem(KEY_STORAGE) || "", scope: null, envs: [], timer: null };
+const state = {
+  key: localStorage.getItem(KEY_STORAGE) || "",
+  scope: null,
+  envs: [],
+  timer: null,
+  statusAt: 0,
+  health: {}, // "profile/name" -> {health, drift, status_error} from ?status=true
+  open: new Set(), // details rows shown
+  details: {}, // "profile/name" -> {health, logs, error}
+};
+
+const envKey = (env) => `${env.profile}/${env.name}`;
 
 const $ = (id) => document.getElementById(id);
 
@@ -104,10 +117,18 @@ async function refresh() {
     return;
   }
   const profile = $("profile").value;
-  const query = profile ? `?profile=${encodeURIComponent(profile)}` : "";
+  const params = new URLSearchParams();
+  if (profile) params.set("profile", profile);
+  const withStatus = Date.now() - state.statusAt >= STATUS_MS;
+  if (withStatus) params.set("status", "true");
+  const query = params.toString() ? `?${params}` : "";
   try {
     const data = await api("GET", `/api/v1/environments${query}`);
     state.envs = data.environments;
+    if (withStatus) {
+      state.statusAt = Date.now();
+      for (const env of data.environments) state.health[envKey(env)] = env;
+    }
     fillProfiles(data.profiles);
     showMessage("");
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -139,7 +160,11 @@ function render() {
       [e.name, e.branch, e.image].some((text) => text.toLowerCase().includes(filter)),
   );
   const body = $("envs").querySelector("tbody");
-  body.replaceChildren(...rows.map(row));
+  body.replaceChildren(...rows.flatMap((env) => {
+    const shown = [row(env)];
+    if (state.open.has(envKey(env))) shown.push(detailsRow(env));
+    return shown;
+  }));
   $("empty").hidden = rows.length > 0 || !state.key;
 }
 
@@ -147,6 +172,13 @@ function row(env) {
   const link = el("a", { href: env.url, textContent: env.host, target: "_blank", rel: "noopener" });
   const status = el("span", { className: `status ${env.status}`, textContent: env.status });
   const actions = el("td", { className: "actions" });
+  const more = el("button", {
+    className: "details-toggle quiet",
+    textContent: state.open.has(envKey(env)) ? "Hide" : "Details",
+    title: `Health, why tasks stopped, and the last log lines of ${env.name}`,
+  });
+  more.addEventListener("click", () => toggleDetails(env));
+  actions.append(more);
   if (state.scope === "write") {
     const button = el("button", {
       className: "danger",
@@ -175,6 +207,7 @@ function row(env) {
     el("td", { className: "url" }, [link]),
     el("td", { className: "image", textContent: shortImage(env.image), title: env.image }),
     el("td", {}, [status]),
+    healthCell(env),
     el("td", { textContent: age(env.created_at), title: when(env.created_at) }),
     el("td", { textContent: when(env.last_deploy_at) }),
     el("td", { textContent: pinCell(env) }),
@@ -182,6 +215,100 @@ function row(env) {
   ]);
   tr.dataset.env = env.name;
   return tr;
+}
+
+function stamp(seconds) {
+  return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19) + "Z";
+}
+
+function healthCell(env) {
+  const known = state.health[envKey(env)];
+  const cell = el("td", { className: "health" });
+  if (!known) {
+    cell.textContent = "…";
+    return cell;
+  }
+  if (!known.health) {
+    cell.textContent = "unknown";
+    cell.title = known.status_error || "";
+    return cell;
+  }
+  cell.classList.add(known.health.verdict);
+  cell.textContent = known.health.summary;
+  cell.title = known.health.summary;
+  if (known.drift && known.drift.drifted) {
+    cell.append(" ", el("span", { className: "drifted", textContent: "· drifted",
+                                  title: known.drift.summary }));
+  }
+  return cell;
+}
+
+async function toggleDetails(env) {
+  const key = envKey(env);
+  if (state.open.has(key)) {
+    state.open.delete(key);
+    render();
+    return;
+  }
+  state.open.add(key);
+  state.details[key] = { loading: true };
+  render();
+  const path = encodeURIComponent(env.name);
+  const query = `?profile=${encodeURIComponent(env.profile)}`;
+  try {
+    const [health, logs] = await Promise.all([
+      api("GET", `/api/v1/health/${path}${query}`),
+      api("GET", `/api/v1/logs/${path}${query}&since=1h&limit=${LOG_LINES}`).catch(
+        (error) => ({ error: error.message }),
+      ),
+    ]);
+    state.details[key] = { health, logs };
+  } catch (error) {
+    state.details[key] = { error: error.message };
+  }
+  render();
+}
+
+function detailsRow(env) {
+  const found = state.details[envKey(env)] || { loading: true };
+  const cell = el("td", { colSpan: 9, className: "details" });
+  if (found.loading) cell.textContent = "reading AWS…";
+  else if (found.error) cell.textContent = `Could not read ${env.name}: ${found.error}`;
+  else cell.append(...healthParts(found.health), ...logParts(found.logs));
+  const tr = el("tr", { className: "details" }, [cell]);
+  tr.dataset.details = env.name;
+  return tr;
+}
+
+function list(title, items) {
+  if (!items.length) return [];
+  return [el("h3", { textContent: title }),
+          el("ul", {}, items.map((text) => el("li", { textContent: text })))];
+}
+
+function healthParts(health) {
+  const rollout = health.rollout ? `, rollout ${health.rollout}` : "";
+  const counts = `${health.running} running, ${health.pending} pending, ` +
+    `${health.desired} desired${rollout}`;
+  return [
+    el("h3", { textContent: health.summary }),
+    el("p", { className: "muted small", textContent: counts }),
+    ...list("Problems", health.problems),
+    ...list("Targets", health.targets.map((t) => t.text)),
+    ...list("Stopped recently", health.stopped_tasks.map(
+      (t) => `${when(t.stopped_at)} ${t.id.slice(0, 8)}: ${t.stop ? t.stop.text : "?"}`)),
+  ];
+}
+
+function logParts(logs) {
+  if (logs.error) return [el("h3", { textContent: "Logs" }), el("p", { textContent: logs.error })];
+  const text = logs.lines.map(
+    (l) => `${stamp(l.at)} ${l.container}/${l.task.slice(0, 8)} ${l.message}`).join("\n");
+  return [
+    el("h3", { textContent: `Last log lines (${logs.lines.length}, past hour)` }),
+    el("pre", { className: "logs", textContent: text || "no lines in the past hour" }),
+    ...list("Not read", logs.notes),
+  ];
 }
 
 async function remove(env, button) {

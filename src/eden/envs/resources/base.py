@@ -89,6 +89,9 @@ class Request:
     names: EnvNames
     image: str
     env_overrides: Mapping[str, str] = field(default_factory=dict)
+    # `create --refresh`: existing resources are brought up to date with the reference
+    # (service settings, target group health check), not only deployed to.
+    refresh: bool = False
 
 
 @dataclass(frozen=True)

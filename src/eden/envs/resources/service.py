@@ -26,7 +26,7 @@ from eden.errors import AwsError, ConfigError
 KEY = "service"
 DRAIN_WAIT = 600.0  # seconds; a 300 s deregistration delay plus task shutdown fits
 
-_FIELDS = (
+FIELDS = (
     "launchType",
     "capacityProviderStrategy",
     "platformVersion",
@@ -35,7 +35,22 @@ _FIELDS = (
     "placementStrategy",
     "schedulingStrategy",
     "enableECSManagedTags",
+)
+# What UpdateService can change of an existing service (`create --refresh`). The launch
+# type, scheduling strategy and deployment controller need a new service.
+REFRESHED = (
+    "capacityProviderStrategy",
+    "platformVersion",
+    "networkConfiguration",
+    "deploymentConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "enableECSManagedTags",
     "enableExecuteCommand",
+    "healthCheckGracePeriodSeconds",
+    "propagateTags",
+    "loadBalancers",
+    "volumeConfigurations",
 )
 
 
@@ -55,12 +70,21 @@ def plan(p: PlanInput) -> Planned:
     names = p.names
     td = Ref(task_definition.KEY, "taskDefinitionArn")
     if p.current[KEY] is not None:
+        update: dict[str, Any] = {
+            "cluster": p.profile.cluster,
+            "service": names.service,
+            "taskDefinition": td,
+        }
+        what = f"deploy the new revision to service {names.service}"
+        if p.request.refresh:
+            update |= refreshed(p)
+            what += ", with the reference's service settings"
         step = Step(
             id=KEY,
             action="ecs.update_service",
-            params={"cluster": p.profile.cluster, "service": names.service, "taskDefinition": td},
-            depends_on=(task_definition.KEY, *p.after(listener_rule.KEY)),
-            description=f"deploy the new revision to service {names.service}",
+            params=update,
+            depends_on=(task_definition.KEY, *p.after(target_group.KEY, listener_rule.KEY)),
+            description=what,
         )
         note = f"{names.name} exists: deploying {p.request.image}"
         return Planned((step,), (note,), deploying=True)
@@ -94,7 +118,7 @@ def params(p: PlanInput) -> dict[str, Any]:
             }
         ],
     }
-    for key in _FIELDS:
+    for key in FIELDS:
         if svc.get(key) not in (None, [], {}):
             out[key] = svc[key]
     out.update(rolling_deployment(svc))
@@ -107,6 +131,8 @@ def params(p: PlanInput) -> dict[str, Any]:
         out["healthCheckGracePeriodSeconds"] = svc["healthCheckGracePeriodSeconds"]
     if svc.get("propagateTags") in ("SERVICE", "TASK_DEFINITION"):
         out["propagateTags"] = svc["propagateTags"]
+    if p.profile.allow_exec:
+        out["enableExecuteCommand"] = True  # the profile's choice, not the reference's
     out["tags"] = merge_tags(svc.get("tags", []), eden_tags(p.profile.name, p.names.name))
     return out
 
@@ -167,6 +193,19 @@ def volume_configurations(td: Mapping[str, Any], svc: Mapping[str, Any]) -> list
     return out
 
 
+def refreshed(p: PlanInput) -> dict[str, Any]:
+    """The settings `create --refresh` sets on an existing service: the reference's, as
+    ``params`` clones them, keeping the environment's own (desired count, tags, name);
+    exec follows the profile either way."""
+    wanted = params(p)
+    out = {key: wanted[key] for key in REFRESHED if key in wanted}
+    out["enableExecuteCommand"] = p.profile.allow_exec
+    # New tasks get the settings (exec, managed tags) and AWS wants it for a move between
+    # launch type and capacity providers; a new revision starts a deployment anyway.
+    out["forceNewDeployment"] = True
+    return out
+
+
 def remove(r: RemoveInput) -> Step | None:
     return removal(KEY, r.profile, r.names, r.after) if r.current[KEY] is not None else None
 
@@ -189,13 +228,22 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
     pause = 0.25
     while True:
         found = ctx.aws.ecs.service_any_status(cluster, name)
-        draining = found is not None and found.get("status") == "DRAINING"
-        if not draining:
+        status = (found or {}).get("status")
+        if status == "ACTIVE":
+            # Ours (the environment's lease is held): made by this very call, whose answer
+            # was lost on the way back, or by an interrupted earlier run. Bring it to the
+            # revision this plan registered.
+            out = ctx.aws.ecs.update_service(
+                cluster=cluster, service=name, taskDefinition=p["taskDefinition"]
+            )
+            return Deployed(str(out["serviceArn"]))
+        if status != "DRAINING":
             try:
                 return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
             except AwsError as exc:
                 if "not idempotent" not in exc.message:
                     raise
+                # A service of that name appeared meanwhile: look again after a pause.
         waited = ctx.clock() - started
         if waited >= DRAIN_WAIT:
             raise AwsError(

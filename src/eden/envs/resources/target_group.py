@@ -24,7 +24,7 @@ KEY = "target_group"
 DEREGISTRATION_DELAY = "10"  # seconds; AWS's default is 300
 IN_USE_RETRIES = 10
 
-_FIELDS = (
+FIELDS = (
     "Protocol",
     "ProtocolVersion",
     "Port",
@@ -41,6 +41,19 @@ _FIELDS = (
     "TargetType",
     "IpAddressType",
 )
+# What ModifyTargetGroup can change of an existing group (`create --refresh`); the
+# protocol, port, VPC and target type need a new group.
+HEALTH_CHECK = (
+    "HealthCheckProtocol",
+    "HealthCheckPort",
+    "HealthCheckEnabled",
+    "HealthCheckPath",
+    "HealthCheckIntervalSeconds",
+    "HealthCheckTimeoutSeconds",
+    "HealthyThresholdCount",
+    "UnhealthyThresholdCount",
+    "Matcher",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,8 @@ def read(ctx: ReadContext) -> Collect:
 
 
 def plan(p: PlanInput) -> Planned:
+    if p.current[KEY] and p.request.refresh:
+        return Planned((refresh_step(p, p.current[KEY]),))
     if p.current[KEY]:
         return Planned()
     step = Step(
@@ -71,7 +86,7 @@ def plan(p: PlanInput) -> Planned:
 def params(p: PlanInput) -> dict[str, Any]:
     tg = p.reference.target_group
     out: dict[str, Any] = {"Name": p.names.target_group}
-    for key in _FIELDS:
+    for key in FIELDS:
         if tg.get(key) is not None:
             out[key] = tg[key]
     if out.get("TargetType") == "lambda":
@@ -82,6 +97,22 @@ def params(p: PlanInput) -> dict[str, Any]:
         attributes["deregistration_delay.timeout_seconds"] = DEREGISTRATION_DELAY
         out["Attributes"] = attributes
     return out
+
+
+def refresh_step(p: PlanInput, arn: str) -> Step:
+    """`create --refresh`: the reference's health check and attributes on the existing
+    group (the deregistration delay stays eden's)."""
+    wanted = params(p)
+    update: dict[str, Any] = {"TargetGroupArn": arn}
+    update |= {key: wanted[key] for key in HEALTH_CHECK if key in wanted}
+    if wanted.get("Attributes"):
+        update["Attributes"] = wanted["Attributes"]
+    return Step(
+        id=KEY,
+        action="elbv2.refresh_target_group",
+        params=update,
+        description=f"set the reference's health check on target group {p.names.target_group}",
+    )
 
 
 def remove(r: RemoveInput) -> Step | None:
@@ -98,6 +129,16 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Made:
     params = dict(p)
     attributes = params.pop("Attributes", None)
     arn = ctx.aws.elbv2.create_target_group(params)
+    if attributes:
+        ctx.aws.elbv2.set_target_group_attributes(arn, attributes)
+    return Made(arn)
+
+
+def refresh(ctx: Apply, p: Mapping[str, Any]) -> Made:
+    params = dict(p)
+    attributes = params.pop("Attributes", None)
+    arn = str(params["TargetGroupArn"])
+    ctx.aws.elbv2.modify_target_group(params)
     if attributes:
         ctx.aws.elbv2.set_target_group_attributes(arn, attributes)
     return Made(arn)
@@ -128,5 +169,9 @@ def _owns(arn: str) -> bool:
     return ":targetgroup/" in arn
 
 
-ACTIONS = {"elbv2.create_target_group": create, "elbv2.delete_target_group": delete}
+ACTIONS = {
+    "elbv2.create_target_group": create,
+    "elbv2.refresh_target_group": refresh,
+    "elbv2.delete_target_group": delete,
+}
 RESOURCE = Resource.of_module(globals(), after=(), owns_arn=_owns, alive=_alive)

@@ -24,7 +24,7 @@ from eden.errors import AwsError, ConfigError
 KEY = "task_definition"
 
 # Fields of a task definition that a registration accepts, copied from the reference.
-_FIELDS = (
+FIELDS = (
     "taskRoleArn",
     "executionRoleArn",
     "networkMode",
@@ -119,7 +119,7 @@ def params(p: PlanInput) -> dict[str, Any]:
         env.update(overrides)
         target["environment"] = [{"name": k, "value": v} for k, v in sorted(env.items())]
     out: dict[str, Any] = {"family": p.names.task_family, "containerDefinitions": containers}
-    for key in _FIELDS:
+    for key in FIELDS:
         if td.get(key) not in (None, [], {}):
             out[key] = td[key]
     out["tags"] = merge_tags(ref.task_definition_tags, eden_tags(p.profile.name, p.names.name))

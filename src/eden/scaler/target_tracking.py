@@ -1,10 +1,13 @@
-"""Knative-class target tracking: how many tasks the observed load needs, decided each tick.
+"""The target-tracking policy (Knative-class): how many tasks the load needs, each tick.
 
 ``desired = ceil(load / target)`` over a 60 s stable window smooths noise; a 6 s panic window
-catches spikes. When the panic window wants at least ``panic_threshold`` times the current
-count the policy panics: it follows the panic window and never shrinks until the spike has
-been gone for a whole stable window. A tolerance band keeps a steady service from flapping
-on noise. Everything about *how fast* a count may change lives in the Governor.
+catches spikes. When the panic window wants at least ``panic_threshold`` times the tasks
+that are *ready* (serving), the policy panics: it follows the panic window and never
+shrinks until no panic trigger has been seen for a whole stable window. Comparing against
+ready tasks, as Knative does, and not against the desired count keeps panic armed until
+the capacity asked for exists: tasks still starting serve nobody. A tolerance band keeps a
+steady service from flapping on noise. Everything about *how fast* a count may change
+lives in the Governor.
 
 The policy is deterministic and does no I/O: the daemon, the simulator and the tests drive
 the same object with Observations.
@@ -14,19 +17,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
 
 from eden.scaler.governor import Bounds, Governor
 from eden.scaler.model import Decision, Observation
 from eden.scaler.windows import TimeWindowMean
-
-
-class Policy(Protocol):
-    """Anything that turns a stream of Observations into Decisions."""
-
-    name: str
-
-    def decide(self, obs: Observation) -> Decision: ...
 
 
 @dataclass(frozen=True)
@@ -38,6 +32,8 @@ class TargetSettings:
     panic_window: float = 6.0
     panic_threshold: float = 2.0
     tolerance: float = 0.1
+    # "ready" (Knative) or "desired" (eden before 0.2; kept to show the difference).
+    panic_basis: str = "ready"
 
     def __post_init__(self) -> None:
         if self.target <= 0:
@@ -48,6 +44,8 @@ class TargetSettings:
             raise ValueError("panic_threshold must be above 1")
         if not 0 <= self.tolerance < 1:
             raise ValueError("tolerance must be in [0, 1)")
+        if self.panic_basis not in ("ready", "desired"):
+            raise ValueError("panic_basis must be ready or desired")
 
 
 class TargetTrackingPolicy:
@@ -64,6 +62,8 @@ class TargetTrackingPolicy:
         self._panic_since: float | None = None
         self._panic_last_trigger = 0.0
         self._panic_peak = 0
+        self._step_at = -math.inf
+        self._step_per_task = 0.0
 
     @property
     def panicking(self) -> bool:
@@ -85,12 +85,28 @@ class TargetTrackingPolicy:
             return Decision(held, current, "no data yet: hold")
         want_stable = math.ceil(stable_load / s.target)
         want_panic = math.ceil(panic_load / s.target) if panic_load is not None else None
-        self._update_panic(now, current, want_panic)
+        basis = obs.ready if s.panic_basis == "ready" else current
+        self._update_panic(now, basis, want_panic)
         if self.panicking:
             proposal = max(want_stable, want_panic or 0, self._panic_peak, current)
+            waiting = s.panic_basis == "ready" and obs.ready < current
+            settled = now - self._step_at >= s.panic_window
+            per_task = (panic_load or 0.0) / max(obs.ready, 1)
+            if not settled:
+                self._step_per_task = max(self._step_per_task, per_task)
+            elif waiting and per_task <= self._step_per_task * (1 + s.tolerance):
+                # Capacity asked for is still starting. Saturated tasks queue requests, so
+                # the total in flight grows as more of them start, whatever the load does:
+                # an echo, not news. Only a rise of the load per serving task since the
+                # last step asks again. (Within a panic window of a step, the window is
+                # still filling with the new level: follow it.) Never below the peak.
+                proposal = max(current, self._panic_peak)
             self._panic_peak = proposal
             desired, reason = self._governor.govern(now, proposal, current)
             reason = f"panic: {reason}"
+            if desired > current and (settled or not waiting):
+                # A new step; following its window does not extend it.
+                self._step_at, self._step_per_task = now, per_task
         else:
             proposal = want_stable
             if self._within_tolerance(stable_load, current):
@@ -105,17 +121,16 @@ class TargetTrackingPolicy:
             panic_load=panic_load,
         )
 
-    def _update_panic(self, now: float, current: int, want_panic: int | None) -> None:
+    def _update_panic(self, now: float, basis: int, want_panic: int | None) -> None:
         s = self.settings
-        over = want_panic is not None and want_panic >= s.panic_threshold * max(current, 1)
+        over = want_panic is not None and want_panic >= s.panic_threshold * max(basis, 1)
         if over:
             if self._panic_since is None:
                 self._panic_since = now
-                self._panic_peak = current
+                self._panic_peak = 0
             self._panic_last_trigger = now
         elif self._panic_since is not None and now - self._panic_last_trigger >= s.stable_window:
-            self._panic_since = None
-            self._panic_peak = 0
+            self._panic_since = None  # (the peak is reset when the next panic begins)
 
     def _within_tolerance(self, load: float, current: int) -> bool:
         if current <= 0:
