@@ -18,6 +18,7 @@ from eden import paths
 DEFAULT_NAME_PREFIX = "eden"
 DEFAULT_DOMAIN_PREFIX = "api"
 DEFAULT_TTL_HOURS = 24
+SINGLE_ROLE = "app"  # the role of a profile's one service, when it has no [services] table
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,9 @@ class ServiceTemplate:
     reference_service: str  # name or ARN
     container: str | None = None  # default: the container in the service's load balancer
     domain_prefix: str = DEFAULT_DOMAIN_PREFIX
+    # Its key in the endpoints document's entry (a group's members share one entry);
+    # default: the document's update_key for a single service, the role in a group.
+    endpoint_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,13 @@ class Profile:
 
     @property
     def service(self) -> ServiceTemplate:
-        """The profile's one service template (several come with multi-service support)."""
+        """The first (for a single-service profile, the only) service template."""
         return self.services[0]
+
+    @property
+    def is_group(self) -> bool:
+        """Several services per environment (``[services.ROLE]`` tables)."""
+        return len(self.services) > 1 or self.services[0].role != SINGLE_ROLE
 
     def state_url(self) -> str:
         return self.state or f"sqlite:///{paths.default_state_path()}"
@@ -95,6 +104,8 @@ FILE_FIELDS: dict[str, type] = {
     "container": str,
     "listener_arn": str,
     "alb_arn": str,
+    "listener_arns": list,
+    "alb_arns": list,
     "zone_id": str,
     "name_prefix": str,
     "domain_prefix": str,
@@ -105,7 +116,8 @@ FILE_FIELDS: dict[str, type] = {
     "allow_exec": bool,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env")
+FILE_TABLES = ("endpoints", "env", "services")
+SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
     "private",

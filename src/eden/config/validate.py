@@ -17,6 +17,8 @@ from eden.config.model import (
     DEFAULT_TTL_HOURS,
     FILE_FIELDS,
     FILE_TABLES,
+    SERVICE_FIELDS,
+    SINGLE_ROLE,
     Profile,
     ServiceTemplate,
 )
@@ -43,27 +45,21 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
     """Validate merged values into a Profile; the first bad field raises ConfigError."""
     check_profile_name(name)
     _check_keys_and_types(values, where)
-    reference, cluster = _reference_and_cluster(values, where)
+    services, cluster = _services_and_cluster(values, where)
     zone_id = _zone_id(values, where)
-    listener, alb = _listener_or_alb(values, where)
-    name_prefix, domain_prefix = _prefixes(values, where)
-    region, endpoint_url = _aws_location(values, listener or alb or reference, where)
+    listeners, albs = _listeners_or_albs(values, where)
+    name_prefix = _name_prefix(values, where)
+    arn = (listeners or albs or (services[0].reference_service,))[0]
+    region, endpoint_url = _aws_location(values, arn, where)
     desired, retry_mode, ttl_hours = _numbers_and_modes(values, where)
-    container, state = _container_and_state(values, where)
+    state = _state(values, where)
     return Profile(
         name=name,
         cluster=cluster,
-        services=(
-            ServiceTemplate(
-                role="app",
-                reference_service=reference,
-                container=container,
-                domain_prefix=domain_prefix,
-            ),
-        ),
+        services=services,
         zone_id=zone_id,
-        listener_arns=(listener,) if listener else (),
-        alb_arns=(alb,) if alb else (),
+        listener_arns=listeners,
+        alb_arns=albs,
         name_prefix=name_prefix,
         endpoints=endpoints_table(values.get("endpoints"), where=where),
         region=region,
@@ -116,6 +112,85 @@ def _need(values: Mapping[str, Any], key: str, what: str, where: str) -> str:
     return str(value)
 
 
+def _services_and_cluster(
+    values: Mapping[str, Any], where: str
+) -> tuple[tuple[ServiceTemplate, ...], str]:
+    """One service (top-level ``reference_service``...) or a group (``[services.ROLE]``)."""
+    if "services" not in values:
+        reference, cluster = _reference_and_cluster(values, where)
+        container = _container(values.get("container"), where)
+        domain_prefix = _domain_prefix(values.get("domain_prefix", DEFAULT_DOMAIN_PREFIX), where)
+        single = ServiceTemplate(SINGLE_ROLE, reference, container, domain_prefix)
+        return (single,), cluster
+    both = sorted(k for k in ("reference_service", "container", "domain_prefix") if k in values)
+    if both:
+        raise ConfigError(
+            f"{', '.join(both)} and [services] are both set",
+            where=where,
+            hint="give one service with reference_service, or a group with one "
+            "[profiles.NAME.services.ROLE] table per service, not both",
+        )
+    group = _group(values["services"], where)
+    found = values.get("cluster") or cluster_from_service_arn(group[0].reference_service)
+    if not found:
+        raise ConfigError(
+            "cluster is missing: the ECS cluster of the reference services",
+            where=where,
+            hint='set cluster = "my-cluster"',
+        )
+    return group, str(found)
+
+
+_ROLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$")
+
+
+def _group(raw: Any, where: str) -> tuple[ServiceTemplate, ...]:
+    """``[services.ROLE]`` tables: each service of an environment, the first one first."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError("[services] must hold one table per service", where=where)
+    out = []
+    for role, table in raw.items():
+        at = f"{where} [services.{role}]"
+        if not _ROLE_RE.fullmatch(str(role)):
+            raise ConfigError(
+                f"service role {role!r} must be 1-12 lower-case letters, digits or '-'",
+                where=at,
+                hint="roles name resources (eden-feature-x-api): keep them short, like api",
+            )
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"[services.{role}] must be a table", where=at)
+        unknown = sorted(set(table) - set(SERVICE_FIELDS))
+        if unknown:
+            raise ConfigError(
+                f"unknown field(s) {', '.join(unknown)}",
+                where=at,
+                hint=f"known fields: {', '.join(SERVICE_FIELDS)}",
+            )
+        reference = _need(table, "reference_service", "the ECS service to clone", at)
+        if not (_NAME_RE.fullmatch(reference) or _ARN_RE.fullmatch(reference)):
+            raise ConfigError(f"reference_service {reference!r} is not a service", where=at)
+        key = table.get("endpoint_key")
+        if key is not None and (not isinstance(key, str) or not key):
+            raise ConfigError("endpoint_key must be a non-empty string", where=at)
+        out.append(
+            ServiceTemplate(
+                role=str(role),
+                reference_service=reference,
+                container=_container(table.get("container"), at),
+                domain_prefix=_domain_prefix(table.get("domain_prefix", role), at),
+                endpoint_key=key,
+            )
+        )
+    prefixes = [s.domain_prefix for s in out]
+    if len(set(prefixes)) != len(prefixes):
+        raise ConfigError(
+            "two services share a domain_prefix: their hosts would be the same",
+            where=where,
+            hint="give each service its own domain_prefix",
+        )
+    return tuple(out)
+
+
 def _reference_and_cluster(values: Mapping[str, Any], where: str) -> tuple[str, str]:
     reference = _need(values, "reference_service", "the ECS service to clone (name or ARN)", where)
     cluster = values.get("cluster") or cluster_from_service_arn(reference)
@@ -145,23 +220,46 @@ def _zone_id(values: Mapping[str, Any], where: str) -> str:
     return zone_id
 
 
-def _listener_or_alb(values: Mapping[str, Any], where: str) -> tuple[str | None, str | None]:
-    listener = values.get("listener_arn")
-    alb = values.get("alb_arn")
-    if not listener and not alb:
+def _listeners_or_albs(
+    values: Mapping[str, Any], where: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The shared ALBs: their HTTPS listeners, or the ALBs themselves (a pool of several
+    with ``listener_arns`` / ``alb_arns``; new environments go to one with room)."""
+    listeners = _arn_list(values, "listener_arn", where)
+    albs = _arn_list(values, "alb_arn", where)
+    if not listeners and not albs:
         raise ConfigError(
             "listener_arn is missing: the HTTPS:443 listener of the shared ALB",
             where=where,
             hint="set listener_arn (or alb_arn, and eden finds its HTTPS:443 listener)",
         )
-    if listener and not _LISTENER_ARN_RE.fullmatch(listener):
-        raise ConfigError(f"listener_arn {listener!r} is not an ALB listener ARN", where=where)
-    if alb and not _ALB_ARN_RE.fullmatch(alb):
-        raise ConfigError(f"alb_arn {alb!r} is not an application load balancer ARN", where=where)
-    return listener, alb
+    for listener in listeners:
+        if not _LISTENER_ARN_RE.fullmatch(listener):
+            raise ConfigError(f"listener_arn {listener!r} is not an ALB listener ARN", where=where)
+    for alb in albs:
+        if not _ALB_ARN_RE.fullmatch(alb):
+            raise ConfigError(
+                f"alb_arn {alb!r} is not an application load balancer ARN", where=where
+            )
+    if listeners and albs:
+        raise ConfigError(
+            "both listener ARNs and ALB ARNs are set",
+            where=where,
+            hint="name the shared ALBs one way: listener_arn(s) or alb_arn(s)",
+        )
+    return listeners, albs
 
 
-def _prefixes(values: Mapping[str, Any], where: str) -> tuple[str, str]:
+def _arn_list(values: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """``key`` (one ARN) and ``keys`` (a list of them), in that order, without repeats."""
+    many = values.get(f"{key}s", [])
+    if any(not isinstance(v, str) for v in many):
+        raise ConfigError(f"{key}s must be a list of ARNs", where=where)
+    found = [values[key]] if values.get(key) else []
+    return tuple(dict.fromkeys([*found, *many]))
+
+
+def _name_prefix(values: Mapping[str, Any], where: str) -> str:
     name_prefix = values.get("name_prefix", DEFAULT_NAME_PREFIX)
     # Target group names may not start with "internal-": AWS reserves it.
     if not _PREFIX_RE.fullmatch(name_prefix) or name_prefix.startswith("internal"):
@@ -171,14 +269,17 @@ def _prefixes(values: Mapping[str, Any], where: str) -> tuple[str, str]:
             where=where,
             hint='for example name_prefix = "eden"',
         )
-    domain_prefix = values.get("domain_prefix", DEFAULT_DOMAIN_PREFIX)
-    if not _PREFIX_RE.fullmatch(domain_prefix):
+    return str(name_prefix)
+
+
+def _domain_prefix(domain_prefix: Any, where: str) -> str:
+    if not isinstance(domain_prefix, str) or not _PREFIX_RE.fullmatch(domain_prefix):
         raise ConfigError(
             f"domain_prefix {domain_prefix!r} must be 1-16 lower-case letters, digits or '-'",
             where=where,
             hint='for example domain_prefix = "api"',
         )
-    return name_prefix, domain_prefix
+    return domain_prefix
 
 
 def _aws_location(
@@ -209,16 +310,21 @@ def _numbers_and_modes(values: Mapping[str, Any], where: str) -> tuple[int | Non
     return desired, retry_mode, ttl_hours
 
 
-def _container_and_state(values: Mapping[str, Any], where: str) -> tuple[str | None, str | None]:
-    container = values.get("container")
-    if container is not None and not _NAME_RE.fullmatch(container):
+def _container(container: Any, where: str) -> str | None:
+    if container is not None and (
+        not isinstance(container, str) or not _NAME_RE.fullmatch(container)
+    ):
         raise ConfigError(f"container {container!r} is not a container name", where=where)
+    return container
+
+
+def _state(values: Mapping[str, Any], where: str) -> str | None:
     state = values.get("state")
     if state is not None and not state.startswith(("sqlite://", "dynamodb://")):
         raise ConfigError(
             f"state {state!r} must be a sqlite:///PATH or dynamodb://TABLE URL", where=where
         )
-    return container, state
+    return state
 
 
 def _region_from_arn(arn: str) -> str | None:

@@ -38,7 +38,7 @@ from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import AlbUsage, Request
 from eden.envs.shared import LeasedWrites
-from eden.errors import NotFound, UsageError
+from eden.errors import ConfigError, NotFound, UsageError
 from eden.state.base import LockInfo, StateStore
 from eden.state.leases import LockPolicy, env_key, held, new_owner
 
@@ -59,6 +59,11 @@ class Engine:
         clock: Callable[[], float] = time.time,
         lock_policy: LockPolicy | None = None,
     ):
+        if profile.is_group:
+            raise ConfigError(
+                f"profile {profile.name} lists several services; groups are not supported yet",
+                hint="give the profile one reference_service",
+            )
         self.profile = profile
         self.aws = aws
         self.store = store
