@@ -76,13 +76,23 @@ def test_a_250_character_branch_has_one_hash_everywhere() -> None:
     assert n.endpoint_name == f"dev-{n.name}"
 
 
-def test_an_alias_hashes_as_itself_when_a_resource_name_must_be_cut() -> None:
+def test_an_aliased_name_cut_for_a_resource_carries_the_branchs_hash() -> None:
     alias = "a-forty-character-alias-for-the-preview1"
     assert len(alias) == naming.NAME_MAX
     n = names("feature/whatever", alias=alias)
     assert n.name == alias
-    assert n.target_group.endswith("-" + naming.short_hash(alias))
+    assert n.target_group.endswith("-" + naming.short_hash("feature/whatever"))
     assert len(n.target_group) == TG_MAX
+
+
+def test_a_group_member_cut_to_fit_carries_the_environments_one_hash() -> None:
+    branch = "feature/" + "m" * 60
+    base = names(branch)
+    worker = naming.member_names(base, role="worker", name_prefix="eden", domain_prefix="api")
+    digest = naming.short_hash(branch)
+    assert worker.target_group.endswith(f"-{digest}") and len(worker.target_group) == TG_MAX
+    assert worker.target_group.count(digest) == 1
+    assert base.target_group.endswith(f"-{digest}")
 
 
 def test_fit_cuts_before_an_existing_digest_so_it_appears_once() -> None:

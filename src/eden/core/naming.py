@@ -12,9 +12,9 @@ label 63, ECS 255). The rules:
   Readable beats perfect.
 * **Hashed when it has to be.** A character with no reading is dropped; a branch with
   nothing readable left becomes ``b-<hash>``. A name cut to fit a limit ends in ``-<hash>``.
-* **One hash.** The hash is always the first 7 hex digits of SHA-256 of the environment's
-  full name (the alias when one was given, else the whole branch), so the environment's
-  name, its target group, its host and its services all carry the same one.
+* **One hash.** The hash is always the first 7 hex digits of SHA-256 of the whole branch
+  name, so the environment's name, its target group, its host and its services (a group's
+  members too) all carry the same one.
 
 An environment's *name* (its key in state and in tags) is the alias when the user gave one,
 else the slug of the branch, cut to ``NAME_MAX``. Resource names derive from the name, not
@@ -146,11 +146,6 @@ def validate_alias(alias: str) -> str:
     return alias
 
 
-def full_name(branch: str, alias: str | None = None) -> str:
-    """What the one hash is taken of: the alias when given, else the whole branch."""
-    return alias if alias is not None else branch
-
-
 def env_name(branch: str, alias: str | None = None) -> str:
     """The environment's short name: the alias, else the branch's slug fitted to NAME_MAX."""
     if alias is not None:
@@ -179,7 +174,7 @@ def names_for(
 ) -> EnvNames:
     """All names of one environment, each within its AWS limit, with one hash."""
     name = env_name(branch, alias)
-    digest = short_hash(full_name(branch, alias))
+    digest = short_hash(branch)
     label = resource_name(domain_prefix, name, DNS_LABEL_MAX, digest)
     zone = zone_name.rstrip(".").lower()
     host = f"{label}.{zone}"
@@ -210,20 +205,23 @@ def member_names(base: EnvNames, *, role: str, name_prefix: str, domain_prefix: 
     change for an environment that exists.
     """
     zone = base.host.split(".", 1)[1] if "." in base.host else base.host
-    label = resource_name(domain_prefix, base.name, DNS_LABEL_MAX)
+    digest = short_hash(base.branch)  # the environment's one hash
+    label = resource_name(domain_prefix, base.name, DNS_LABEL_MAX, digest)
     host = f"{label}.{zone}"
     if len(host) > DNS_NAME_MAX:
         raise UsageError(
             f"host name {host!r} is longer than {DNS_NAME_MAX} characters",
             hint="use a shorter --alias or a shorter zone",
         )
-    ecs = resource_name(name_prefix, f"{base.name}-{role}", ECS_NAME_MAX)
+    ecs = resource_name(name_prefix, f"{base.name}-{role}", ECS_NAME_MAX, digest)
     return EnvNames(
         name=base.name,
         branch=base.branch,
         task_family=ecs,
         service=ecs,
-        target_group=resource_name(name_prefix, f"{base.name}-{role}", TARGET_GROUP_MAX),
+        target_group=resource_name(
+            name_prefix, f"{base.name}-{role}", TARGET_GROUP_MAX, digest
+        ),
         host=host,
         endpoint_name=base.endpoint_name,
     )
