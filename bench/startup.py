@@ -7,7 +7,8 @@ What it measures (CPU time, user + system, of whole processes, median of N runs)
       (goal for create: at most boto3's import + 0.1 s). CPU time is what a process
       spends that is not waiting, so waiting for AWS (here a moto server in another
       process) is left out by construction;
-    * ``eden ls`` (state only, no AWS).
+    * ``eden ls`` (state, and each environment's health and drift from AWS) and
+      ``eden ls --no-status`` (the state store only).
 
 CPU time, not wall time: on a shared 2-core machine the wall time of a 50 ms process
 mostly measures the neighbours. Runs alternate between the commands so drift hits all
@@ -70,6 +71,7 @@ def run(runs: int) -> dict[str, Any]:
                     ("python -c 'import boto3'", [PY, "-c", "import boto3"]),
                     ("eden create", [EDEN, "create", f"feature/s{i}", "--image", image]),
                     ("eden ls", [EDEN, "ls"]),
+                    ("eden ls --no-status", [EDEN, "ls", "--no-status"]),
                     ("eden delete", [EDEN, "delete", f"feature/s{i}"]),
                 ):
                     samples.setdefault(name, []).append(cpu(args, env))

@@ -47,8 +47,12 @@ def test_the_wheel_holds_the_assets_and_its_own_name(wheel: Path) -> None:
     for asset in ("index.html", "app.js", "style.css"):
         assert f"eden/api/dashboard/{asset}" in names
     traces = {n for n in names if n.startswith("eden/scaler/traces/")}
-    shipped = {f"eden/scaler/traces/{p.name}" for p in (ROOT / "traces").glob("*.json")}
-    assert shipped and traces == shipped
+    # Every shipped trace, and the README that gives the NASA traces' source and licence.
+    shipped = {f"eden/scaler/traces/{p.name}" for p in (ROOT / "traces").iterdir()}
+    assert "eden/scaler/traces/README.md" in shipped and traces == shipped
+    templates = {n for n in names if n.startswith("eden/templates/")}
+    assert templates == {f"eden/templates/{p.name}" for p in (ROOT / "deploy").iterdir()}
+    assert "eden/templates/template.yaml" in templates
     meta = zipfile.ZipFile(wheel).read(
         f"eden_ecs-{eden.__version__}.dist-info/METADATA"
     ).decode()
