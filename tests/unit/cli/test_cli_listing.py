@@ -108,3 +108,16 @@ def test_fold_prefers_a_separator_and_never_loses_a_character() -> None:
     assert fold("feature/JIRA-4242-make", 12) == ["feature/", "JIRA-4242-", "make"]
     assert fold("abcdefghij", 4) == ["abcd", "efgh", "ij"]
     assert fold("日本語ブランチ", 5) == ["日本", "語ブ", "ラン", "チ"]
+
+
+def test_health_and_drift_take_the_room_left_and_never_narrow_a_required_column() -> None:
+    short = [{**_row("feature-login", "feature/login", f"{ECR}/api:v1"),
+              "HEALTH": "healthy 1/1 running", "DRIFT": "no"}]
+    lines = render(short, 80)
+    assert lines[0].split()[:6] == ["NAME", "BRANCH", "IMAGE", "STATUS", "HEALTH", "DRIFT"]
+    assert lines[1].split()[:4] == ["feature-login", "feature/login", "api:v1", "ready"]
+    assert all(cell_width(line) <= 80 for line in lines)
+    crowded = [{**row, "HEALTH": "healthy 1/1 running", "DRIFT": "no"} for row in ROWS]
+    lines = render(crowded, 80)
+    assert lines[0].split() == ["NAME", "BRANCH", "IMAGE", "STATUS"]  # no room left
+    assert render(crowded, None)[0].split()[-2:] == ["HEALTH", "DRIFT"]
