@@ -150,11 +150,17 @@ class SqliteStore:
 
     def put_api_key(self, key: ApiKey) -> None:
         with self._lock:
-            self._db.execute(
-                "INSERT INTO api_keys (id, name, secret_hash, scope, created_at, revoked)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (key.id, key.name, key.secret_hash, key.scope, key.created_at, int(key.revoked)),
-            )
+            try:
+                self._db.execute(
+                    "INSERT INTO api_keys (id, name, secret_hash, scope, created_at, revoked)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (key.id, key.name, key.secret_hash, key.scope, key.created_at,
+                     int(key.revoked)),
+                )
+            except sqlite3.IntegrityError:  # the same answer as the DynamoDB store's
+                raise ValueError(
+                    f"an API key with id {key.id!r} or the same secret already exists"
+                ) from None
 
     def find_api_key(self, secret_hash: str) -> ApiKey | None:
         with self._lock:
