@@ -65,7 +65,7 @@ def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {host}:{port}")
+    raise TimeoutError(f"waited {timeout:g} s for nginx to listen on {host}:{port}")
 
 
 class NginxTask:
@@ -82,7 +82,11 @@ class NginxTask:
             [NGINX, "-p", str(self.dir), "-c", str(conf), "-e", str(self.dir / "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        wait_for_port(host, self.port)
+        try:
+            wait_for_port(host, self.port)
+        except BaseException:
+            self.stop()  # an nginx that never listened is not left running
+            raise
 
     def signal(self, sig: signal.Signals) -> None:
         if self.proc.poll() is None:

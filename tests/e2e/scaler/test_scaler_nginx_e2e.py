@@ -97,12 +97,13 @@ class Harness:
                 self.stop_task()
         return desired
 
-    def run_until(self, condition: Callable[[int], bool], timeout: float) -> int:
+    def run_until(self, condition: Callable[[int], bool], timeout: float, what: str) -> int:
         deadline = time.monotonic() + timeout
         desired = self.follow()
         while not condition(desired):
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; desired history {self.history[-5:]}")
+                raise AssertionError(f"waited {timeout:g} s for {what}; desired count history "
+                                     f"{self.history[-5:]}, tasks {len(self.tasks)}")
             time.sleep(0.2)
             desired = self.follow()
         return desired
@@ -160,8 +161,8 @@ def test_daemon_scales_real_nginx_tasks_and_never_scales_in_blind(
         assert max(harness.hold(4.0)) == 1
 
         load.users = 30  # ~30 in flight: about 6 tasks
-        peak = harness.run_until(lambda d: d >= 5, timeout=20)
-        harness.run_until(lambda d: len(harness.tasks) >= d, timeout=15)
+        peak = harness.run_until(lambda d: d >= 5, 20, "a desired count of 5 or more")
+        harness.run_until(lambda d: len(harness.tasks) >= d, 15, "the tasks to start")
         assert daemon.statuses[0].observed_load is not None
         assert load.completed > 0
 
@@ -174,11 +175,15 @@ def test_daemon_scales_real_nginx_tasks_and_never_scales_in_blind(
         assert daemon.statuses[0].scrape_errors_total > 0
 
         harness.freeze(signal.SIGCONT)  # tasks answer again, and report no load
-        after = harness.run_until(lambda d: d < peak, timeout=25)
+        after = harness.run_until(lambda d: d < peak, 25, f"a scale-in from {peak}")
         assert after == (peak + 1) // 2  # the first step halves (the load is gone)
     finally:
         loop.call_soon_threadsafe(daemon.stop)
         thread.join(timeout=10)
+        stopped = not thread.is_alive()
+        if stopped:
+            loop.close()
         load.stop()
         harness.close()
         io.close()
+    assert stopped, "the daemon did not stop within 10 s of stop()"

@@ -66,3 +66,4 @@ class StubTask:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self._thread.join(10)

@@ -139,6 +139,7 @@ def test_webhook_posts_slack_compatible_json() -> None:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(10)
     assert received[0]["text"].startswith("eden scaled c/web from 4 to 2")
 
 

@@ -317,6 +317,13 @@ async def wait_until(condition: Callable[[], bool], timeout: float, what: str) -
         await asyncio.sleep(0.01)
 
 
+def daemon_loops_left() -> list[str]:
+    """The daemon's coroutines still pending on this loop (its lease, service,
+    housekeeping and shadow loops are methods of Daemon)."""
+    return [t.get_coro().__qualname__ for t in asyncio.all_tasks()  # type: ignore[union-attr]
+            if not t.done() and t.get_coro().__qualname__.startswith("Daemon.")]  # type: ignore[union-attr]
+
+
 def test_run_loop_ticks_until_stopped() -> None:
     async def scenario() -> None:
         server = await StubStatusServer(5).start()
@@ -331,11 +338,12 @@ def test_run_loop_ticks_until_stopped() -> None:
             await wait_until(lambda: daemon.statuses[0].ticks_total >= 5, 10,
                              "5 ticks of the service loop")
             assert daemon.leader
+            assert "Daemon._service_loop" in daemon_loops_left()  # the check below sees them
             daemon.stop()
             await asyncio.wait_for(runner, timeout=5)
-            stopped_at = daemon.statuses[0].ticks_total
-            await asyncio.sleep(0.1)  # long enough for 5 more ticks, were it still running
-            assert daemon.statuses[0].ticks_total == stopped_at
+            # No loop of the daemon is left that could tick again: run() cancelled and
+            # awaited every one before it returned.
+            assert daemon_loops_left() == []
             assert not daemon.leader  # released on the way out
         finally:
             runner.cancel()
@@ -360,11 +368,10 @@ def test_housekeeping_runs_periodically(monkeypatch: pytest.MonkeyPatch) -> None
         runner = asyncio.create_task(daemon.run())
         try:
             await wait_until(lambda: len(chores) >= 3, 10, "3 housekeeping runs")
+            assert "Daemon._housekeeping_loop" in daemon_loops_left()
             daemon.stop()
             await asyncio.wait_for(runner, timeout=5)
-            done = len(chores)
-            await asyncio.sleep(0.05)  # five periods: none may run after the stop
-            assert len(chores) == done
+            assert daemon_loops_left() == []  # no housekeeping loop left to run a chore
         finally:
             runner.cancel()
             await asyncio.gather(runner, return_exceptions=True)
