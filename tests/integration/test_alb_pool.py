@@ -147,7 +147,7 @@ def test_concurrent_creates_fill_the_pool_and_a_full_pool_is_refused(
     )
 
     # The next one is refused before anything is made, saying what each ALB holds.
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(ConfigError, match=r"^no shared ALB of profile sandbox has room") as refused:
         pool.engine.create("feature/one-too-many", world.image)
     err = refused.value
     assert "no shared ALB of profile sandbox has room" in err.message

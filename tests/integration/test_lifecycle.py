@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -214,12 +215,19 @@ def test_a_name_taken_by_another_branch_is_refused(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "branch",
-    ["", "has space", "a..b", "x" * 256, "bad~name", "trailing/"],
+    ("branch", "says"),
+    [
+        ("", "the environment name is empty"),
+        ("has space", "it contains the character(s) space"),
+        ("a..b", "it contains '..'"),
+        ("x" * 256, "the branch name is 256 characters; at most 255 are allowed"),
+        ("bad~name", "it contains the character(s) '~'"),
+        ("trailing/", "a trailing '/', '.' or '.lock'"),
+    ],
 )
-def test_bad_branch_names_change_nothing(world: World, branch: str) -> None:
+def test_bad_branch_names_change_nothing(world: World, branch: str, says: str) -> None:
     before = inventory(world.checker, world.seed)
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=re.escape(says)):
         world.engine.create(branch, world.image)
     assert inventory(world.checker, world.seed) == before
     assert world.clients.calls() == []  # rejected before any AWS call
@@ -237,17 +245,17 @@ def test_unicode_and_250_character_branches_work(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "image",
+    ("image", "says"),
     [
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:does-not-exist",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/no-such-repo:v1",
-        "not an image",
-        "",
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/api:does-not-exist", "does not exist in"),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/no-such-repo:v1", "does not exist in ECR"),
+        ("not an image", "'not an image' is not a container image reference"),
+        ("", "no image given"),
     ],
 )
-def test_bad_images_change_nothing(world: World, image: str) -> None:
+def test_bad_images_change_nothing(world: World, image: str, says: str) -> None:
     before = inventory(world.checker, world.seed)
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=re.escape(says)):
         world.engine.create("feature/login", image)
     assert inventory(world.checker, world.seed) == before
     assert world.store.list_envs() == []
@@ -281,7 +289,9 @@ def test_keep_on_failure_keeps_and_the_next_create_converges(world: World, profi
             )
 
     world.clients.on("before-call.ecs.CreateService", boom)
-    with pytest.raises(ExecutionFailed):
+    with pytest.raises(
+        ExecutionFailed, match=r"^step service failed: create service eden-feature-login in"
+    ):
         world.engine.create("feature/login", world.image, keep_on_failure=True)
     rec = world.store.get("sandbox", "feature-login")
     assert rec is not None and rec.status == "failed"
@@ -394,16 +404,18 @@ def test_profile_pointing_at_missing_things_fails_cleanly(
     from eden.wiring import open_engine
 
     before = inventory(world.checker, world.seed)
+    listener = world.seed.listener_arn[:-6] + "abcdef"
     bad = {
-        "reference_service": "no-such-service",
-        "listener_arn": world.seed.listener_arn[:-6] + "abcdef",
-        "zone_id": "ZNOSUCHZONE",
+        "reference_service": ("no-such-service", "reference service no-such-service is not an "
+                              "ACTIVE service in cluster sandbox"),
+        "listener_arn": (listener, f"listener {listener} does not exist"),
+        "zone_id": ("ZNOSUCHZONE", "hosted zone ZNOSUCHZONE does not exist"),
     }
-    for key, value in bad.items():
+    for key, (value, says) in bad.items():
         prof = build_profile("sandbox", {**profile_values, key: value})
         with (
             open_engine(prof, store=world.store, clients=world.clients) as engine,
-            pytest.raises(ConfigError) as info,
+            pytest.raises(ConfigError, match=f"^{re.escape(says)}$") as info,
         ):
             engine.create("feature/login", world.image)
         assert info.value.hint, key

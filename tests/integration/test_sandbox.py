@@ -291,7 +291,9 @@ def test_start_on_a_taken_port_says_where_the_log_is(sandbox_home: Path) -> None
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        with pytest.raises(SandboxError) as caught:
+        with pytest.raises(
+            SandboxError, match=r"^the sandbox server \(moto\) on 127\.0\.0\.1:\d+ exited during"
+        ) as caught:
             start(port=taken.getsockname()[1])
     assert "moto.log" in (caught.value.hint or "")
     assert caught.value.where == str(paths.sandbox_dir() / "moto.log")

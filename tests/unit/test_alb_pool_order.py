@@ -50,7 +50,10 @@ def test_environments_being_made_count_against_their_alb() -> None:
 
 def test_a_full_pool_says_what_each_alb_holds_and_how_to_add_one() -> None:
     rooms = _rooms(AlbUsage(100, 5), AlbUsage(40, 100), None)
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError,
+        match=r"^no shared ALB of profile dev has room for a new environment",
+    ) as info:
         choose(_profile(), rooms, {ALBS[0]: 0}, Need())
     err = info.value
     assert "no shared ALB of profile dev has room" in err.message

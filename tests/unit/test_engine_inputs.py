@@ -25,7 +25,7 @@ def test_parse_env_pairs() -> None:
     ["NOEQUALS", "=value", "1ABC=x", "BAD-KEY=x", "SP ACE=x", "DOT.KEY=x", "ÜML=x", ""],
 )
 def test_parse_env_pairs_rejects(pair: str) -> None:
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(UsageError, match="is not KEY=VALUE with a valid variable name") as info:
         parse_env_pairs(["OK=1", pair])
     assert repr(pair) in info.value.message
     assert "KEY=VALUE" in info.value.message
@@ -35,7 +35,7 @@ def test_parse_env_pairs_rejects(pair: str) -> None:
 def test_parse_env_pairs_rejects_a_key_with_a_trailing_newline() -> None:
     # KNOWN BUG (src/eden/engine.py, _ENV_KEY_RE used with .match): '$' also matches
     # before a final '\n', so the key "FOO\n" is accepted.
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="is not KEY=VALUE with a valid variable name"):
         parse_env_pairs(["FOO\n=bar"])
 
 
@@ -75,7 +75,7 @@ def test_validate_image_accepts(image: str) -> None:
     ],
 )
 def test_validate_image_rejects(image: str) -> None:
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(UsageError, match="is not a container image reference") as info:
         validate_image(image)
     assert info.value.hint is not None and "dkr.ecr" in info.value.hint
 
@@ -83,5 +83,5 @@ def test_validate_image_rejects(image: str) -> None:
 def test_validate_image_rejects_a_trailing_newline() -> None:
     # KNOWN BUG (src/eden/engine.py, _IMAGE_RE used with .match): '$' also matches
     # before a final '\n', so "nginx:latest\n" is accepted.
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="is not a container image reference"):
         validate_image("nginx:latest\n")

@@ -135,7 +135,7 @@ def test_a_failing_step_stops_its_dependents(pool: ThreadPoolExecutor) -> None:
         Step("c", "never", {}, depends_on=("b",)),
         Step("d", "never", {}, depends_on=("a", "b")),
     )
-    with pytest.raises(StepFailedError) as info:
+    with pytest.raises(StepFailedError, match=r"^step b failed: RuntimeError: bad broke$") as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=False)
     exc = info.value
     assert isinstance(exc, ExecutionFailed)
@@ -172,7 +172,11 @@ def test_undo_runs_in_reverse_dependency_order(pool: ThreadPoolExecutor) -> None
         Step("a", "make", {},
              undo=Step("undo_a", "undo_a", {"arn": Ref("a", "Arn")})),
     )
-    with pytest.raises(StepFailedError) as info:
+    # d and e fail at once (both wait only for c): the first failure seen is reported.
+    with pytest.raises(
+        StepFailedError,
+        match=r"^step [de] failed: RuntimeError: bad broke$",
+    ) as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     undone_order = [n for n in rec.started() if n.startswith("undo_")]
     # A failed step may have made its change (its answer lost): it is undone first, when
@@ -211,7 +215,7 @@ def test_undo_of_a_create_plan_shape(pool: ThreadPoolExecutor) -> None:
                        {"RuleArn": Ref("listener_rule", "RuleArn")})),
         Step("service", "svc", {}, depends_on=("task_definition", "listener_rule")),
     )
-    with pytest.raises(StepFailedError):
+    with pytest.raises(StepFailedError, match=r"^step service failed: RuntimeError: svc broke$"):
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     undone = [n for n in rec.started() if n.startswith("del_")]
     assert sorted(undone) == ["del_rule", "del_td", "del_tg"]
@@ -227,7 +231,7 @@ def test_nothing_is_undone_unless_asked(pool: ThreadPoolExecutor) -> None:
         Step("a", "make", {}, undo=Step("undo_a", "undo", {"arn": Ref("a", "Arn")})),
         Step("b", "bad", {}, depends_on=("a",)),
     )
-    with pytest.raises(StepFailedError) as info:
+    with pytest.raises(StepFailedError, match=r"^step b failed: RuntimeError: bad broke$") as info:
         Executor(AWS, pool, acts).run(plan)
     assert "undo" not in rec.started()
     assert info.value.result.undone == []
@@ -256,7 +260,7 @@ def test_running_steps_finish_and_are_undone_after_a_failure(pool: ThreadPoolExe
         Step("b", "bad", {}),
         Step("later", "after", {}, depends_on=("s",)),
     )
-    with pytest.raises(StepFailedError) as info:
+    with pytest.raises(StepFailedError, match=r"^step b failed: RuntimeError: boom$") as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     assert ("end", "slow") in rec.log
     assert "after" not in rec.started()  # nothing new starts after the failure
@@ -272,7 +276,7 @@ def test_a_failing_undo_is_reported_not_raised(pool: ThreadPoolExecutor) -> None
         Step("a", "make", {}, undo=Step("undo_a", "undo", {})),
         Step("b", "bad", {}, depends_on=("a",)),
     )
-    with pytest.raises(StepFailedError) as info:
+    with pytest.raises(StepFailedError, match=r"^step b failed: RuntimeError: bad broke$") as info:
         Executor(AWS, pool, acts).run(plan, undo_on_failure=True)
     assert [r.ok for r in info.value.result.undone] == [False]
     assert info.value.hint is not None and "could not undo undo_a" in info.value.hint
@@ -286,12 +290,15 @@ def test_eden_and_client_errors_become_the_step_error(pool: ThreadPoolExecutor) 
         "aws": Recorder().fail("aws", client_error),
         "eden": Recorder().fail("eden", AwsError("the bucket is gone")),
     }
-    with pytest.raises(StepFailedError) as info:
+    with pytest.raises(
+        StepFailedError,
+        match=r"^step r failed: create rule: AWS answered PriorityInUse",
+    ) as info:
         Executor(AWS, pool, acts).run(plan_of(Step("r", "aws", {}, description="create rule")))
     assert info.value.failure.error is not None
     assert "PriorityInUse" in info.value.failure.error
     assert "create rule" in info.value.failure.error
-    with pytest.raises(StepFailedError) as info2:
+    with pytest.raises(StepFailedError, match=r"^step e failed: the bucket is gone$") as info2:
         Executor(AWS, pool, acts).run(plan_of(Step("e", "eden", {})))
     assert info2.value.failure.error == "the bucket is gone"
 
@@ -307,7 +314,7 @@ def test_listener_sees_start_done_and_failed(pool: ThreadPoolExecutor) -> None:
     rec = Recorder()
     acts = {"ok": rec.ok("ok", {"v": 1}), "bad": rec.fail("bad")}
     plan = plan_of(Step("a", "ok", {}), Step("b", "bad", {}, depends_on=("a",)))
-    with pytest.raises(StepFailedError):
+    with pytest.raises(StepFailedError, match=r"^step b failed: RuntimeError: bad broke$"):
         Executor(AWS, pool, acts).run(plan, listener=listener)
     assert events == [
         ("start", "a", None),

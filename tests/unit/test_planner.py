@@ -443,7 +443,7 @@ def test_target_group_params_copy_the_reference() -> None:
 
 def test_lambda_target_group_is_refused() -> None:
     tg = {**reference_target_group(), "TargetType": "lambda"}
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="the reference target group targets a Lambda"):
         create_plan(reference=make_reference(target_group=tg))
 
 
@@ -580,7 +580,7 @@ def test_wildcard_record_means_no_dns_step() -> None:
 
 def test_full_listener_is_refused_before_any_plan() -> None:
     full = (rule(None), *(rule(p, f"h{p}.dev.example.com") for p in range(1, 101)))
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigError, match="the shared ALB already has 100 rules") as info:
         create_plan(reference=make_reference(rules=full))
     assert "100" in info.value.message
     assert info.value.where == LISTENER_ARN
@@ -599,7 +599,10 @@ def test_full_listener_does_not_matter_when_the_rule_exists() -> None:
 
 
 def test_missing_container_names_the_available_ones() -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError,
+        match="container 'web' is not in the reference task definition",
+    ) as info:
         create_plan(reference=make_reference(container="web"))
     assert "'web'" in info.value.message
     assert info.value.hint is not None
@@ -708,7 +711,7 @@ def test_pick_priority_wraps_around_within_range() -> None:
 
 
 def test_pick_priority_refuses_when_every_priority_is_taken() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"^every listener rule priority is taken$"):
         pick_priority("x", list(range(1, MAX_PRIORITY + 1)))
 
 
@@ -728,10 +731,13 @@ def test_container_port_picks_the_load_balancer_container() -> None:
 
 
 def test_container_port_errors() -> None:
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(
+        UsageError,
+        match="container 'log-router' is not in the reference service's load balancer",
+    ) as info:
         container_port(reference_service(), "log-router")
     assert info.value.hint is not None and "app" in info.value.hint
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match="reference service api has no load balancer"):
         container_port(reference_service(loadBalancers=[]), None)
 
 
@@ -760,7 +766,7 @@ def test_resolve_replaces_refs_with_outputs() -> None:
         "taskDefinition": "arn:td:1",
         "name": "x",
     }
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="missing"):
         resolve(Ref("missing", "X"), outputs)
 
 
@@ -812,7 +818,7 @@ def test_plan_as_dict_is_json_ready() -> None:
 def test_plan_step_lookup() -> None:
     plan = create_plan()
     assert plan.step("service").id == "service"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="nope"):
         plan.step("nope")
 
 
@@ -871,7 +877,7 @@ def test_volumes_configured_at_launch_are_configured_like_the_reference() -> Non
             },
         }
     ]
-    with pytest.raises(ConfigError, match="leaves volume\\(s\\) data to be configured at launch"):
+    with pytest.raises(ConfigError, match=r"leaves volume\(s\) data to be configured at launch"):
         create_plan(reference=replace(ref, task_definition=td))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,18 +33,19 @@ def test_settings_from_the_api_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "says"),
     [
-        '[api]\nimage_template = "{registry}/{typo}:{sha}"\n',
-        "[api]\nwebhook_secret = 5\n",
-        "api = 3\n",
-        "[api]\nprofiles = 1\n",
+        ('[api]\nimage_template = "{registry}/{typo}:{sha}"\n',
+         "image_template '{registry}/{typo}:{sha}' is not usable: 'typo'"),
+        ("[api]\nwebhook_secret = 5\n", "webhook_secret must be a string"),
+        ("api = 3\n", "[api] must be a table"),
+        ("[api]\nprofiles = 1\n", "[api.profiles] must be a table of tables"),
     ],
 )
-def test_bad_settings_fail_at_start(tmp_path: Path, text: str) -> None:
+def test_bad_settings_fail_at_start(tmp_path: Path, text: str, says: str) -> None:
     config = tmp_path / "eden.toml"
     config.write_text(text)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=re.escape(says)):
         load_settings(config, environ={})
 
 
@@ -69,7 +71,7 @@ def test_image_references() -> None:
     ):
         assert check_image(ok) == ok
     for bad in ("repo@", "Upper/case:1", "a:b:c", "a//b", "x:" + "t" * 200):
-        with pytest.raises(UsageError):
+        with pytest.raises(UsageError, match=r" is not a container image reference$"):
             check_image(bad)
 
 
@@ -81,9 +83,9 @@ def test_keys_are_hashed_and_verified(tmp_path: Path) -> None:
     assert verify(store, secret + "x") is None and verify(store, None) is None
     store.revoke_api_key(key.id)
     assert verify(store, secret) is None
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"^scope must be read or write, got 'admin'$"):
         issue_key(store, "x", "admin")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"^the key's name must be 1-100 characters$"):
         issue_key(store, " ", "read")
     store.close()
 

@@ -28,7 +28,10 @@ def test_merge_values_precedence() -> None:
 
 
 def test_merge_values_bad_int_env_is_named() -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError,
+        match="desired_count must be a whole number, got 'two'",
+    ) as info:
         merge_values({}, {"EDEN_DESIRED_COUNT": "two"}, {})
     assert "desired_count" in info.value.message
     assert info.value.where == "$EDEN_DESIRED_COUNT"
@@ -58,7 +61,10 @@ def test_load_profile_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_load_profile_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EDEN_PROFILE", raising=False)
     path = write_toml(tmp_path / "eden.toml", {"profiles": {"dev": values(zone_id="bad zone")}})
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(
+        ConfigError,
+        match="zone_id 'bad zone' is not a Route 53 hosted zone id",
+    ) as info:
         load_profile(config=path, environ={})
     assert "zone_id" in info.value.message
     assert info.value.where == f"{path} [profiles.dev]"
@@ -94,7 +100,7 @@ def test_no_config_file_says_so_names_the_paths_and_how_to_make_one(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     searched = f"{tmp_path / 'eden.toml'} or {tmp_path / 'xdg' / 'eden' / 'eden.toml'}"
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(ConfigError, match=r"^no eden config file yet: not found at ") as info:
         load_profile(environ={})
     assert info.value.message == f"no eden config file yet: not found at {searched}"
     assert "profile" not in info.value.message  # not "profile 'default' not found"
