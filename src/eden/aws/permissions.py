@@ -101,6 +101,7 @@ CALLS: tuple[Call, ...] = (
     ),
     *_calls(_ENV, "elbv2", "elasticloadbalancing", "CreateRule", LISTENER_ARN, RULE_ARN),
     *_calls(_ENV, "elbv2", "elasticloadbalancing", "DeleteRule", RULE_ARN),
+    *_calls(_ENV, "elbv2", "elasticloadbalancing", "ModifyRule", RULE_ARN),
     Call(_ENV, "elbv2", "AddTags", "elasticloadbalancing:AddTags", (TG_ARN, RULE_ARN)),
     *_calls(
         _ENV,
