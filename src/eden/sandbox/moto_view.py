@@ -1,0 +1,173 @@
+"""moto's objects as the data plane and the router need them, read in moto's process.
+
+The data plane and the router run inside the sandbox's moto server, so they read moto's
+backends directly (no HTTP, no paging, always current) and write targets and service
+counters back; callers hold the AWS model's lock (``aws_model.lock()``) around each
+read and write. Everything here turns moto's shapes into the pure data of
+``eden.sandbox.tasks`` and ``eden.sandbox.routing``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from moto.ecs.models import ecs_backends
+from moto.elbv2.models import elbv2_backends
+
+from eden.core.tags import TAG_ENV
+from eden.sandbox import aws_model, nginx_task, target_keys
+from eden.sandbox.routing import Rule, rule_from
+from eden.sandbox.stack import ACCOUNT_ID, REGION, SHARED_ALB
+from eden.sandbox.tasks import TaskSpec, Want
+
+log = logging.getLogger("eden.sandbox.dataplane")
+TASK_IP = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """An ACTIVE service whose tasks run locally: its wish, and moto's objects."""
+
+    want: Want
+    service: Any  # moto's service
+    groups: tuple[Any, ...]  # moto's target groups the service registers its tasks in
+
+
+def existing_ecs_backends() -> Iterator[Any]:
+    """The ECS backends moto has made so far (none is created by looking)."""
+    for account in list(ecs_backends.keys()):
+        regions = ecs_backends[account]
+        for region in list(regions.keys()):
+            yield regions[region]
+
+
+def local_services(backend: Any, model: aws_model.Model) -> dict[str, ServiceView]:
+    """The backend's ACTIVE services that run local tasks, by ARN."""
+    views = {}
+    for service in list(backend.services.values()):
+        if service.status != "ACTIVE" or not aws_model.runs_local_tasks(service, model):
+            continue
+        try:
+            groups = _target_groups(backend, service)
+            spec = _spec(backend, service, groups)
+        except Exception as exc:  # a task definition moto lost: no tasks, not a crash
+            log.warning("service %s: cannot read what its tasks run: %s", service.arn, exc)
+            continue
+        due = float(getattr(service, "eden_steady_at", 0.0))
+        want = Want(service.arn, spec, int(service.desired_count), due)
+        views[service.arn] = ServiceView(want, service, groups)
+    return views
+
+
+def _target_groups(backend: Any, service: Any) -> tuple[Any, ...]:
+    elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+    arns = [lb.get("targetGroupArn") for lb in service.load_balancers or []]
+    return tuple(g for g in (elbv2.target_groups.get(a) for a in arns if a) if g is not None)
+
+
+def _spec(backend: Any, service: Any, groups: tuple[Any, ...]) -> TaskSpec:
+    definition = backend.describe_task_definition(service.task_definition)
+    containers = list(definition.container_definitions or [])
+    wanted = next((lb.get("containerName") for lb in service.load_balancers or []), None)
+    container = next((c for c in containers if c.get("name") == wanted), None)
+    container = container or (containers[0] if containers else {})
+    tags = {t.get("key"): t.get("value") for t in service.tags or []}
+    path = groups[0].health_check_path if groups else None
+    return TaskSpec(
+        environment=str(tags.get(TAG_ENV) or service.name),
+        service_name=str(service.name),
+        image=str(container.get("image", "")),
+        task_definition=str(definition.arn),
+        health_path=nginx_task.health_path(path),
+    )
+
+
+def register(group: Any, port: int) -> str:
+    """Register a task's target; returns the key moto keeps it under."""
+    target = {"Id": TASK_IP, "Port": port}
+    group.register([target])
+    return target_keys.key(group, target)
+
+
+def drop_stand_ins(group: Any) -> None:
+    """Remove the model's stand-in targets (127.99.x.y): local tasks replace them."""
+    for key, target in list(group.targets.items()):
+        if str(target["Id"]).startswith(aws_model.STAND_IN_PREFIX):
+            group.targets.pop(key, None)
+
+
+# --- the router's view ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListenerRef:
+    """Which listener the router follows: by load balancer name and port, so it is found
+    again after moto is reset and the stack seeded anew."""
+
+    account: str = ACCOUNT_ID
+    region: str = REGION
+    load_balancer: str = SHARED_ALB
+    port: int = 443
+
+    def describe(self) -> str:
+        return f"{self.load_balancer}:{self.port}"
+
+
+class MotoListener:
+    """The router's source: the listener's rules and the healthy loopback targets."""
+
+    def __init__(self, ref: ListenerRef) -> None:
+        self.ref = ref
+
+    def _elbv2(self) -> Any:
+        return elbv2_backends[self.ref.account][self.ref.region]
+
+    def rules(self) -> tuple[Rule, ...] | None:
+        """The listener's rules, its default included; None while there is no listener."""
+        with aws_model.lock():
+            listener = self._listener()
+            if listener is None:
+                return None
+            found = [r for r in list(listener.rules.values()) if not r.is_default]
+            rules = [rule_from(r.priority, r.conditions, r.actions) for r in found]
+            rules.append(rule_from("default", [], listener.default_actions))
+        return tuple(rules)
+
+    def protocol(self) -> tuple[str, int]:
+        with aws_model.lock():
+            listener = self._listener()
+            return (listener.protocol, int(listener.port)) if listener else ("HTTPS", 443)
+
+    def _listener(self) -> Any | None:
+        for alb in list(self._elbv2().load_balancers.values()):
+            if alb.name != self.ref.load_balancer:
+                continue
+            for listener in list(alb.listeners.values()):
+                if int(listener.port) == self.ref.port:
+                    return listener
+        return None
+
+    def targets(self, group_arn: str) -> tuple[tuple[str, int], ...]:
+        """The group's healthy targets on this machine (nothing else is ever proxied to)."""
+        with aws_model.lock():
+            elbv2 = self._elbv2()
+            group = elbv2.target_groups.get(group_arn)
+            if group is None:
+                return ()
+            found = []
+            for target in list(group.targets.values()):
+                health = group.health_for(target, elbv2.ec2_backend)
+                if health.status == "healthy" and _loopback(str(target["Id"])):
+                    found.append((str(target["Id"]), int(target.get("Port") or group.port)))
+        return tuple(found)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
