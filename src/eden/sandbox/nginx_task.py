@@ -50,20 +50,15 @@ _CONF = """\
 # eden sandbox: a local stand-in for ECS task {task_id}
 daemon off;
 master_process off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
+pid {pid};
+error_log {error_log} warn;
 events {{ worker_connections 256; }}
 http {{
     access_log off;
     default_type text/html;
-    client_body_temp_path {dir}/tmp/body;
-    proxy_temp_path {dir}/tmp/proxy;
-    fastcgi_temp_path {dir}/tmp/fastcgi;
-    uwsgi_temp_path {dir}/tmp/uwsgi;
-    scgi_temp_path {dir}/tmp/scgi;
-    server {{
+{temp_paths}    server {{
         listen 127.0.0.1:{port};
-        root {dir}/www;
+        root {www};
         add_header X-Eden-Task {task_id} always;
 {health}        location = /nginx_status {{ stub_status; }}
         location / {{ try_files /index.html =404; }}
@@ -89,7 +84,23 @@ def render_conf(directory: Path, port: int, task_id: str, path: str) -> str:
     health = ""
     if path != "/":  # "/" is the page itself, which answers 200 too
         health = f'        location = {path} {{ return 200 "ok\\n"; }}\n'
-    return _CONF.format(dir=directory, port=port, task_id=task_id, health=health)
+    return _CONF.format(
+        pid=_quoted(directory / "nginx.pid"),
+        error_log=_quoted(directory / ERROR_LOG),
+        temp_paths="".join(
+            f"    {kind}_temp_path {_quoted(directory / 'tmp' / kind)};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        ),
+        www=_quoted(directory / "www"),
+        port=port,
+        task_id=task_id,
+        health=health,
+    )
+
+
+def _quoted(path: Path) -> str:
+    """A path as an nginx string (the sandbox's directory may hold spaces)."""
+    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_page(spec: TaskSpec, task_id: str) -> str:
