@@ -18,7 +18,7 @@ _POLL = 0.02
 
 
 def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie counts as gone only once its parent reaps it)."""
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by its parent, does not)."""
     if pid <= 0:
         return False
     try:
@@ -27,7 +27,15 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # gone since, or no /proc: kill(pid, 0) said it runs
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def command_line(pid: int) -> bytes | None:

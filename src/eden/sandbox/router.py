@@ -235,6 +235,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line
     server_version = "eden-sandbox-router"
     timeout = 60  # an idle keep-alive connection is closed after this
     server: _Server

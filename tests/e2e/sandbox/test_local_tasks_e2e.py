@@ -1,0 +1,155 @@
+"""Local tasks and the router on an in-process moto server: real nginx processes.
+
+The suite runs moto with local tasks off (stand-in targets); the ``local_tasks`` fixture
+switches them on for one test. Each test waits on real signals (the router's answer, a
+pid), never on a sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sandbox_e2e_helpers import (
+    HOST,
+    NGINX,
+    Sandbox,
+    get,
+    page_showing,
+    raw,
+    running,
+    task_pids,
+    wait_for,
+)
+
+from eden.sandbox import aws_model, dataplane, nginx_task, procs
+from eden.sandbox.seed import sandbox_clients, seed
+from eden.sandbox.tasks import TaskSpec
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(NGINX is None, reason="nginx binary not installed (apt nginx-light)"),
+]
+
+
+def describe(sandbox: Sandbox, service: str) -> dict[str, object]:
+    ecs = sandbox.client("ecs")
+    return dict(ecs.describe_services(cluster="sandbox", services=[service])["services"][0])
+
+
+def test_a_task_starts_after_the_start_delay_and_then_answers(
+    local_tasks: Sandbox, engine: object
+) -> None:
+    local_tasks.model.start_seconds = 30.0
+    image = local_tasks.seed.image_uris[0]
+    engine.create("feature/login", image)  # type: ignore[attr-defined]
+
+    before = get(local_tasks.router, HOST)
+    assert before.status == 503
+    assert "eden-feature-login has no healthy target" in before.body
+    service = describe(local_tasks, "eden-feature-login")
+    assert service["runningCount"] == 0
+    assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS"  # type: ignore[index]
+
+    local_tasks.model.advance(30.0)
+    page = wait_for(
+        "the task's page",
+        page_showing(local_tasks.router, HOST, environment="feature-login", image=image),
+    )
+    assert page.headers["x-eden-task"] == page.field("task")
+    service = describe(local_tasks, "eden-feature-login")
+    assert service["runningCount"] == 1
+    assert service["deployments"][0]["rolloutState"] == "COMPLETED"  # type: ignore[index]
+    elb = local_tasks.client("elbv2")
+    group = service["loadBalancers"][0]["targetGroupArn"]  # type: ignore[index]
+    health = elb.describe_target_health(TargetGroupArn=group)["TargetHealthDescriptions"]
+    assert [(h["Target"]["Id"], h["TargetHealth"]["State"]) for h in health] == [
+        ("127.0.0.1", "healthy")
+    ]
+
+
+def test_a_task_that_dies_is_replaced(local_tasks: Sandbox, engine: object) -> None:
+    engine.create("feature/login", local_tasks.seed.image_uris[0], ready_timeout=20)  # type: ignore[attr-defined]
+    first = wait_for("the first task", page_showing(local_tasks.router, HOST))
+    tasks_dir = local_tasks.plane.settings.tasks_dir
+    record = next(r for r in nginx_task.read_records(tasks_dir) if r.id == first.field("task"))
+
+    os.kill(record.pid, signal.SIGKILL)
+
+    def a_new_task() -> object:
+        page = get(local_tasks.router, HOST)
+        return page if page.status == 200 and page.field("task") != record.id else None
+
+    replaced = wait_for("a task in place of the killed one", a_new_task)
+    assert replaced.field("environment") == "feature-login"  # type: ignore[attr-defined]
+    assert running({record.pid}) == set()
+
+
+def test_bad_requests_get_the_default_or_a_clear_error_never_a_crash(
+    local_tasks: Sandbox,
+) -> None:
+    router = local_tasks.router
+    garbage = b"GET / HTTP/1.1\r\nHost: \xff\xfe\x01<>\r\nConnection: close\r\n\r\n"
+    assert raw(router, garbage) == b"HTTP/1.1 404 Not Found"
+    long_host = b"GET / HTTP/1.1\r\nHost: " + b"a" * 20_000 + b".dev.example.com\r\n\r\n"
+    assert raw(router, long_host) == b"HTTP/1.1 404 Not Found"
+    no_host = b"GET / HTTP/1.0\r\n\r\n"
+    assert raw(router, no_host) == b"HTTP/1.1 404 Not Found"
+    too_long = b"GET / HTTP/1.1\r\nHost: " + b"a" * 70_000 + b"\r\n\r\n"
+    assert raw(router, too_long) == b"HTTP/1.1 431 Line too long"
+    assert raw(router, b"\x16\x03\x01garbage\r\n\r\n").startswith(
+        b"HTTP/1.1 400 Bad request syntax"
+    )
+    chunked = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    assert raw(router, chunked) == b"HTTP/1.1 411 Length Required"
+    after = get(router, "nobody.dev.example.com")  # still serving
+    assert (after.status, after.body) == (404, "no environment here")
+
+
+def test_stop_ends_every_task_and_detaches_from_the_model(
+    local_tasks: Sandbox, engine: object
+) -> None:
+    engine.create("feature/login", local_tasks.seed.image_uris[0], ready_timeout=20)  # type: ignore[attr-defined]
+    pids = task_pids(local_tasks.plane.settings.tasks_dir)
+    assert len(pids) == 2  # the reference service's task and the environment's
+    router = local_tasks.router
+
+    local_tasks.plane.stop()
+
+    assert running(pids) == set()
+    assert local_tasks.model.local_tasks is False
+    with pytest.raises(urllib.error.URLError, match="Connection refused"):
+        urllib.request.urlopen(router, timeout=5)
+
+
+def test_a_new_data_plane_stops_the_tasks_a_crashed_one_left(
+    tmp_path: Path, aws_model_timings: aws_model.Model
+) -> None:
+    assert NGINX is not None
+    settings = dataplane.PlaneSettings(state_dir=tmp_path, local_tasks=False)
+    spec = TaskSpec("orphan", "eden-orphan", "api:v1", "td:1", "/healthz")
+    port = procs.free_port()
+    orphan = nginx_task.NginxTask.start(NGINX, settings.tasks_dir, "deadbeef", "svc", spec, port)
+    try:
+        assert nginx_task.wait_answering([orphan], {"deadbeef": "/healthz"}, 10) == {"deadbeef"}
+        plane = dataplane.start(aws_model_timings, settings)
+        try:
+            assert running({orphan.proc.pid}) == set()
+            assert list(settings.tasks_dir.iterdir()) == []
+            assert aws_model_timings.local_tasks is False  # this plane runs no tasks
+        finally:
+            plane.stop()
+    finally:
+        orphan.stop()
+
+
+def test_local_tasks_are_off_unless_a_test_asks(moto_server: str, tmp_path: Path) -> None:
+    info = seed(sandbox_clients(moto_server))
+    elb = sandbox_clients(moto_server).client("elbv2")
+    health = elb.describe_target_health(TargetGroupArn=info.reference_target_group_arn)
+    ids = [h["Target"]["Id"] for h in health["TargetHealthDescriptions"]]
+    assert len(ids) == 1 and ids[0].startswith(aws_model.STAND_IN_PREFIX)
