@@ -56,7 +56,8 @@ def start_plane(model: Model) -> dataplane.DataPlane:
     return plane
 
 
-if __name__ == "__main__":
+def serve(argv: list[str]) -> None:
+    """moto until SIGTERM, then the data plane is stopped (every task with it)."""
     handler = logging.StreamHandler()  # to moto.log, beside moto's own request log
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
     logging.getLogger("eden.sandbox").addHandler(handler)
@@ -69,6 +70,19 @@ if __name__ == "__main__":
     )
     plane = start_plane(aws)
     try:
-        main(sys.argv[1:])  # moto turns SIGTERM into SystemExit, so this `finally` runs
+        main(argv)  # moto turns SIGTERM into SystemExit(0), so this `finally` runs
     finally:
         plane.stop()
+
+
+if __name__ == "__main__":
+    try:
+        serve(sys.argv[1:])
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            raise
+        # Stopped as asked, with the tasks already stopped: skip freeing moto's whole
+        # object graph, which takes a second and keeps `eden sandbox down` waiting.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -267,18 +267,13 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` runs. Our own exited child is reaped first, or it would look alive."""
+    """Whether ``pid`` runs. Our own exited child is reaped first, or it would look alive;
+    another's exited process counts as gone even before init reaps it (a zombie)."""
     child = _CHILDREN.get(pid)
     if child is not None and child.poll() is not None:
         del _CHILDREN[pid]
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive, but surely not our server
-    return True
+    return procs.alive(pid)
 
 
 def _is_sandbox_process(pid: int) -> bool:
