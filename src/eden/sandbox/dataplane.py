@@ -35,7 +35,7 @@ from eden.sandbox.router import Router
 from eden.sandbox.tasks import Task, Want
 
 log = logging.getLogger("eden.sandbox.dataplane")
-IDLE_WAIT = 1.0  # seconds between looks for tasks that died, when nothing else is due
+IDLE_WAIT = 0.5  # seconds between looks for tasks that died, when nothing else is due
 MAX_HOLD = 30.0  # the longest pause after failed starts
 
 

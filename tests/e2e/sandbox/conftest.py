@@ -18,20 +18,24 @@ from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.wiring import open_engine
 
 
-@pytest.fixture
-def moto_server() -> Iterator[str]:
+@pytest.fixture(scope="module")
+def moto_process_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
     try:
-        # moto's state is the process's: start from nothing, or local tasks would start
-        # for every service earlier tests left behind.
-        reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(reset, timeout=10).close()
-        yield url
+        yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def moto_server(moto_process_server: str) -> str:
+    """An empty moto: its state is the process's, and local tasks would otherwise start
+    for every service earlier tests left behind."""
+    reset = urllib.request.Request(f"{moto_process_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    return moto_process_server
 
 
 @pytest.fixture

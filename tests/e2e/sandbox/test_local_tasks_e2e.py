@@ -153,3 +153,28 @@ def test_local_tasks_are_off_unless_a_test_asks(moto_server: str, tmp_path: Path
     health = elb.describe_target_health(TargetGroupArn=info.reference_target_group_arn)
     ids = [h["Target"]["Id"] for h in health["TargetHealthDescriptions"]]
     assert len(ids) == 1 and ids[0].startswith(aws_model.STAND_IN_PREFIX)
+
+
+def test_the_router_follows_rule_changes_on_the_next_request(
+    local_tasks: Sandbox, engine: object
+) -> None:
+    engine.create("feature/login", local_tasks.seed.image_uris[0], ready_timeout=20)  # type: ignore[attr-defined]
+    wait_for("the task's page", page_showing(local_tasks.router, HOST))
+    elb = local_tasks.client("elbv2")
+    rules = elb.describe_rules(ListenerArn=local_tasks.seed.listener_arn)["Rules"]
+    rule = next(r for r in rules if not r["IsDefault"])
+    teapot = {"StatusCode": "418", "ContentType": "text/plain", "MessageBody": "paused"}
+
+    elb.modify_rule(
+        RuleArn=rule["RuleArn"], Actions=[{"Type": "fixed-response", "FixedResponseConfig": teapot}]
+    )
+    assert (get(local_tasks.router, HOST).status, get(local_tasks.router, HOST).body) == (
+        418,
+        "paused",
+    )
+    elb.modify_rule(RuleArn=rule["RuleArn"], Actions=rule["Actions"])
+    assert get(local_tasks.router, HOST).field("environment") == "feature-login"
+    elb.set_rule_priorities(RulePriorities=[{"RuleArn": rule["RuleArn"], "Priority": 7}])
+    assert get(local_tasks.router, HOST).field("environment") == "feature-login"
+    elb.delete_rule(RuleArn=rule["RuleArn"])
+    assert get(local_tasks.router, HOST).status == 404
