@@ -265,11 +265,18 @@ def _advance(backend: Any, service: Any, model: Model) -> None:
         return  # steady once its tasks answer: the data plane calls ``settle``
     service.running_count = service.desired_count
     service.pending_count = 0
-    if service.deployments:
-        primary = {**service.deployments[0], "status": "PRIMARY", "rolloutState": "COMPLETED"}
-        primary.update(runningCount=service.desired_count, pendingCount=0)
-        service.deployments = [primary]
+    _complete(service)
     _set_targets(backend, service, service.desired_count)
+
+
+def _complete(service: Any) -> None:
+    """The rollout is done: one deployment left, COMPLETED, saying so as ECS does."""
+    if not service.deployments:
+        return
+    primary = {**service.deployments[0], "status": "PRIMARY", "rolloutState": "COMPLETED"}
+    primary.update(runningCount=service.desired_count, pendingCount=0)
+    primary["rolloutStateReason"] = f"ECS deployment {primary.get('id', '')} completed."
+    service.deployments = [primary]
 
 
 def runs_local_tasks(service: Any, model: Model) -> bool:
@@ -285,10 +292,8 @@ def settle(service: Any, running: int, steady: bool) -> None:
     complete (call with the model's lock held)."""
     service.running_count = running
     service.pending_count = max(0, service.desired_count - running)
-    if steady and service.deployments:
-        primary = {**service.deployments[0], "status": "PRIMARY", "rolloutState": "COMPLETED"}
-        primary.update(runningCount=service.desired_count, pendingCount=0)
-        service.deployments = [primary]
+    if steady:
+        _complete(service)
 
 
 def lock() -> threading.RLock:
