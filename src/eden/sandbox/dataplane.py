@@ -240,13 +240,17 @@ class DataPlane:
                 local.answering = True
                 self._failures.pop(local.service, None)
                 continue
+            code = local.task.proc.poll()
+            why = f"exited with code {code}" if code is not None else "did not answer"
             log.warning(
-                "task %s of %s did not answer %s within %.0fs: %s",
+                "task %s of %s %s (%s within %.0fs): %s; trying again in %.1fs",
                 local.task.id,
                 local.service,
+                why,
                 local.spec.health_path,
                 nginx_task.ANSWER_TIMEOUT,
-                local.task.error_log() or "no error logged",
+                local.task.error_log() or "nothing in its error log",
+                min(MAX_HOLD, 0.5 * 2 ** self._failures.get(local.service, 0)),
             )
             self._running.pop(local.task.id, None)
             local.task.stop()

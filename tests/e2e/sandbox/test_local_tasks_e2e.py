@@ -178,3 +178,32 @@ def test_the_router_follows_rule_changes_on_the_next_request(
     assert get(local_tasks.router, HOST).field("environment") == "feature-login"
     elb.delete_rule(RuleArn=rule["RuleArn"])
     assert get(local_tasks.router, HOST).status == 404
+
+
+def test_tasks_that_cannot_start_leave_moto_and_the_router_answering(
+    moto_server: str,
+    aws_model_timings: aws_model.Model,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = dataplane.PlaneSettings(state_dir=tmp_path, nginx="/bin/false")
+    plane = dataplane.start(aws_model_timings, settings)
+    try:
+        seed(sandbox_clients(moto_server))  # its reference service wants 1 task
+
+        def failed_twice() -> list[str] | None:
+            messages = [r.getMessage() for r in caplog.records]
+            found = [m for m in messages if "exited with code 1" in m]
+            return found if len(found) >= 2 else None
+
+        failures = wait_for("two failed starts, logged", failed_twice)
+        assert "trying again in 0.5s" in failures[0] and "trying again in 1.0s" in failures[1]
+        ecs = sandbox_clients(moto_server).client("ecs")
+        service = ecs.describe_services(cluster="sandbox", services=["api"])["services"][0]
+        assert (service["runningCount"], service["deployments"][0]["rolloutState"]) == (
+            0,
+            "IN_PROGRESS",
+        )
+        assert get(plane.router.url, "nobody.dev.example.com").status == 404
+    finally:
+        plane.stop()
