@@ -113,8 +113,12 @@ def _print_plan(outcome: Outcome) -> None:
 @click.argument("name")
 @click.option(
     "--image",
-    metavar="URI",
-    help="Container image for the target container (with --refresh: default, the current).",
+    "images",
+    multiple=True,
+    metavar="[ROLE=]URI",
+    help="Container image for the target container (with --refresh: default, the current). "
+    "A group's services by role: --image api=URI --image web=URI (the others keep or take "
+    "their reference's image).",
 )
 @click.option("--alias", metavar="SHORT", help="Short name to use instead of the branch's slug.")
 @click.option(
@@ -156,7 +160,7 @@ def _print_plan(outcome: Outcome) -> None:
 @common_options()
 def create(
     name: str,
-    image: str | None,
+    images: tuple[str, ...],
     alias: str | None,
     env_pairs: tuple[str, ...],
     dry_run: bool,
@@ -175,18 +179,19 @@ def create(
     eden create feature/login --refresh
     """
     env = parse_env_pairs(env_pairs)
-    if image is None and not refresh:
+    image, by_role = split_images(images)
+    if image is None and not by_role and not refresh and not opts_is_group(opts):
         raise UsageError(
             "--image is required", hint="give the image to deploy, or --refresh to redeploy "
             "an existing environment's image with the reference's settings"
         )
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
-        if refresh:
+        if refresh and not engine.profile.is_group:
             name, image, env = refresh_inputs(Observer(engine), name, image, env)
-        assert image is not None
         outcome = engine.create(
             name,
             image,
+            images=by_role,
             alias=alias,
             env=env,
             dry_run=dry_run,
@@ -201,6 +206,23 @@ def create(
     verb = "deployed" if outcome.operation == "deploy" else "created"
     summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
     _print_outcome(outcome, opts, dry_run, summary)
+
+
+def split_images(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
+    """``--image URI`` (the only or first service's) and ``--image ROLE=URI`` (a group's):
+    an image reference never holds '=', so the two cannot be confused."""
+    plain = [v for v in values if "=" not in v]
+    if len(plain) > 1:
+        raise UsageError(
+            f"{len(plain)} images given without a service role",
+            hint="give one --image URI, or name each service: --image api=URI --image web=URI",
+        )
+    by_role = dict(v.split("=", 1) for v in values if "=" in v)
+    return (plain[0] if plain else None), by_role
+
+
+def opts_is_group(opts: Options) -> bool:
+    return opts.load().is_group
 
 
 @click.command()

@@ -162,3 +162,32 @@ def names_for(
         host=host,
         endpoint_name=f"{endpoint_prefix}-{name}" if endpoint_prefix else name,
     )
+
+
+def member_names(base: EnvNames, *, role: str, name_prefix: str, domain_prefix: str) -> EnvNames:
+    """The names of one service of a group, derived from the environment's own names.
+
+    Its ECS service, task family and target group carry the role after the environment's
+    name (``eden-feature-login-web``); its host has the service's domain prefix
+    (``web-feature-login.zone``); its endpoints entry is the environment's (a group shares
+    one entry, one key per service). Derived from the stored environment name, so they never
+    change for an environment that exists.
+    """
+    zone = base.host.split(".", 1)[1] if "." in base.host else base.host
+    label = resource_name(domain_prefix, base.name, DNS_LABEL_MAX)
+    host = f"{label}.{zone}"
+    if len(host) > DNS_NAME_MAX:
+        raise UsageError(
+            f"host name {host!r} is longer than {DNS_NAME_MAX} characters",
+            hint="use a shorter --alias or a shorter zone",
+        )
+    ecs = resource_name(name_prefix, f"{base.name}-{role}", ECS_NAME_MAX)
+    return EnvNames(
+        name=base.name,
+        branch=base.branch,
+        task_family=ecs,
+        service=ecs,
+        target_group=resource_name(name_prefix, f"{base.name}-{role}", TARGET_GROUP_MAX),
+        host=host,
+        endpoint_name=base.endpoint_name,
+    )

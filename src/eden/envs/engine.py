@@ -25,20 +25,29 @@ from eden.envs.executor import (
     RunResult,
     StepFailedError,
 )
+from eden.envs.group import (
+    check_images,
+    image_messages,
+    image_summary,
+    plan_group,
+    plan_removal,
+    specs,
+    step_id,
+    wanted,
+)
 from eden.envs.history import History, default_actor
 from eden.envs.journal import Journal, OperationLog, last_operation
 from eden.envs.outcome import CreateRequest, Outcome
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
-from eden.envs.planner import plan_create, plan_delete
 from eden.envs.quota import Ledger, Need
 from eden.envs.reader import Reader, Snapshot
 from eden.envs.readiness import Readiness, Watch, wait_until_ready
 from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
-from eden.envs.resources.base import AlbUsage, Request
+from eden.envs.resources.base import AlbUsage
 from eden.envs.shared import LeasedWrites
-from eden.errors import ConfigError, NotFound, UsageError
+from eden.errors import NotFound, UsageError
 from eden.state.base import LockInfo, StateStore
 from eden.state.leases import LockPolicy, env_key, held, new_owner
 
@@ -59,11 +68,6 @@ class Engine:
         clock: Callable[[], float] = time.time,
         lock_policy: LockPolicy | None = None,
     ):
-        if profile.is_group:
-            raise ConfigError(
-                f"profile {profile.name} lists several services; groups are not supported yet",
-                hint="give the profile one reference_service",
-            )
         self.profile = profile
         self.aws = aws
         self.store = store
@@ -121,8 +125,9 @@ class Engine:
     def create(
         self,
         branch: str,
-        image: str,
+        image: str | None = None,
         *,
+        images: Mapping[str, str] | None = None,
         alias: str | None = None,
         env: Mapping[str, str] | None = None,
         dry_run: bool = False,
@@ -143,8 +148,14 @@ class Engine:
         are not held up) until the environment serves, or raise ``NotReady``.
         ``refresh``: an existing environment also gets the reference's service settings and
         health check (``eden create --refresh``), keeping its own values.
+        ``images``: a group's images by service role (``image`` alone: the first service's).
         """
-        validate_image(image)
+        wanted_images = dict(images or {})
+        if image:
+            wanted_images.setdefault(self.profile.service.role, image)
+        for each in wanted_images.values():
+            validate_image(each)
+        check_images(self.profile, wanted_images)
         existing = self.directory.target(branch, origin, adopt, by_name=False)
         name = None
         if existing is not None:
@@ -153,7 +164,9 @@ class Engine:
                 alias = existing.alias  # a deploy keeps the alias it was made with,
                 name = existing.name  # and the name it has, whatever today's rules say
         name = name or naming.env_name(branch, alias)
-        req = CreateRequest(branch, image, alias, env, keep_on_failure, origin, adopt, refresh)
+        req = CreateRequest(
+            branch, wanted_images, alias, env, keep_on_failure, origin, adopt, refresh
+        )
         if dry_run:
             return self._create(name, req, True, listener, notes)
         with self._env_lock(name, on_wait):
@@ -165,11 +178,16 @@ class Engine:
     def _wait_ready(
         self, outcome: Outcome, timeout: float, on_ready: ReadyCallback | None
     ) -> Readiness:
+        """Waits for each service of the environment in turn, within one deadline."""
         assert outcome.record is not None
-        dns = outcome.run.outputs().get("dns_record")
-        watch = Watch.of(self.profile.cluster, outcome.record, getattr(dns, "ChangeId", None))
+        outputs = outcome.run.outputs()
         started = self.clock()
-        verdict = wait_until_ready(self.aws, watch, timeout=timeout, progress=on_ready)
+        verdict = Readiness(True)
+        for service in outcome.record.services:
+            dns = outputs.get(step_id(self.profile, service.role, "dns_record"))
+            watch = Watch.of_service(self.profile.cluster, service, getattr(dns, "ChangeId", None))
+            left = max(1.0, timeout - (self.clock() - started))
+            verdict = wait_until_ready(self.aws, watch, timeout=left, progress=on_ready)
         waited = self.clock() - started
         outcome.messages.append(f"{outcome.env} is ready (waited {waited:.1f}s for it)")
         return verdict
@@ -186,32 +204,26 @@ class Engine:
         taken = self.store.get(self.profile.name, name)
         check_owner(taken, req.branch, req.origin, req.adopt)
         started = self.clock()
-        snap = self.reader.snapshot(
-            self.profile, self._names(req.branch, req.alias, taken), image=req.image
+        base = self._names(req.branch, req.alias, taken)
+        members = specs(self.profile, base, images=req.images)
+        snap = self.reader.snapshot_group(self.profile, members)
+        messages = image_messages(snap, req.images)
+        items = wanted(
+            self.profile, snap, req.images, dict(req.env or {}), refresh=req.refresh, record=taken
         )
-        messages = self._image_messages(snap, req.image)
-        assert snap.reference is not None
-        wanted = Request(snap.names, req.image, dict(req.env or {}), refresh=req.refresh)
-        plan = plan_create(self.profile, wanted, snap.reference, snap.current)
+        plan = plan_group(self.profile, items, name)
         url = f"https://{snap.names.host}"
         if dry_run:
             return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
         messages += plan.notes
         messages += self._resume_note(taken)
-        claim = None
-        if any(s.id == "listener_rule" for s in plan.steps):  # new room on the ALB
-            ref = snap.reference
-            usage = ref.alb_usage or AlbUsage()
-            alb = ref.alb_arn or ref.listener_arn
-
-            def claim(record: EnvRecord) -> None:
-                self.quota.claim(alb, usage, record, Need())
-
         record = self.history.before_create(
-            snap, taken, alias=req.alias, origin=req.origin, now=started, store=claim
+            snap, taken, alias=req.alias, origin=req.origin, now=started,
+            store=self._room_claim(snap, plan),
         )
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)
+        shown = image_summary(self.profile, items)
         try:
             result = self.executor.run(
                 plan,
@@ -222,23 +234,29 @@ class Engine:
         except StepFailedError as exc:
             journal.end(False, exc.message)
             self.history.create_failed(record, exc, brand_new=taken is None)
-            self.history.event(name, plan.operation, started, "failed", exc.message, req.image)
+            self.history.event(name, plan.operation, started, "failed", exc.message, shown)
             raise
         journal.end(True)
-        self.history.made(record, snap, result, req.image, overrides=req.env)
+        self.history.made(record, snap, result, items, overrides=req.env)
         detail = f"{len(plan.steps)} steps"
-        self.history.event(name, plan.operation, started, "ok", detail, req.image)
+        self.history.event(name, plan.operation, started, "ok", detail, shown)
         return Outcome(plan.operation, name, url, result, record, messages)
 
-    @staticmethod
-    def _image_messages(snap: Snapshot, image: str) -> list[str]:
-        check = snap.image
-        if check is not None and check.found is False:
-            raise UsageError(
-                f"image {image} does not exist in ECR",
-                hint="push the image first, or check the tag (aws ecr describe-images)",
-            )
-        return [f"warning: {check.warning}"] if check is not None and check.warning else []
+    def _room_claim(self, snap: Snapshot, plan: Plan) -> Callable[[EnvRecord], None] | None:
+        """A create that adds rules to the ALB claims their room (see ``quota``)."""
+        new_rules = sum(1 for s in plan.steps if s.id.endswith("listener_rule"))
+        served = [m.reference for m in snap.members if m.reference is not None]
+        if not new_rules or not served:
+            return None
+        ref = served[0]
+        usage = ref.alb_usage or AlbUsage()
+        alb = ref.alb_arn or ref.listener_arn
+        need = Need(rules=new_rules, target_groups=new_rules)
+
+        def claim(record: EnvRecord) -> None:
+            self.quota.claim(alb, usage, record, need)
+
+        return claim
 
     def _resume_note(self, taken: EnvRecord | None) -> list[str]:
         if taken is None or taken.status not in ("creating", "deleting", "failed"):
@@ -299,13 +317,10 @@ class Engine:
         branch, alias = (record.branch, record.alias) if record else (name_or_branch, None)
         names_in_zone = self._names(branch, alias, record)
         started = self.clock()
-        snap = self.reader.snapshot(
-            self.profile,
-            names_in_zone,
-            with_reference=False,
-            known_host=record.host if record else None,
-        )
-        plan = plan_delete(self.profile, snap.names, snap.current)
+        known = record.host if record else None
+        members = specs(self.profile, names_in_zone, images={}, known_host=known)
+        snap = self.reader.snapshot_group(self.profile, members, with_reference=False)
+        plan = plan_removal(self.profile, snap)
         name = snap.names.name
         url = f"https://{snap.names.host}"
         messages: list[str] = []

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eden.config import Profile
 from eden.envs.executor import RunResult, StepFailedError
+from eden.envs.group import Wanted, step_id
 from eden.envs.reader import Snapshot
 from eden.envs.records import EnvRecord, Event, ServiceRecord
 from eden.envs.resources import RESOURCES
@@ -84,21 +85,30 @@ class History:
         record: EnvRecord,
         snap: Snapshot,
         result: RunResult,
-        image: str,
+        items: Sequence[Wanted],
         *,
         overrides: Mapping[str, str] | None = None,
     ) -> None:
-        """Each resource records what it made (its step's output) or what was there.
+        """Each resource of each service records what it made (its step's output) or what
+        was there; a service the run did not touch keeps its record as it was.
 
         The request's env-var overrides are kept too: they are the environment's own
         values, which `eden diff` leaves out and `create --refresh` keeps."""
         outputs = result.outputs()
-        kept: dict[str, dict[str, Any]] = {}
-        for resource in RESOURCES:
-            entry = resource.record(outputs.get(resource.key), snap.current[resource.key])
-            if entry is not None:
-                kept[resource.key] = entry
-        record.services = [ServiceRecord(self.profile.service.role, image, kept)]
+        images = {i.member.role: i.request.image for i in items}
+        before = {s.role: s for s in record.services}
+        services = []
+        for m in snap.members:
+            role = m.member.role
+            kept: dict[str, dict[str, Any]] = {}
+            for resource in RESOURCES:
+                output = outputs.get(step_id(self.profile, role, resource.key))
+                entry = resource.record(output, m.current[resource.key])
+                if entry is not None:
+                    kept[resource.key] = entry
+            image = images.get(role) or (before[role].image if role in before else "")
+            services.append(ServiceRecord(role, image, kept))
+        record.services = services
         record.extra["listener_arn"] = snap.listener_arn
         record.extra["zone_id"] = self.profile.zone_id
         record.extra["env_overrides"] = dict(overrides or {})

@@ -43,7 +43,7 @@ class Outcome:
 @dataclass(frozen=True)
 class CreateRequest:
     branch: str
-    image: str
+    images: Mapping[str, str]  # by service role
     alias: str | None = None
     env: Mapping[str, str] | None = None
     keep_on_failure: bool = False

@@ -9,7 +9,7 @@ derives the delete order as the reverse. Nothing here talks to AWS, so every dec
 
 from __future__ import annotations
 
-from eden.config import Profile
+from eden.config import Profile, ServiceTemplate
 from eden.core.naming import EnvNames
 from eden.envs.plan import Plan, Step, in_dependency_order
 from eden.envs.resources import RESOURCES
@@ -29,7 +29,14 @@ def ordered(resources: tuple[Resource, ...] = RESOURCES) -> list[Resource]:
     return in_dependency_order(resources, lambda r: r.key, lambda r: r.after)
 
 
-def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) -> Plan:
+def plan_create(
+    profile: Profile,
+    req: Request,
+    ref: Reference,
+    cur: Current,
+    *,
+    member: ServiceTemplate | None = None,
+) -> Plan:
     """Create the environment, or deploy a new image to it when its service exists.
 
     Missing pieces of an existing environment (left by a failure) are created too, so
@@ -40,7 +47,7 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
     planned: set[str] = set()
     deploying = False
     for resource in ordered():
-        result = resource.plan(PlanInput(profile, req, ref, cur, frozenset(planned)))
+        result = resource.plan(PlanInput(profile, req, ref, cur, frozenset(planned), member))
         steps += result.steps
         notes += result.notes
         deploying = deploying or result.deploying
@@ -55,7 +62,9 @@ def plan_create(profile: Profile, req: Request, ref: Reference, cur: Current) ->
     )
 
 
-def plan_delete(profile: Profile, names: EnvNames, cur: Current) -> Plan:
+def plan_delete(
+    profile: Profile, names: EnvNames, cur: Current, *, member: ServiceTemplate | None = None
+) -> Plan:
     """Remove what exists, in the reverse of the create order. Nothing left: no steps.
 
     A resource's removal waits for the removal of every resource created after it (the
@@ -69,7 +78,7 @@ def plan_delete(profile: Profile, names: EnvNames, cur: Current) -> Plan:
             for other in RESOURCES
             if resource.key in other.after and other.key in removing
         )
-        step = resource.remove(RemoveInput(profile, names, cur, after))
+        step = resource.remove(RemoveInput(profile, names, cur, after, member))
         if step is not None:
             steps.append(step)
             removing.add(resource.key)

@@ -17,37 +17,78 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eden.aws import Aws, ImageCheck
-from eden.config import Profile
+from eden.config import Profile, ServiceTemplate
 from eden.core.arns import alb_of_listener
 from eden.core.naming import EnvNames, names_for
 from eden.envs import reference
 from eden.envs.resources import RESOURCES
-from eden.envs.resources.base import Collect, Current, ReadContext, Reference
+from eden.envs.resources.base import AlbUsage, Collect, Current, ReadContext, Reference
 from eden.errors import AwsError, AwsUnreachable, ConfigError, EdenError
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """Everything the planner needs for one environment."""
+class MemberSpec:
+    """One service of an environment to read: which, under which names."""
 
+    member: ServiceTemplate
+    names_in_zone: Callable[[str], EnvNames]
+    image: str | None = None  # looked up in ECR when given
+    known_host: str | None = None  # from state: lets the DNS read join round one
+
+
+@dataclass(frozen=True)
+class MemberSnapshot:
+    member: ServiceTemplate
     names: EnvNames
-    listener_arn: str
-    zone_name: str
     current: Current
     reference: Reference | None  # None for delete, which needs only what exists
-    image: ImageCheck | None  # None: no image to check (delete)
+    image: ImageCheck | None  # None: no image to check
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the planner needs for one environment (each of its services)."""
+
+    members: tuple[MemberSnapshot, ...]
+    listener_arn: str
+    zone_name: str
+
+    # One service's environment (the common case) reads as it always did.
+    @property
+    def names(self) -> EnvNames:
+        return self.members[0].names
+
+    @property
+    def current(self) -> Current:
+        return self.members[0].current
+
+    @property
+    def reference(self) -> Reference | None:
+        return self.members[0].reference
+
+    @property
+    def image(self) -> ImageCheck | None:
+        return self.members[0].image
+
+
+@dataclass(frozen=True)
+class _Started:
+    """A member's round-one reads."""
+
+    spec: MemberSpec
+    image: Future[ImageCheck] | None
+    reference_service: Future[dict[str, Any] | None] | None
+    collectors: dict[str, Collect]
 
 
 @dataclass(frozen=True)
 class _RoundOne:
     listener: Future[dict[str, Any]]
     zone: Future[str | None]
-    image: Future[ImageCheck] | None
-    reference_service: Future[dict[str, Any] | None] | None
     rules: Future[list[dict[str, Any]]]
-    collectors: dict[str, Collect]
+    members: list[_Started]
     alb: reference.AlbReads | None  # started in round one when the ALB is known by then
 
 
@@ -84,8 +125,23 @@ class Reader:
         with_reference: bool = True,
         known_host: str | None = None,
     ) -> Snapshot:
-        """Reads in two rounds of parallel calls; raises a clear error for a broken profile."""
-        first = self._round_one(profile, names_in_zone, image, with_reference, known_host)
+        """A single-service environment (see ``snapshot_group``)."""
+        spec = MemberSpec(profile.service, names_in_zone, image, known_host)
+        return self.snapshot_group(profile, [spec], with_reference=with_reference)
+
+    def snapshot_group(
+        self,
+        profile: Profile,
+        specs: list[MemberSpec],
+        *,
+        with_reference: bool = True,
+        shared_alb: str | None = None,
+    ) -> Snapshot:
+        """Reads in two rounds of parallel calls, every service of the environment at
+        once; raises a clear error for a broken profile. ``shared_alb``: which of the
+        profile's ALBs (a listener or ALB ARN of its pool), default the first."""
+        entry = shared_alb or (profile.listener_arns or profile.alb_arns)[0]
+        first = self._round_one(profile, specs, with_reference, entry)
         # --- round two: what round one pointed at ----------------------------------------
         listener = first.listener.result()
         zone_name = first.zone.result()
@@ -95,98 +151,124 @@ class Reader:
                 where=f"profile {profile.name}: zone_id",
                 hint="set zone_id to the Route 53 zone the environments' names live in",
             )
-        names = names_in_zone(zone_name)
         listener_arn = str(listener["ListenerArn"])
-        if not profile.listener_arns:
+        if not _is_listener(entry):
             elbv2 = self.aws.elbv2
             rules = self.submit("read the listener rules", lambda: elbv2.rules(listener_arn))
             _chain(rules, first.rules)
-        collect_reference = None
-        if first.reference_service is not None:
+        usage = None
+        if with_reference:
             alb = first.alb or reference.start_alb_reads(
                 self.aws, self.submit, str(listener["LoadBalancerArn"])
             )
             usage = reference.start_usage(self.aws, self.submit, alb, listener_arn, first.rules)
-            collect_reference = reference.start_reading(
-                self.aws,
-                self.submit,
-                profile,
-                reference.found(profile, first.reference_service.result()),
-                listener,
-                zone_name,
-                first.rules,
-                usage,
-            )
-        found = {key: collect(names) for key, collect in first.collectors.items()}
-        return Snapshot(
-            names=names,
-            listener_arn=listener_arn,
-            zone_name=zone_name,
-            current=Current.of(**found),
-            reference=collect_reference() if collect_reference else None,
-            image=first.image.result() if first.image else None,
-        )
+        members = []
+        for started in first.members:
+            members.append(self._member(profile, started, listener, zone_name, first, usage))
+        return Snapshot(tuple(m() for m in members), listener_arn, zone_name)
 
-    def _round_one(
+    def _member(
         self,
         profile: Profile,
-        names_in_zone: Callable[[str], EnvNames],
-        image: str | None,
-        with_reference: bool,
-        known_host: str | None,
+        started: _Started,
+        listener: dict[str, Any],
+        zone_name: str,
+        first: _RoundOne,
+        usage: Callable[[], AlbUsage] | None,
+    ) -> Callable[[], MemberSnapshot]:
+        """Starts a member's round-two reads; the returned call collects them."""
+        spec = started.spec
+        names = spec.names_in_zone(zone_name)
+        collect_reference = None
+        if started.reference_service is not None and usage is not None:
+            service = reference.found(profile, spec.member, started.reference_service.result())
+            collect_reference = reference.start_reading(
+                self.aws, self.submit, profile, spec.member, service, listener, zone_name,
+                first.rules, usage,
+            )
+
+        def collect() -> MemberSnapshot:
+            found = {key: read(names) for key, read in started.collectors.items()}
+            return MemberSnapshot(
+                member=spec.member,
+                names=names,
+                current=Current.of(**found),
+                reference=collect_reference() if collect_reference else None,
+                image=started.image.result() if started.image else None,
+            )
+
+        return collect
+
+    def _round_one(
+        self, profile: Profile, specs: list[MemberSpec], with_reference: bool, entry: str
     ) -> _RoundOne:
         """Starts every read that needs only the profile and the zone-free names."""
         aws = self.aws
-        alb_arn = (
-            alb_of_listener(profile.listener_arns[0])
-            if profile.listener_arns
-            else profile.alb_arns[0]
-            if profile.alb_arns
-            else None
-        )
+        alb_arn = alb_of_listener(entry) if _is_listener(entry) else entry
         rules: Future[list[dict[str, Any]]] = Future()
-        if profile.listener_arns:
-            arn = profile.listener_arns[0]
-            _chain(self.submit("read the listener rules", lambda: aws.elbv2.rules(arn)), rules)
+        if _is_listener(entry):
+            _chain(self.submit("read the listener rules", lambda: aws.elbv2.rules(entry)), rules)
         document = None
         if profile.endpoints:
             e = profile.endpoints
             document = self.submit(
                 f"read s3://{e.bucket}/{e.key}", lambda: aws.s3.get_json(e.bucket, e.key)
             )
-        ctx = ReadContext(
-            profile=profile,
-            aws=aws,
-            draft=names_in_zone("zone.invalid"),  # every name but the host is zone-free
-            known_host=known_host,
-            deleting=not with_reference,
-            submit=self.submit,
-            rules=rules,
-            document=document,
-        )
+        members = [
+            self._start_member(profile, spec, with_reference, rules, document) for spec in specs
+        ]
         return _RoundOne(
-            listener=self.submit("read the shared listener", lambda: self._listener(profile)),
+            listener=self.submit(
+                "read the shared listener", lambda: self._listener(profile, entry)
+            ),
             zone=self.submit(
                 "read the hosted zone", lambda: aws.route53.zone_name(profile.zone_id)
             ),
-            image=self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
-            if image
-            else None,
-            reference_service=self.submit(
-                "read the reference service", lambda: reference.read_service(aws, profile)
-            )
-            if with_reference
-            else None,
             rules=rules,
-            collectors={r.key: r.read(ctx) for r in RESOURCES},
+            members=members,
             alb=reference.start_alb_reads(aws, self.submit, alb_arn)
             if with_reference and alb_arn
             else None,
         )
 
-    def _listener(self, profile: Profile) -> dict[str, Any]:
-        if profile.listener_arns:
-            arn = profile.listener_arns[0]
+    def _start_member(
+        self,
+        profile: Profile,
+        spec: MemberSpec,
+        with_reference: bool,
+        rules: Future[list[dict[str, Any]]],
+        document: Future[Any] | None,
+    ) -> _Started:
+        aws = self.aws
+        ctx = ReadContext(
+            profile=profile,
+            aws=aws,
+            draft=spec.names_in_zone("zone.invalid"),  # every name but the host is zone-free
+            known_host=spec.known_host,
+            deleting=not with_reference,
+            submit=self.submit,
+            rules=rules,
+            document=document,
+            member=spec.member,
+        )
+        image = spec.image
+        return _Started(
+            spec=spec,
+            image=self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
+            if image
+            else None,
+            reference_service=self.submit(
+                f"read the reference service {spec.member.reference_service}",
+                lambda: reference.read_service(aws, profile, spec.member),
+            )
+            if with_reference
+            else None,
+            collectors={r.key: r.read(ctx) for r in RESOURCES},
+        )
+
+    def _listener(self, profile: Profile, entry: str) -> dict[str, Any]:
+        if _is_listener(entry):
+            arn = entry
             listener = self.aws.elbv2.describe_listener(arn)
             if listener is None:
                 raise ConfigError(
@@ -202,7 +284,7 @@ class Reader:
                     hint="environments are served over HTTPS: use the ALB's HTTPS:443 listener",
                 )
             return listener
-        alb = profile.alb_arns[0]
+        alb = entry
         listener = self.aws.elbv2.https_listener_of(alb)
         if listener is None:
             raise ConfigError(
@@ -211,6 +293,10 @@ class Reader:
                 hint="add an HTTPS:443 listener to the shared ALB, or fix alb_arn",
             )
         return listener
+
+
+def _is_listener(arn: str) -> bool:
+    return ":listener/" in arn
 
 
 def _chain(source: Future[T], target: Future[T]) -> None:

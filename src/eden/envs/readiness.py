@@ -25,7 +25,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.envs.health import crash_loop
-from eden.envs.records import EnvRecord
+from eden.envs.records import EnvRecord, ServiceRecord
 from eden.errors import NotReady
 
 POLL_SECONDS = 2.0
@@ -86,6 +86,15 @@ class Watch:
     service: str
     target_group_arn: str | None
     dns_change: str | None
+
+    @classmethod
+    def of_service(
+        cls, cluster: str, service: ServiceRecord, dns_change: str | None = None
+    ) -> Watch:
+        """What to watch of one service of an environment, from its record."""
+        arn = service.service_arn
+        assert arn is not None  # a service the engine has just made or deployed
+        return cls(cluster, arn.rsplit("/", 1)[-1], service.target_group_arn, dns_change)
 
     @classmethod
     def of(cls, cluster: str, record: EnvRecord, dns_change: str | None = None) -> Watch:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eden.aws import Aws
-from eden.config import Profile
+from eden.config import Profile, ServiceTemplate
 from eden.envs.resources.base import AlbUsage, Reference
 from eden.envs.resources.listener_rule import parse_rule
 from eden.errors import ConfigError, UsageError
@@ -51,10 +51,13 @@ _TASK_SET_FIELDS = (
 )
 
 
-def read_service(aws: Aws, profile: Profile) -> dict[str, Any] | None:
+def read_service(
+    aws: Aws, profile: Profile, member: ServiceTemplate | None = None
+) -> dict[str, Any] | None:
     """The reference service; for an EXTERNAL one, with what its primary task set runs
     (such a service keeps its task definition and load balancers in task sets)."""
-    service = aws.ecs.describe_service(profile.cluster, profile.service.reference_service)
+    template = member or profile.service
+    service = aws.ecs.describe_service(profile.cluster, template.reference_service)
     if service is None or (service.get("deploymentController") or {}).get("type") != "EXTERNAL":
         return service
     sets = aws.ecs.task_sets(profile.cluster, str(service["serviceArn"]))
@@ -68,11 +71,13 @@ def read_service(aws: Aws, profile: Profile) -> dict[str, Any] | None:
     return {**service, **{k: primary[k] for k in _TASK_SET_FIELDS if primary.get(k)}}
 
 
-def found(profile: Profile, service: dict[str, Any] | None) -> dict[str, Any]:
+def found(
+    profile: Profile, member: ServiceTemplate, service: dict[str, Any] | None
+) -> dict[str, Any]:
     """The reference service as read, or the error that says the profile is wrong."""
     if service is None:
         raise ConfigError(
-            f"reference service {profile.service.reference_service} is not an ACTIVE "
+            f"reference service {member.reference_service} is not an ACTIVE "
             f"service in cluster {profile.cluster}",
             where=f"profile {profile.name}: reference_service / cluster",
             hint="check the names with `aws ecs list-services --cluster CLUSTER`",
@@ -80,9 +85,15 @@ def found(profile: Profile, service: dict[str, Any] | None) -> dict[str, Any]:
     return service
 
 
-def _target(profile: Profile, service: Mapping[str, Any]) -> tuple[str, int, str]:
-    """The container, port and target group a clone serves from."""
-    container, port = container_port(service, profile.service.container)
+def _target(
+    profile: Profile, member: ServiceTemplate, service: Mapping[str, Any]
+) -> tuple[str | None, int | None, str | None]:
+    """The container, port and target group a clone serves from. A group's service
+    behind no load balancer (a worker) has none: its container is picked later, from
+    the task definition."""
+    if not service.get("loadBalancers") and profile.is_group:
+        return member.container, None, None
+    container, port = container_port(service, member.container)
     lb = next(lb for lb in service["loadBalancers"] if lb["containerName"] == container)
     tg_arn = lb.get("targetGroupArn")
     if not tg_arn:
@@ -140,6 +151,7 @@ def start_reading(
     aws: Aws,
     submit: Submit,
     profile: Profile,
+    member: ServiceTemplate,
     service: dict[str, Any],
     listener: Mapping[str, Any],
     zone_name: str,
@@ -147,18 +159,12 @@ def start_reading(
     usage: Callable[[], AlbUsage],
 ) -> Callable[[], Reference]:
     """Starts the round-two reads of the reference; the returned call collects them."""
-    container, port, tg_arn = _target(profile, service)
+    container, port, tg_arn = _target(profile, member, service)
     td_f = submit(
         "read the reference task definition",
         lambda: aws.ecs.describe_task_definition(service["taskDefinition"]),
     )
-    tg_f = submit(
-        "read the reference target group", lambda: aws.elbv2.describe_target_group(tg_arn)
-    )
-    attrs_f = submit(
-        "read the reference target group's attributes",
-        lambda: aws.elbv2.target_group_attributes(tg_arn),
-    )
+    tg_f = _group_reads(aws, submit, tg_arn)
     alb_arn = str(listener["LoadBalancerArn"])
     alb_f = submit("read the shared ALB", lambda: aws.elbv2.describe_load_balancer(alb_arn))
     wildcard_f = submit(
@@ -167,7 +173,14 @@ def start_reading(
 
     def collect() -> Reference:
         td = _present(td_f.result(), f"task definition {service['taskDefinition']} cannot be read")
-        tg = _present(tg_f.result(), f"reference target group {tg_arn} does not exist")
+        tg, attributes = (
+            (
+                _present(tg_f[0].result(), f"reference target group {tg_arn} does not exist"),
+                tg_f[1].result(),
+            )
+            if tg_f
+            else (None, {})
+        )
         alb = _present(alb_f.result(), f"shared load balancer {alb_arn} does not exist")
         dns = str(alb["DNSName"]).rstrip(".").lower()
         alias = (wildcard_f.result() or {}).get("AliasTarget", {}).get("DNSName", "")
@@ -176,7 +189,7 @@ def start_reading(
             task_definition=td[0],
             task_definition_tags=td[1],
             target_group=tg,
-            container=container,
+            container=container or _first_essential(td[0]),
             container_port=port,
             listener_arn=str(listener["ListenerArn"]),
             alb_dns_name=str(alb["DNSName"]),
@@ -186,10 +199,35 @@ def start_reading(
             wildcard_record=bool(alias) and alias.rstrip(".").lower().endswith(dns),
             alb_arn=alb_arn,
             alb_usage=usage(),
-            target_group_attributes=attrs_f.result(),
+            target_group_attributes=attributes,
         )
 
     return collect
+
+
+def _group_reads(
+    aws: Aws, submit: Submit, tg_arn: str | None
+) -> tuple[Future[Any], Future[Any]] | None:
+    """The reference target group and its attributes (none for a worker)."""
+    if tg_arn is None:
+        return None
+    arn = tg_arn
+    return (
+        submit("read the reference target group", lambda: aws.elbv2.describe_target_group(arn)),
+        submit(
+            "read the reference target group's attributes",
+            lambda: aws.elbv2.target_group_attributes(arn),
+        ),
+    )
+
+
+def _first_essential(td: Mapping[str, Any]) -> str:
+    """A worker's container to deploy to: its only one, or the first essential one."""
+    containers = list(td.get("containerDefinitions", []))
+    chosen = next((c for c in containers if c.get("essential", True)), None)
+    if chosen is None:
+        raise ConfigError(f"task definition {td.get('taskDefinitionArn')} has no container")
+    return str(chosen["name"])
 
 
 def _present(value: T | None, problem: str) -> T:

@@ -16,10 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden.aws import Aws
-from eden.config import Profile
+from eden.config import Profile, ServiceTemplate
 from eden.core.naming import EnvNames
 from eden.envs.plan import Ref, Step
 from eden.envs.resources.apply import Action
+
+
+def endpoint_key(profile: Profile, member: ServiceTemplate | None) -> str:
+    """A service's key in the environment's endpoints entry: its own ``endpoint_key``, else
+    the document's ``update_key`` for a single service, the role in a group."""
+    if member is not None and member.endpoint_key:
+        return member.endpoint_key
+    if profile.is_group and member is not None:
+        return member.role
+    return profile.endpoints.update_key if profile.endpoints else ""
 
 
 @dataclass(frozen=True)
@@ -46,9 +56,11 @@ class Reference:
     service: Mapping[str, Any]
     task_definition: Mapping[str, Any]
     task_definition_tags: Any  # Sequence[Mapping[str, str]]
-    target_group: Mapping[str, Any]
+    # None for a service behind no load balancer (a worker): it gets no target group, no
+    # rule, no DNS record and no endpoints entry.
+    target_group: Mapping[str, Any] | None
     container: str
-    container_port: int
+    container_port: int | None
     listener_arn: str
     alb_dns_name: str
     alb_zone_id: str
@@ -103,10 +115,20 @@ class PlanInput:
     reference: Reference
     current: Current
     planned: frozenset[str] = frozenset()  # resources whose create step is in the plan
+    member: ServiceTemplate | None = None  # which service of a group (None: the only one)
 
     @property
     def names(self) -> EnvNames:
         return self.request.names
+
+    @property
+    def served(self) -> bool:
+        """Behind the load balancer (a worker is not)."""
+        return self.reference.target_group is not None
+
+    @property
+    def endpoint_key(self) -> str:
+        return endpoint_key(self.profile, self.member)
 
     def value(self, resource: str, key: str, existing: Any) -> Any:
         """``key`` of ``resource``: a Ref to its step when it is being made, else what
@@ -127,6 +149,11 @@ class RemoveInput:
     names: EnvNames
     current: Current
     after: tuple[str, ...] = ()
+    member: ServiceTemplate | None = None
+
+    @property
+    def endpoint_key(self) -> str:
+        return endpoint_key(self.profile, self.member)
 
 
 @dataclass(frozen=True)
@@ -150,6 +177,11 @@ class ReadContext:
     submit: Callable[[str, Callable[[], Any]], Future[Any]]
     rules: Future[list[dict[str, Any]]] | None  # the shared listener's rules
     document: Future[Any] | None  # the endpoints document (an aws.s3.JsonObject)
+    member: ServiceTemplate | None = None
+
+    @property
+    def endpoint_key(self) -> str:
+        return endpoint_key(self.profile, self.member)
 
     def one(self, what: str, read: Callable[[], Any]) -> Collect:
         """A resource read by one call in round one, whatever the final names."""

@@ -54,6 +54,8 @@ def read(ctx: ReadContext) -> Collect:
 
 def plan(p: PlanInput) -> Planned:
     names = p.names
+    if not p.served:
+        return Planned()
     if p.reference.wildcard_record:
         return Planned(
             notes=(f"the zone's wildcard record already sends {names.host} to the shared ALB",)

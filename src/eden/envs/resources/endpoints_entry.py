@@ -36,7 +36,7 @@ def read(ctx: ReadContext) -> Collect:
     def collect(names: EnvNames) -> bool | None:
         if doc is None or cfg is None:
             return None
-        found = endpoints_doc.has_entry(doc.result().doc, names.endpoint_name, cfg.update_key)
+        found = endpoints_doc.has_entry(doc.result().doc, names.endpoint_name, ctx.endpoint_key)
         return True if found else None
 
     return collect
@@ -44,7 +44,7 @@ def read(ctx: ReadContext) -> Collect:
 
 def plan(p: PlanInput) -> Planned:
     e = p.profile.endpoints
-    if e is None or p.current[KEY]:
+    if e is None or p.current[KEY] or not p.served:
         return Planned()
     names = p.names
     step = Step(
@@ -55,11 +55,11 @@ def plan(p: PlanInput) -> Planned:
             "Key": e.key,
             "Name": names.endpoint_name,
             "EnvType": e.env_type,
-            "UpdateKey": e.update_key,
+            "UpdateKey": p.endpoint_key,
             "Host": names.host,
         },
         description=f"add {names.endpoint_name} to s3://{e.bucket}/{e.key}",
-        undo=removal(f"undo_{KEY}", e, names),
+        undo=removal(f"undo_{KEY}", e, names, key=p.endpoint_key),
         decided_at_apply=_DOCUMENT,
     )
     return Planned((step,))
@@ -69,12 +69,19 @@ def remove(r: RemoveInput) -> Step | None:
     e = r.profile.endpoints
     if e is None or not r.current[KEY]:
         return None
-    return removal(KEY, e, r.names, r.after)
+    return removal(KEY, e, r.names, r.after, key=r.endpoint_key)
 
 
-def removal(step_id: str, e: EndpointsDoc, names: EnvNames, after: tuple[str, ...] = ()) -> Step:
+def removal(
+    step_id: str,
+    e: EndpointsDoc,
+    names: EnvNames,
+    after: tuple[str, ...] = (),
+    *,
+    key: str | None = None,
+) -> Step:
     params = {"Bucket": e.bucket, "Key": e.key, "Name": names.endpoint_name}
-    params["UpdateKey"] = e.update_key
+    params["UpdateKey"] = key or e.update_key
     what = f"remove {names.endpoint_name} from s3://{e.bucket}/{e.key}"
     return Step(step_id, "s3.endpoints_remove", params, after, what, decided_at_apply=_DOCUMENT)
 

@@ -98,7 +98,7 @@ def pick_priority(name: str, taken: Sequence[int | None], *, salt: int = 0) -> i
 
 
 def plan(p: PlanInput) -> Planned:
-    if p.current[KEY]:
+    if p.current[KEY] or not p.served:
         return Planned()
     ref = p.reference
     non_default = [r for r in ref.rules if r.priority is not None]

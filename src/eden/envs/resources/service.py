@@ -110,14 +110,15 @@ def params(p: PlanInput) -> dict[str, Any]:
         "desiredCount": p.profile.desired_count
         if p.profile.desired_count is not None
         else int(svc.get("desiredCount", 1)),
-        "loadBalancers": [
+    }
+    if p.served:  # a worker sits behind no load balancer
+        out["loadBalancers"] = [
             {
                 "targetGroupArn": tg,
                 "containerName": p.reference.container,
                 "containerPort": p.reference.container_port,
             }
-        ],
-    }
+        ]
     for key in FIELDS:
         if svc.get(key) not in (None, [], {}):
             out[key] = svc[key]

@@ -69,6 +69,8 @@ def read(ctx: ReadContext) -> Collect:
 
 
 def plan(p: PlanInput) -> Planned:
+    if not p.served:  # a worker: nothing sends it requests
+        return Planned()
     if p.current[KEY] and p.request.refresh:
         return Planned((refresh_step(p, p.current[KEY]),))
     if p.current[KEY]:
@@ -84,7 +86,7 @@ def plan(p: PlanInput) -> Planned:
 
 
 def params(p: PlanInput) -> dict[str, Any]:
-    tg = p.reference.target_group
+    tg = p.reference.target_group or {}
     out: dict[str, Any] = {"Name": p.names.target_group}
     for key in FIELDS:
         if tg.get(key) is not None:
