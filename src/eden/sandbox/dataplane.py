@@ -285,6 +285,8 @@ class DataPlane:
         """Targets and service counters in moto, from what answers (model lock held)."""
         for arn in set(views) | set(self._registered):
             view = views.get(arn)
+            if view is not None and view.service.status != "ACTIVE":
+                view = None  # deleted since it was read: no targets, counters left alone
             mine = [local for local in self._running.values() if local.service == arn]
             self._set_targets(arn, view, [m for m in mine if m.answering])
             if view is not None:

@@ -45,6 +45,7 @@ def test_a_task_starts_after_the_start_delay_and_then_answers(
     local_tasks: Sandbox, engine: object
 ) -> None:
     local_tasks.model.start_seconds = 30.0
+    local_tasks.model.drain_seconds = 60.0  # still DRAINING when looked at after the delete
     image = local_tasks.seed.image_uris[0]
     engine.create("feature/login", image)  # type: ignore[attr-defined]
 
@@ -54,6 +55,8 @@ def test_a_task_starts_after_the_start_delay_and_then_answers(
     service = describe(local_tasks, "eden-feature-login")
     assert service["runningCount"] == 0
     assert service["deployments"][0]["rolloutState"] == "IN_PROGRESS"  # type: ignore[index]
+    tasks_dir = local_tasks.plane.settings.tasks_dir
+    assert [r.environment for r in nginx_task.read_records(tasks_dir)] == ["api"]  # reference
 
     local_tasks.model.advance(30.0)
     page = wait_for(
@@ -70,6 +73,13 @@ def test_a_task_starts_after_the_start_delay_and_then_answers(
     assert [(h["Target"]["Id"], h["TargetHealth"]["State"]) for h in health] == [
         ("127.0.0.1", "healthy")
     ]
+    pid = next(r.pid for r in nginx_task.read_records(tasks_dir) if r.id == page.field("task"))
+
+    engine.delete("feature/login")  # type: ignore[attr-defined]
+    assert get(local_tasks.router, HOST).status == 404
+    wait_for("the deleted service's task to stop", lambda: running({pid}) == set())
+    service = describe(local_tasks, "eden-feature-login")
+    assert (service["status"], service["runningCount"]) == ("DRAINING", 0)
 
 
 def test_a_task_that_dies_is_replaced(local_tasks: Sandbox, engine: object) -> None:
