@@ -104,7 +104,7 @@ def _print_plane(plane: dict[str, Any] | None) -> None:
     if tasks.get("on"):
         out.print(f"local tasks: {tasks.get('running', 0)} nginx running")
     else:
-        out.print(f"local tasks: off: {tasks.get('why_off')}")
+        out.print(f"local tasks: off ({tasks.get('why_off')})")
 
 
 @sandbox.command()

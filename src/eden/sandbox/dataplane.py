@@ -83,10 +83,11 @@ class DataPlane:
         self._thread: threading.Thread | None = None
 
     def _off_reason(self) -> str | None:
+        stand_ins = "targets are stand-ins at 127.99.x.y, where nothing answers"
         if not self.settings.local_tasks:
-            return "local tasks are off (stand-in targets at 127.99.x.y answer nothing)"
+            return f"started with --no-local-tasks: {stand_ins}"
         if self.nginx is None:
-            return "nginx is not installed (apt-get install nginx-light), so tasks are stand-ins"
+            return f"nginx is not installed (apt-get install nginx-light): {stand_ins}"
         return None
 
     # --- the model's hooks (called with the model's lock held) -------------------------

@@ -161,7 +161,8 @@ class MotoListener:
         return None
 
     def targets(self, group_arn: str) -> tuple[tuple[str, int], ...]:
-        """The group's healthy targets on this machine (nothing else is ever proxied to)."""
+        """The group's healthy targets on this machine (nothing else is ever proxied to),
+        but not the model's stand-ins (127.99.x.y), where nothing answers."""
         with aws_model.lock():
             elbv2 = self._elbv2()
             group = elbv2.target_groups.get(group_arn)
@@ -169,9 +170,11 @@ class MotoListener:
                 return ()
             found = []
             for target in list(group.targets.values()):
-                health = group.health_for(target, elbv2.ec2_backend)
-                if health.status == "healthy" and _loopback(str(target["Id"])):
-                    found.append((str(target["Id"]), int(target.get("Port") or group.port)))
+                address = str(target["Id"])
+                if address.startswith(aws_model.STAND_IN_PREFIX) or not _loopback(address):
+                    continue
+                if group.health_for(target, elbv2.ec2_backend).status == "healthy":
+                    found.append((address, int(target.get("Port") or group.port)))
         return tuple(found)
 
 

@@ -150,8 +150,9 @@ class Router:
             name = group.rsplit("/", 2)[-2] if group.count("/") >= 2 else group
             return _text(
                 503,
-                f"target group {name} has no healthy target: the environment's "
-                "tasks are not running (yet); see `eden show NAME`",
+                f"target group {name} has no healthy target: the environment's tasks are "
+                "not running (yet), see `eden show NAME`; or the sandbox runs without local "
+                "tasks, see `eden sandbox status`",
             )
         return proxy(target, method, path, _forwarded(headers, client, self.port), body)
 
