@@ -279,12 +279,15 @@ def ls(no_status: bool, opts: Options) -> None:
         return
     table = Table(box=None, pad_edge=False)
     columns = ["NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"]
-    for col in columns + ([] if no_status else ["HEALTH", "DRIFT"]):
+    # Which ALB: only when the profile has a pool of them (or its environments are spread).
+    pooled = len(engine.profile.listener_arns or engine.profile.alb_arns) > 1
+    pooled = pooled or len({r.alb for r in records if r.alb}) > 1
+    for col in columns + (["ALB"] if pooled else []) + ([] if no_status else ["HEALTH", "DRIFT"]):
         table.add_column(col, no_wrap=True)
     for r in records:
         cells = [r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at)]
         extra = [] if no_status else list(survey_cells(surveys.get(r.name)))
-        table.add_row(*cells, r.status, *extra)
+        table.add_row(*cells, r.status, *([r.alb or "-"] if pooled else []), *extra)
     # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
     out.print(table, width=max(out.width, 1000), crop=False)
 
@@ -322,6 +325,8 @@ def show(name: str, opts: Options) -> None:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    if record.alb:
+        out.print(f"  shared ALB:  {record.alb}  ({record.extra['alb_arn']})", markup=False)
     print_health(health, problem)
     for svc in record.services:
         out.print(f"  service {svc.role}:")

@@ -32,6 +32,13 @@ def sandbox() -> None:
     "--port", type=click.IntRange(1, 65535), help="Port on 127.0.0.1 (default: a free one)."
 )
 @click.option(
+    "--albs",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Shared ALBs in the profile's pool (new environments go to the first with room).",
+)
+@click.option(
     "--router-port",
     type=click.IntRange(1, 65535),
     help="Port of the local router on 127.0.0.1 (default: a free one).",
@@ -50,6 +57,7 @@ def sandbox() -> None:
 @common_options()
 def up(
     port: int | None,
+    albs: int,
     router_port: int | None,
     start_delay: float | None,
     local_tasks: bool,
@@ -57,7 +65,8 @@ def up(
 ) -> None:
     """Start the sandbox in the background, seed it, and write the `sandbox` profile.
 
-    The options apply to a sandbox this command starts; one already running keeps its own.
+    The options apply to a sandbox this command starts; one already running keeps its own
+    (but `--albs` can grow its pool).
     """
     sb = _sandbox()
     path = find_config_file(opts.config)
@@ -66,7 +75,7 @@ def up(
         settings["EDEN_SANDBOX_ROUTER_PORT"] = str(router_port)
     if start_delay is not None:
         settings["EDEN_SANDBOX_START_SECONDS"] = str(start_delay)
-    info, seed = sb.up(path, port, settings)
+    info, seed = sb.up(path, port, albs, settings)
     plane = sb.plane(info)
     if opts.json:
         print_json(

@@ -11,3 +11,11 @@ def alb_of_listener(listener_arn: str) -> str | None:
     if not sep or len(parts) != 4 or not all(parts):
         return None
     return f"{prefix}:loadbalancer/{'/'.join(parts[:3])}"
+
+
+def alb_name(alb_arn: str | None) -> str:
+    """``arn:...:loadbalancer/app/NAME/ID`` -> ``NAME`` (what the console shows)."""
+    if not alb_arn:
+        return ""
+    parts = alb_arn.split(":loadbalancer/", 1)[-1].split("/")
+    return parts[1] if len(parts) == 3 else alb_arn

@@ -17,6 +17,7 @@ from eden.aws import Aws
 from eden.config import Profile
 from eden.core import naming
 from eden.core.images import validate_image
+from eden.envs import albs
 from eden.envs.executor import (
     DryRunExecutor,
     Executor,
@@ -32,17 +33,16 @@ from eden.envs.group import (
     plan_group,
     plan_removal,
     specs,
-    step_id,
     wanted,
 )
 from eden.envs.history import History, default_actor
-from eden.envs.journal import Journal, OperationLog, last_operation
-from eden.envs.outcome import CreateRequest, Outcome
+from eden.envs.journal import Journal, OperationLog, last_operation, resume_note
+from eden.envs.outcome import CreateRequest, Outcome, Prepared
 from eden.envs.ownership import Directory, check_owner
 from eden.envs.plan import Plan
-from eden.envs.quota import Ledger, Need
-from eden.envs.reader import Reader, Snapshot
-from eden.envs.readiness import Readiness, Watch, wait_until_ready
+from eden.envs.quota import Ledger, QuotaFull
+from eden.envs.reader import MemberSpec, Reader, Snapshot
+from eden.envs.readiness import Readiness, wait_for_environment
 from eden.envs.records import EnvRecord, Event
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import AlbUsage
@@ -172,25 +172,13 @@ class Engine:
         with self._env_lock(name, on_wait):
             outcome = self._create(name, req, False, listener, notes)
         if ready_timeout is not None:
-            outcome.ready = self._wait_ready(outcome, ready_timeout, on_ready)
+            assert outcome.record is not None
+            outputs = outcome.run.outputs()
+            outcome.ready, waited = wait_for_environment(
+                self.aws, self.profile, outcome.record, outputs, ready_timeout, on_ready, self.clock
+            )
+            outcome.messages.append(f"{outcome.env} is ready (waited {waited:.1f}s for it)")
         return outcome
-
-    def _wait_ready(
-        self, outcome: Outcome, timeout: float, on_ready: ReadyCallback | None
-    ) -> Readiness:
-        """Waits for each service of the environment in turn, within one deadline."""
-        assert outcome.record is not None
-        outputs = outcome.run.outputs()
-        started = self.clock()
-        verdict = Readiness(True)
-        for service in outcome.record.services:
-            dns = outputs.get(step_id(self.profile, service.role, "dns_record"))
-            watch = Watch.of_service(self.profile.cluster, service, getattr(dns, "ChangeId", None))
-            left = max(1.0, timeout - (self.clock() - started))
-            verdict = wait_until_ready(self.aws, watch, timeout=left, progress=on_ready)
-        waited = self.clock() - started
-        outcome.messages.append(f"{outcome.env} is ready (waited {waited:.1f}s for it)")
-        return verdict
 
     def _create(
         self,
@@ -204,23 +192,12 @@ class Engine:
         taken = self.store.get(self.profile.name, name)
         check_owner(taken, req.branch, req.origin, req.adopt)
         started = self.clock()
-        base = self._names(req.branch, req.alias, taken)
-        members = specs(self.profile, base, images=req.images)
-        snap = self.reader.snapshot_group(self.profile, members)
-        messages = image_messages(snap, req.images)
-        items = wanted(
-            self.profile, snap, req.images, dict(req.env or {}), refresh=req.refresh, record=taken
-        )
-        plan = plan_group(self.profile, items, name)
-        url = f"https://{snap.names.host}"
-        if dry_run:
-            return Outcome(plan.operation, name, url, DryRunExecutor().run(plan), None, messages)
-        messages += plan.notes
-        messages += self._resume_note(taken)
-        record = self.history.before_create(
-            snap, taken, alias=req.alias, origin=req.origin, now=started,
-            store=self._room_claim(snap, plan),
-        )
+        members = specs(self.profile, self._names(req.branch, req.alias, taken), images=req.images)
+        prepared = self._prepare(name, req, taken, members, started, dry_run)
+        if isinstance(prepared, Outcome):
+            return prepared  # a dry run
+        snap, items, plan, record = prepared.snap, prepared.items, prepared.plan, prepared.record
+        messages, url = prepared.messages, prepared.url
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)
         shown = image_summary(self.profile, items)
@@ -242,33 +219,59 @@ class Engine:
         self.history.event(name, plan.operation, started, "ok", detail, shown)
         return Outcome(plan.operation, name, url, result, record, messages)
 
+    def _prepare(
+        self,
+        name: str,
+        req: CreateRequest,
+        taken: EnvRecord | None,
+        members: list[MemberSpec],
+        started: float,
+        dry_run: bool,
+    ) -> Prepared | Outcome:
+        """Reads, plans and claims the environment's room on a shared ALB (the next one
+        of the pool when another create took the last room since the pool was read)."""
+        pool = albs.placement(
+            self.aws, self.reader.submit, self.profile, lambda: self.store.list_envs(None), taken
+        )
+        for attempt, alb in enumerate(pool.candidates):
+            snap = self.reader.snapshot_group(self.profile, members, shared_alb=alb)
+            messages = image_messages(snap, req.images)
+            env = dict(req.env or {})
+            try:
+                items = wanted(
+                    self.profile, snap, req.images, env, refresh=req.refresh, record=taken
+                )
+                plan = plan_group(self.profile, items, name)
+                url = f"https://{snap.names.host}"
+                if dry_run:
+                    run = DryRunExecutor().run(plan)
+                    return Outcome(plan.operation, name, url, run, None, messages)
+                record = self.history.before_create(
+                    snap, taken, alias=req.alias, origin=req.origin, now=started,
+                    store=self._room_claim(snap, plan),
+                )  # fmt: skip
+            except QuotaFull as full:
+                if attempt + 1 < len(pool.candidates):
+                    continue
+                raise pool.full(self.profile) or full from full
+            messages += [*plan.notes, *resume_note(taken, self.last_operation)]
+            return Prepared(snap, items, plan, record, messages, url)
+        raise AssertionError("a placement has at least one candidate")
+
     def _room_claim(self, snap: Snapshot, plan: Plan) -> Callable[[EnvRecord], None] | None:
         """A create that adds rules to the ALB claims their room (see ``quota``)."""
-        new_rules = sum(1 for s in plan.steps if s.id.endswith("listener_rule"))
+        need = albs.need_of(plan)
         served = [m.reference for m in snap.members if m.reference is not None]
-        if not new_rules or not served:
+        if not need.rules or not served:
             return None
         ref = served[0]
         usage = ref.alb_usage or AlbUsage()
-        alb = ref.alb_arn or ref.listener_arn
-        need = Need(rules=new_rules, target_groups=new_rules)
+        alb = ref.alb_arn or albs.alb_arn_of(ref.listener_arn)
 
         def claim(record: EnvRecord) -> None:
             self.quota.claim(alb, usage, record, need)
 
         return claim
-
-    def _resume_note(self, taken: EnvRecord | None) -> list[str]:
-        if taken is None or taken.status not in ("creating", "deleting", "failed"):
-            return []
-        last = self.last_operation(taken.name)
-        if last is not None and last.interrupted:
-            finished = [s.step for s in last.steps if s.phase == "done"]
-            return [
-                f"resuming: the last {last.kind} of {taken.name} was interrupted after "
-                f"{', '.join(finished) or 'no step'}"
-            ]
-        return [f"resuming: the last operation on {taken.name} ended as {taken.status!r}"]
 
     # --- delete -------------------------------------------------------------------------
     def delete(
@@ -319,7 +322,7 @@ class Engine:
         started = self.clock()
         known = record.host if record else None
         members = specs(self.profile, names_in_zone, images={}, known_host=known)
-        snap = self.reader.snapshot_group(self.profile, members, with_reference=False)
+        snap = albs.removal_snapshot(self.reader, self.profile, members, record)
         plan = plan_removal(self.profile, snap)
         name = snap.names.name
         url = f"https://{snap.names.host}"

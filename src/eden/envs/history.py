@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eden.config import Profile
+from eden.core.arns import alb_of_listener
 from eden.envs.executor import RunResult, StepFailedError
 from eden.envs.group import Wanted, step_id
 from eden.envs.reader import Snapshot
@@ -110,6 +111,10 @@ class History:
             services.append(ServiceRecord(role, image, kept))
         record.services = services
         record.extra["listener_arn"] = snap.listener_arn
+        served = sum(1 for s in services if "listener_rule" in s.resources)
+        if served:  # which ALB of the pool it lives on, and how much of it it uses
+            record.extra["alb_arn"] = alb_of_listener(snap.listener_arn) or snap.listener_arn
+            record.extra["alb_rules"] = served
         record.extra["zone_id"] = self.profile.zone_id
         record.extra["env_overrides"] = dict(overrides or {})
         record.status = "ready"

@@ -16,7 +16,7 @@ from typing import Any
 
 from eden.envs.executor import Listener
 from eden.envs.plan import Step
-from eden.envs.records import OPERATION, JournalEntry
+from eden.envs.records import OPERATION, EnvRecord, JournalEntry
 from eden.state.base import StateStore
 
 
@@ -106,3 +106,19 @@ class Journal:
                 then(event, step, result)
 
         return record
+
+
+def resume_note(
+    taken: EnvRecord | None, last_of: Callable[[str], OperationLog | None]
+) -> list[str]:
+    """What a create that picks up an unfinished environment says about how it was left."""
+    if taken is None or taken.status not in ("creating", "deleting", "failed"):
+        return []
+    last = last_of(taken.name)
+    if last is not None and last.interrupted:
+        finished = [s.step for s in last.steps if s.phase == "done"]
+        return [
+            f"resuming: the last {last.kind} of {taken.name} was interrupted after "
+            f"{', '.join(finished) or 'no step'}"
+        ]
+    return [f"resuming: the last operation on {taken.name} ended as {taken.status!r}"]

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden.envs.executor import RunResult
+from eden.envs.group import Wanted
 from eden.envs.plan import Plan
+from eden.envs.reader import Snapshot
 from eden.envs.readiness import Readiness
 from eden.envs.records import EnvRecord
 
@@ -50,3 +52,15 @@ class CreateRequest:
     origin: str | None = None  # a pull request: only its own environment is touched
     adopt: bool = False  # with origin: take over the branch's environment from before origins
     refresh: bool = False  # also the reference's service settings and health check
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A create read, planned and recorded, ready to run."""
+
+    snap: Snapshot
+    items: list[Wanted]
+    plan: Plan
+    record: EnvRecord
+    messages: list[str]
+    url: str

@@ -17,6 +17,7 @@ record, a rule deleted after it still counts until the next read. AWS's own
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eden.core.limits import MAX_RULES_PER_ALB, MAX_TARGET_GROUPS_PER_ALB
 from eden.envs.records import EnvRecord
@@ -28,33 +29,50 @@ from eden.state.leases import LockPolicy, held, new_owner, shared_key
 
 @dataclass(frozen=True)
 class Need:
+    """What one environment adds to its ALB: a rule and a target group per served service."""
+
     rules: int = 1
     target_groups: int = 1
 
 
-def check(usage: AlbUsage, in_flight: int, need: Need, alb_arn: str) -> None:
-    """Refuses when the ALB cannot take ``need`` more (pure: the numbers decide)."""
+def rules_of(record: Any) -> int:
+    """How many rules (and target groups) an environment has on its ALB: one per service
+    behind it (records from before groups: one)."""
+    return int(record.extra.get("alb_rules", 1))
+
+
+def shortfall(usage: AlbUsage, in_flight: int, need: Need) -> str | None:
+    """Why the ALB cannot take ``need`` more, or None when it can (pure)."""
     rules = usage.rules + in_flight
     groups = usage.target_groups + in_flight
-    hint = (
-        "delete environments that are no longer used (eden ls, eden delete), or give the "
-        "profile another ALB"
-    )
-    if rules + need.rules > MAX_RULES_PER_ALB:
-        raise ConfigError(
-            f"the shared ALB already has {usage.rules} rules (on all its listeners)"
-            + (f" and {in_flight} more being made" if in_flight else "")
-            + f"; an ALB takes {MAX_RULES_PER_ALB}, so a new environment does not fit",
-            where=alb_arn,
-            hint=hint,
+    being_made = f" and {in_flight} more being made" if in_flight else ""
+    if need.rules and rules + need.rules > MAX_RULES_PER_ALB:
+        return (
+            f"already has {usage.rules} rules (on all its listeners){being_made}; "
+            f"an ALB takes {MAX_RULES_PER_ALB}"
         )
     if need.target_groups and groups + need.target_groups > MAX_TARGET_GROUPS_PER_ALB:
-        raise ConfigError(
-            f"the shared ALB already uses {usage.target_groups} target groups"
-            + (f" and {in_flight} more being made" if in_flight else "")
-            + f"; an ALB takes {MAX_TARGET_GROUPS_PER_ALB} (a limit AWS does not raise)",
+        return (
+            f"already uses {usage.target_groups} target groups{being_made}; an ALB takes "
+            f"{MAX_TARGET_GROUPS_PER_ALB} (a limit AWS does not raise)"
+        )
+    return None
+
+
+class QuotaFull(ConfigError):
+    """The ALB has no room for the environment (another ALB of the pool may have)."""
+
+
+def check(usage: AlbUsage, in_flight: int, need: Need, alb_arn: str) -> None:
+    """Refuses when the ALB cannot take ``need`` more (pure: the numbers decide)."""
+    reason = shortfall(usage, in_flight, need)
+    if reason is not None:
+        raise QuotaFull(
+            f"the shared ALB {reason}, so a new environment does not fit",
             where=alb_arn,
-            hint=hint,
+            hint="delete environments that are no longer used (eden ls, eden delete), or "
+            "give the profile another ALB (listener_arns: new environments go to the "
+            "first with room)",
         )
 
 
@@ -67,7 +85,7 @@ class Ledger:
         """Writes ``record`` (status creating, on this ALB) if the ALB has room for it."""
         with held(self.store, shared_key(f"quota:{alb_arn}"), new_owner(), self.policy):
             in_flight = sum(
-                1
+                rules_of(r)
                 for r in self.store.list_envs(None)
                 if r.extra.get("alb_arn") == alb_arn
                 and r.host not in usage.hosts
@@ -75,4 +93,5 @@ class Ledger:
             )
             check(usage, in_flight, need, alb_arn)
             record.extra["alb_arn"] = alb_arn
+            record.extra["alb_rules"] = need.rules
             self.store.put(record)

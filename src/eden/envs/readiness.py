@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden.aws import Aws
+from eden.config import Profile
+from eden.envs.group import step_id
 from eden.envs.health import crash_loop
 from eden.envs.records import EnvRecord, ServiceRecord
 from eden.errors import NotReady
@@ -146,3 +148,24 @@ def wait_until_ready(
                 "wait longer with --timeout",
             )
         sleep(min(poll, max(0.0, timeout - waited)))
+
+
+def wait_for_environment(
+    aws: Aws,
+    profile: Profile,
+    record: EnvRecord,
+    outputs: Mapping[str, Any],
+    timeout: float,
+    progress: Callable[[Readiness, float], None] | None,
+    clock: Callable[[], float] = time.time,
+) -> tuple[Readiness, float]:
+    """Waits for each service of a just-changed environment in turn, within one deadline
+    (the DNS change its create made, from ``outputs``). Returns the verdict and the wait."""
+    started = clock()
+    verdict = Readiness(True)
+    for service in record.services:
+        dns = outputs.get(step_id(profile, service.role, "dns_record"))
+        watch = Watch.of_service(profile.cluster, service, getattr(dns, "ChangeId", None))
+        left = max(1.0, timeout - (clock() - started))
+        verdict = wait_until_ready(aws, watch, timeout=left, progress=progress)
+    return verdict, clock() - started

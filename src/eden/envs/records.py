@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from eden.core.arns import alb_name
 from eden.core.naming import EnvNames
 
 SCHEMA_VERSION = 2
@@ -137,7 +138,13 @@ class EnvRecord:
         d["services"] = [s.as_dict() for s in self.services]
         d["url"] = self.url
         d["image"] = self.image
+        d["alb"] = self.alb
         return d
+
+    @property
+    def alb(self) -> str:
+        """The name of the shared ALB the environment is on ('' for workers only)."""
+        return alb_name(self.extra.get("alb_arn"))
 
 
 @dataclass(frozen=True)

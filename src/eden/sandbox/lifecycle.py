@@ -12,7 +12,7 @@ from typing import Any
 
 from eden import config
 from eden.sandbox import plane_files, server
-from eden.sandbox.seed import sandbox_clients, seed
+from eden.sandbox.seed import add_shared_albs, sandbox_clients, seed
 from eden.sandbox.stack import PROFILE_NAME, SeedInfo, sandbox_profile_values, sandbox_state_path
 
 
@@ -29,18 +29,26 @@ def load_seed() -> SeedInfo | None:
 
 
 def up(
-    config_path: Path, port: int | None = None, settings: Mapping[str, str] | None = None
+    config_path: Path,
+    port: int | None = None,
+    albs: int = 1,
+    settings: Mapping[str, str] | None = None,
 ) -> tuple[server.ServerInfo, SeedInfo]:
     """Start (or reuse) the sandbox, seed it once, and write the ``sandbox`` profile.
 
     Seeding happens only when the running server has no recorded seed, so a second
-    ``up`` keeps the environments eden created in the first one. ``settings`` are the
-    new server's environment variables (see ``moto_server``); a running one keeps its own.
+    ``up`` keeps the environments eden created in the first one. ``albs``: how many
+    shared ALBs the profile's pool has (a second ``up`` can grow it, never shrink it).
+    ``settings`` are the new server's environment variables (see ``moto_server``); a
+    running one keeps its own.
     """
     info = server.start(port, env=settings)
     seeded = load_seed()
     if seeded is None:
         seeded = seed(sandbox_clients(info.endpoint_url))
+        server.save_seed(seeded.as_dict())
+    if albs > max(1, len(seeded.pool_listener_arns)):
+        seeded = add_shared_albs(sandbox_clients(info.endpoint_url), seeded, albs)
         server.save_seed(seeded.as_dict())
     values = sandbox_profile_values(seeded, info.endpoint_url)
     config.build_profile(PROFILE_NAME, values, where=f"{config_path} [profiles.{PROFILE_NAME}]")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from eden.aws.clients import AwsClients, AwsSettings
@@ -28,6 +29,7 @@ from eden.sandbox.stack import (
 __all__ = [
     "UNMANAGED_ENDPOINTS",
     "SeedInfo",
+    "add_shared_albs",
     "sandbox_clients",
     "sandbox_profile_values",
     "seed",
@@ -103,6 +105,20 @@ def _seed(clients: AwsClients) -> SeedInfo:
         reference_target_group_arn=target_group,
         certificate_arn=cert,
     )
+
+
+def add_shared_albs(clients: AwsClients, info: SeedInfo, count: int) -> SeedInfo:
+    """A pool of ``count`` shared ALBs (``eden-shared``, ``eden-shared-2``, ...), each with
+    an HTTPS:443 listener; ``info`` names all their listeners afterwards."""
+    elbv2 = clients.client("elbv2")
+    net = Network(info.vpc_id, info.subnet_ids, info.security_group_id)
+    listeners = [info.listener_arn]
+    for n in range(2, count + 1):
+        alb = _ensure_alb(elbv2, f"{stack.SHARED_ALB}-{n}", net)
+        listeners.append(
+            _ensure_listener(elbv2, alb, 443, stack.https_not_found(info.certificate_arn))
+        )
+    return replace(info, pool_listener_arns=tuple(listeners) if count > 1 else ())
 
 
 def _find_or_create(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -88,23 +88,27 @@ class SeedInfo:
     reference_alb_arn: str
     reference_target_group_arn: str
     certificate_arn: str
+    # Every shared ALB's HTTPS listener when the sandbox has a pool (`up --albs N`).
+    pool_listener_arns: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: tuples become lists."""
         out = asdict(self)
         out["image_uris"] = list(self.image_uris)
         out["subnet_ids"] = list(self.subnet_ids)
+        out["pool_listener_arns"] = list(self.pool_listener_arns)
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SeedInfo | None:
         """The inverse of ``as_dict``; None when a field is missing (an older record)."""
-        names = [f.name for f in fields(cls)]
+        names = [f.name for f in fields(cls) if f.default is MISSING]
         if any(name not in data for name in names):
             return None
-        values = {name: data[name] for name in names}
-        values["image_uris"] = tuple(values["image_uris"])
-        values["subnet_ids"] = tuple(values["subnet_ids"])
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        for many in ("image_uris", "subnet_ids", "pool_listener_arns"):
+            if many in values:
+                values[many] = tuple(values[many])
         return cls(**values)
 
 
@@ -126,7 +130,11 @@ def sandbox_profile_values(info: SeedInfo, endpoint_url: str) -> dict[str, Any]:
         "cluster": info.cluster,
         "reference_service": info.reference_service,
         "container": info.container,
-        "listener_arn": info.listener_arn,
+        **(
+            {"listener_arns": list(info.pool_listener_arns)}
+            if len(info.pool_listener_arns) > 1
+            else {"listener_arn": info.listener_arn}
+        ),
         "zone_id": info.zone_id,
         "name_prefix": "eden",
         "domain_prefix": "api",

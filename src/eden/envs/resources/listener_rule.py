@@ -179,20 +179,23 @@ def record(output: Placed | None, found: ListenerRule | None) -> dict[str, Any] 
 
 
 def also_tagged(aws: Aws, profile: Profile) -> Iterable[tuple[str, str]]:
-    """The shared listener's rules tagged by eden: moto's Tagging API does not list
-    listener rules, so they are read from the listener itself (20 ARNs per DescribeTags)."""
-    listener = profile.listener_arns[0] if profile.listener_arns else None
-    if listener is None and profile.alb_arns:
-        info = aws.elbv2.https_listener_of(profile.alb_arns[0])
-        listener = info["ListenerArn"] if info else None
-    if not listener:
-        return []
-    arns = [r["RuleArn"] for r in aws.elbv2.rules(listener) if not r.get("IsDefault")]
-    return [
-        (tags.get(TAG_ENV, "?"), arn)
-        for arn, tags in aws.elbv2.tags(arns).items()
-        if is_edens(tags, profile.name)
-    ]
+    """The rules eden tagged on every shared listener of the pool: moto's Tagging API does
+    not list listener rules, so they are read from the listeners (20 ARNs per DescribeTags)."""
+    found: list[tuple[str, str]] = []
+    for entry in profile.listener_arns or profile.alb_arns:
+        listener: str | None = entry
+        if ":listener/" not in entry:
+            info = aws.elbv2.https_listener_of(entry)
+            listener = info["ListenerArn"] if info else None
+        if not listener:
+            continue
+        arns = [r["RuleArn"] for r in aws.elbv2.rules(listener) if not r.get("IsDefault")]
+        found += [
+            (tags.get(TAG_ENV, "?"), arn)
+            for arn, tags in aws.elbv2.tags(arns).items()
+            if is_edens(tags, profile.name)
+        ]
+    return found
 
 
 def _owns(arn: str) -> bool:
