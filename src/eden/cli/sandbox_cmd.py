@@ -109,7 +109,10 @@ def _print_plane(plane: dict[str, Any] | None) -> None:
         out.print("router: not running (see the sandbox log)")
         return
     router, tasks = plane.get("router") or {}, plane.get("local_tasks") or {}
-    out.print(f"router at {router.get('url')} (the rules of listener {router.get('listener')})")
+    out.print(
+        f"router at {router.get('url')} (the rules of listener {router.get('listener')}"
+        " and of its pool's ALBs)"
+    )
     if tasks.get("on"):
         out.print(f"local tasks: {tasks.get('running', 0)} nginx running")
     else:

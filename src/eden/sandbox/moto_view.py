@@ -105,8 +105,9 @@ def drop_stand_ins(group: Any) -> None:
 
 @dataclass(frozen=True)
 class ListenerRef:
-    """Which listener the router follows: by load balancer name and port, so it is found
-    again after moto is reset and the stack seeded anew."""
+    """Which listeners the router follows: the shared ALB's, by name and port (so they
+    are found again after moto is reset and the stack seeded anew), and those of its pool
+    (``eden-shared-2``, ``eden-shared-3``...: ``eden sandbox up --albs N``)."""
 
     account: str = ACCOUNT_ID
     region: str = REGION
@@ -114,11 +115,25 @@ class ListenerRef:
     port: int = 443
 
     def describe(self) -> str:
-        return f"{self.load_balancer}:{self.port}"
+        return f"{self.load_balancer}:{self.port}"  # its pool's ALBs are named after it
+
+    def rank(self, name: str) -> int | None:
+        """The ALB's place in the pool (1 for the first), or None when it is not in it."""
+        if name == self.load_balancer:
+            return 1
+        suffix = name.removeprefix(f"{self.load_balancer}-")
+        return int(suffix) if suffix != name and suffix.isdigit() else None
+
+
+# A pool's ALBs each have their own DNS name, and a host's record points at the one
+# holding its rule. The router stands in for all of them: each ALB's rules are taken
+# after the previous ALB's (priorities are at most 50000), and a host no ALB knows gets
+# the first ALB's default.
+POOL_STRIDE = 100_000
 
 
 class MotoListener:
-    """The router's source: the listener's rules and the healthy loopback targets."""
+    """The router's source: the listeners' rules and the healthy loopback targets."""
 
     def __init__(self, ref: ListenerRef) -> None:
         self.ref = ref
@@ -130,35 +145,47 @@ class MotoListener:
         return elbv2_backends[self.ref.account][self.ref.region]
 
     def rules(self) -> tuple[Rule, ...] | None:
-        """The listener's rules, its default included; None while there is no listener."""
+        """The pool's rules, the first ALB's default last; None while there is none."""
         with aws_model.lock():
-            listener = self._listener()
-            if listener is None:
+            listeners = self._listeners()
+            if not listeners:
                 return None
-            found = [r for r in list(listener.rules.values()) if not r.is_default]
+            found = [
+                (place, r)
+                for place, listener in enumerate(listeners)
+                for r in list(listener.rules.values())
+                if not r.is_default
+            ]
             # moto replaces a rule's lists when it changes them, and renumbers in place
-            made_of: list[tuple[Any, ...]] = [(listener, listener.default_actions)]
-            made_of += [(r, r.priority, r.conditions, r.actions) for r in found]
+            made_of: list[tuple[Any, ...]] = [(li, li.default_actions) for li in listeners]
+            made_of += [(r, r.priority, r.conditions, r.actions) for _, r in found]
             if self._made is not None and self._made[0] == made_of:
                 return self._made[1]
-            rules = [rule_from(r.priority, r.conditions, r.actions) for r in found]
-            rules.append(rule_from("default", [], listener.default_actions))
+            rules = [
+                rule_from(place * POOL_STRIDE + int(r.priority), r.conditions, r.actions)
+                for place, r in found
+            ]
+            rules.append(rule_from("default", [], listeners[0].default_actions))
             self._made = (made_of, tuple(rules))
         return self._made[1]
 
     def protocol(self) -> tuple[str, int]:
         with aws_model.lock():
-            listener = self._listener()
-            return (listener.protocol, int(listener.port)) if listener else ("HTTPS", 443)
+            listeners = self._listeners()
+            first = listeners[0] if listeners else None
+            return (first.protocol, int(first.port)) if first else ("HTTPS", 443)
 
-    def _listener(self) -> Any | None:
+    def _listeners(self) -> list[Any]:
+        """The pool's listeners on the port, in the pool's order."""
+        found = []
         for alb in list(self._elbv2().load_balancers.values()):
-            if alb.name != self.ref.load_balancer:
+            rank = self.ref.rank(alb.name)
+            if rank is None:
                 continue
             for listener in list(alb.listeners.values()):
                 if int(listener.port) == self.ref.port:
-                    return listener
-        return None
+                    found.append((rank, listener))
+        return [listener for _, listener in sorted(found, key=lambda pair: pair[0])]
 
     def targets(self, group_arn: str) -> tuple[tuple[str, int], ...]:
         """The group's healthy targets on this machine (nothing else is ever proxied to),

@@ -27,7 +27,7 @@ from sandbox_e2e_helpers import (
 )
 
 from eden.sandbox import aws_model, dataplane, nginx_task, procs
-from eden.sandbox.seed import sandbox_clients, seed
+from eden.sandbox.seed import add_shared_albs, sandbox_clients, seed
 from eden.sandbox.tasks import TaskSpec
 
 pytestmark = [
@@ -217,3 +217,20 @@ def test_tasks_that_cannot_start_leave_moto_and_the_router_answering(
         assert get(plane.router.url, "nobody.dev.example.com").status == 404
     finally:
         plane.stop()
+
+
+def test_the_router_follows_every_alb_of_the_pool(local_tasks: Sandbox) -> None:
+    clients = sandbox_clients(local_tasks.url)
+    pool = add_shared_albs(clients, local_tasks.seed, 2)
+    second = pool.pool_listener_arns[1]
+    answer = {"StatusCode": "200", "ContentType": "text/plain", "MessageBody": "second ALB"}
+    clients.client("elbv2").create_rule(
+        ListenerArn=second,
+        Priority=1,
+        Conditions=[{"Field": "host-header", "Values": ["api-pool.dev.example.com"]}],
+        Actions=[{"Type": "fixed-response", "FixedResponseConfig": answer}],
+    )
+    on_second = get(local_tasks.router, "api-pool.dev.example.com")
+    assert (on_second.status, on_second.body) == (200, "second ALB")
+    nowhere = get(local_tasks.router, "api-nowhere.dev.example.com")
+    assert (nowhere.status, nowhere.body) == (404, "no environment here")

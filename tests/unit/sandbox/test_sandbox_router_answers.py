@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from eden.sandbox.moto_view import ListenerRef
 from eden.sandbox.router import Router, _forwarded
 from eden.sandbox.routing import Rule, rule_from
 
@@ -124,3 +125,19 @@ def test_the_target_gets_the_albs_forwarded_headers_and_no_hop_by_hop_ones() -> 
         ("X-Forwarded-Proto", "http"),
         ("X-Forwarded-Port", "8080"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "rank"),
+    [
+        ("eden-shared", 1),
+        ("eden-shared-2", 2),
+        ("eden-shared-12", 12),
+        ("eden-shared-", None),
+        ("eden-shared-x", None),
+        ("eden-sharedx", None),
+        ("reference", None),
+    ],
+)
+def test_the_router_follows_the_shared_albs_pool(name: str, rank: int | None) -> None:
+    assert ListenerRef().rank(name) == rank
