@@ -138,7 +138,7 @@ def environment() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "eden": version("eden"),
+        "eden": version("eden-ecs"),
         "boto3": version("boto3"),
         "botocore": version("botocore"),
         "moto": version("moto"),

@@ -1,7 +1,5 @@
-"""`python -m eden` runs the CLI (the same as the `eden` command)."""
+"""`python -m eden` runs the CLI (the same as the `eden` command, ending the same way)."""
 
-import sys
+from eden.cli import run
 
-from eden.cli import main
-
-sys.exit(main())
+run()

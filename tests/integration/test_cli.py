@@ -77,7 +77,7 @@ def test_create_ls_show_delete_json(
     code, out, _ = run(capsys, "delete", "feature/login")
     assert code == 0 and "deleted feature-login" in out
     code, out, _ = run(capsys, "delete", "feature/login")
-    assert code == 0 and "already deleted" in out
+    assert code == 0 and "no environment named 'feature/login'" in out
     code, out, _ = run(capsys, "ls")
     assert "no environments" in out
 

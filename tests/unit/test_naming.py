@@ -67,10 +67,11 @@ def test_unicode_is_transliterated_not_rejected() -> None:
     assert names("feature/Ünïcode").name == "feature-unicode"
 
 
-def test_branch_without_ascii_gets_a_hash_name() -> None:
-    n = names("機能")
-    assert re.match(r"^b-[0-9a-f]{7}$", n.name)
-    assert names("機能") == n and names("機能2").name != n.name
+def test_a_branch_with_nothing_readable_gets_a_hash_name() -> None:
+    n = names("\U000f0000")  # a private-use character: no reading anywhere
+    assert n.name == f"b-{naming.short_hash(chr(0xF0000))}"
+    assert re.fullmatch(r"b-[0-9a-f]{7}", n.name)
+    assert names("\U000f0001").name != n.name
 
 
 def test_alias_replaces_the_slug_everywhere() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,7 +32,7 @@ from eden.github.service import GitHubService
 DASHBOARD = Path(__file__).parent / "dashboard"
 OPEN_PREFIXES = ("/api/v1/webhooks/", "/healthz", "/docs", "/openapi.json", "/static/")
 _SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-# The dashboard's own pages only: /docs loads Swagger UI from a CDN and would break under it.
+# The dashboard's own pages only: /docs starts Swagger UI with an inline script.
 _DASHBOARD_CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
@@ -159,6 +160,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             "GitHub webhooks or people. Authenticate with `x-api-key` (or a Bearer token)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by _docs_routes, from files in the package
+        redoc_url=None,
     )
     app.state.eden = context
     problems.install(app, lambda request: _authenticated(context, request))
@@ -167,6 +170,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(legacy.router)
     app.include_router(webhooks.router)
     _system_routes(app, context)
+    _docs_routes(app)
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
@@ -219,3 +223,27 @@ def _system_routes(app: FastAPI, context: ApiContext) -> None:
         return FileResponse(DASHBOARD / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=DASHBOARD), name="static")
+
+
+def _swagger_assets() -> Path:
+    """Swagger UI's files as fastapi-offline ships them (a dependency of the api extra)."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def _docs_routes(app: FastAPI) -> None:
+    """/docs with Swagger UI served by this process, not a CDN: it works with no network
+    (FastAPI's own /docs page is blank offline, yet the API's 422 answers say "see /docs")."""
+    app.mount("/docs/assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="eden API",
+            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/assets/favicon.png",
+        )

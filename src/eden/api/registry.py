@@ -4,10 +4,20 @@ The CLI opens an engine per command; a server would pay for new boto3 clients an
 SQLite connection on every request that way. Here each profile's engine is opened on
 first use and kept until shutdown. Engines, their clients and the SQLite store are
 thread-safe, so request threads share them; a lock only guards building them.
+
+The profiles file is watched (its size, time and inode, read on each request): when it
+changes, as when `eden sandbox up` starts a new sandbox at a new port with a new state
+file, the profiles, stores and engines are built again from it, and the server says so
+in its log. Without this a server kept the old sandbox's state open (environments that
+no longer exist anywhere) and the old endpoint (every AWS call refused). The old engines
+are retired, not closed, so an operation still running on one finishes; they close at
+shutdown.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
 from contextlib import ExitStack
@@ -21,6 +31,7 @@ from eden.state.base import StateStore, open_store
 from eden.wiring import open_engine
 
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+log = logging.getLogger("eden.api")
 
 
 class Registry:
@@ -31,6 +42,34 @@ class Registry:
         self._profiles: dict[str, Profile] = {}
         self._engines: dict[str, Engine] = {}
         self._stores: dict[str, StateStore] = {}
+        self._seen: tuple[int, int, int] | None = self._fingerprint()
+        self.reloads = 0  # how often the profiles file changed under the server
+
+    def _fingerprint(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _check_file(self) -> None:
+        """Builds everything again when the profiles file changed since it was read."""
+        now = self._fingerprint()
+        if now == self._seen:
+            return
+        with self._lock:
+            if now == self._seen:
+                return
+            self._seen = now
+            self.reloads += 1
+            self._profiles = {}
+            self._engines = {}
+            self._stores = {}  # the retired ones stay on the stack until shutdown
+        log.warning(
+            "%s changed since the server read it (was the sandbox restarted?): profiles,"
+            " state stores and AWS clients are read again from it",
+            self.path,
+        )
 
     @property
     def path(self) -> Path:
@@ -44,6 +83,7 @@ class Registry:
 
     def profile(self, name: str | None = None) -> Profile:
         """The named (or default) profile; NotFound (404) when the file has no such profile."""
+        self._check_file()
         name = name or self.default_profile()
         with self._lock:
             cached = self._profiles.get(name)

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from eden.api.keys import SCOPES, issue_key
-from eden.cli.common import Options, common_options, err, out, print_json, when
+from eden.cli.common import Options, common_options, done, err, out, print_json, when
 from eden.errors import NotFound
 from eden.state.base import StateStore, open_store
 
@@ -72,7 +72,7 @@ def ls(opts: Options) -> None:
 
 @apikey.command()
 @click.argument("key_id")
-@common_options(output=False)
+@common_options()
 def revoke(key_id: str, opts: Options) -> None:
     """Revoke key KEY_ID at once; requests using it get 401 from then on."""
     store = _store(opts)
@@ -82,4 +82,4 @@ def revoke(key_id: str, opts: Options) -> None:
         store.close()
     if not revoked:
         raise NotFound(f"no active API key {key_id!r}", hint="list them with `eden apikey ls`")
-    out.print(f"revoked key {key_id}")
+    done(opts, f"revoked key {key_id}", {"revoked": key_id})

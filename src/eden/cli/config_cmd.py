@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from eden.aws import Aws, AwsClients, AwsSettings
-from eden.cli.common import Options, common_options, err, out, print_json
+from eden.cli.common import Options, common_options, done, err, out, print_json
 from eden.cli.state_cmd import STATE_OPTION
 from eden.config import (
     build_profile,
@@ -75,7 +75,7 @@ _PROFILE_KEYS = (
 @click.option("--endpoints-update-key", default="api", show_default=True)
 @click.option("--endpoints-env-type", default="dev", show_default=True)
 @click.option("--force", is_flag=True, help="Replace the profile if it exists.")
-@common_options(output=False)
+@common_options()
 def init(opts: Options, force: bool, **fields: Any) -> None:
     """Write a profile (asks for what is missing when run in a terminal, offering the
     clusters, services and zones it can list with your AWS credentials)."""
@@ -105,10 +105,9 @@ def init(opts: Options, force: bool, **fields: Any) -> None:
     build_profile(name, values, where=f"profile {name}")
     write_profile(path, name, values)
     config_option = f" --config {shlex.quote(opts.config)}" if opts.config else ""
-    out.print(
-        f"wrote profile [bold]{name}[/bold] to {path}; check it with"
-        f" `eden config check -p {name}{config_option}`"
-    )
+    check = f"eden config check -p {name}{config_option}"
+    message = f"wrote profile [bold]{name}[/bold] to {path}; check it with `{check}`"
+    done(opts, message, {"profile": name, "config": str(path), "next": check})
 
 
 def _missing_init_fields(fields: dict[str, Any]) -> list[tuple[str, str]]:
@@ -284,7 +283,7 @@ def list_profiles(state_url: str | None, opts: Options) -> None:
 @config.command(name="import")
 @click.argument("path", type=click.Path(path_type=Path), default=Path("~/.eden/config"))
 @click.option("--force", is_flag=True, help="Replace profiles that already exist.")
-@common_options(output=False)
+@common_options()
 def import_(path: Path, force: bool, opts: Options) -> None:
     """Import the 2019 tool's INI config (default ~/.eden/config) as eden profiles."""
     target = find_config_file(opts.config)
@@ -298,7 +297,8 @@ def import_(path: Path, force: bool, opts: Options) -> None:
         )
     for name, values in profiles.items():
         write_profile(target, name, values)
-        out.print(f"imported profile [bold]{name}[/bold] into {target}")
+    lines = [f"imported profile [bold]{name}[/bold] into {target}" for name in profiles]
+    done(opts, "\n".join(lines), {"imported": list(profiles), "config": str(target)})
 
 
 def _team_store(state_url: str | None, opts: Options) -> StateStore:
@@ -311,7 +311,7 @@ def _team_store(state_url: str | None, opts: Options) -> StateStore:
 @config.command()
 @click.argument("name", required=False)
 @STATE_OPTION
-@common_options(output=False)
+@common_options()
 def push(name: str | None, state_url: str | None, opts: Options) -> None:
     """Share profile NAME (default: the current one) through the team state store."""
     path = find_config_file(opts.config)
@@ -323,14 +323,14 @@ def push(name: str | None, state_url: str | None, opts: Options) -> None:
     build_profile(name, values, where=f"{path} [profiles.{name}]")
     with closing(_team_store(state_url, opts)) as store:
         store.put_profile(name, dict(values))
-    out.print(f"pushed profile [bold]{name}[/bold]")
+    done(opts, f"pushed profile [bold]{name}[/bold]", {"pushed": name})
 
 
 @config.command()
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Replace the local profile if it exists.")
 @STATE_OPTION
-@common_options(output=False)
+@common_options()
 def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
     """Copy profile NAME from the team state store into the local profiles file."""
     if not state_url:
@@ -350,13 +350,14 @@ def pull(name: str, force: bool, state_url: str | None, opts: Options) -> None:
         )
     build_profile(name, values, where=f"team store: {name}")
     write_profile(path, name, values)
-    out.print(f"pulled profile [bold]{name}[/bold] into {path}")
+    done(opts, f"pulled profile [bold]{name}[/bold] into {path}",
+         {"pulled": name, "config": str(path)})
 
 
 @config.command()
 @click.argument("name")
 @STATE_OPTION
-@common_options(output=False)
+@common_options()
 def rm(name: str, state_url: str | None, opts: Options) -> None:
     """Remove profile NAME from the team store (with --state) or from the local file."""
     if state_url:
@@ -369,4 +370,5 @@ def rm(name: str, state_url: str | None, opts: Options) -> None:
         where = str(path)
     if not removed:
         raise NotFound(f"profile {name!r} is not in {where}")
-    out.print(f"removed profile [bold]{name}[/bold] from {where}")
+    done(opts, f"removed profile [bold]{name}[/bold] from {where}",
+         {"removed": name, "from": where})

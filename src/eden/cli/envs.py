@@ -3,93 +3,41 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from typing import Any
+import shutil
+import sys
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
+from eden.cli import listing, timing
 from eden.cli.common import (
     Options,
     common_options,
-    err,
     lock_options,
     out,
+    paint,
     print_json,
     wait_reporter,
     when,
 )
 from eden.cli.dayto_cmd import print_health, read_health, survey_cells
+from eden.cli.progress import notes, progress, ready_reporter, say_now, took
+from eden.cli.suggest import close_matches
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
-from eden.envs.endpoints_sync import sync_endpoints
-from eden.envs.engine import Outcome
-from eden.envs.executor import StepResult
-from eden.envs.journal import OperationLog
 from eden.envs.observe import Observer, Survey, refresh_inputs
-from eden.envs.plan import Step, render
-from eden.envs.readiness import Readiness
-from eden.envs.records import EnvRecord
 from eden.errors import ConfigError, UsageError
 from eden.state.leases import LockPolicy
 
-
-def _progress(opts: Options) -> Any:
-    """Prints each step as it starts and ends (stderr, text mode only)."""
-    if opts.json:
-        return None
-    lock = threading.Lock()
-
-    def listener(event: str, step: Step, result: StepResult | None) -> None:
-        with lock:
-            if event == "start":
-                err.print(f"  [dim]…[/dim] {step.description or step.id}")
-            elif result is not None:
-                mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
-                tail = f"  [red]{result.error}[/red]" if result.error else ""
-                err.print(
-                    f"  {mark} {step.description or step.id} "
-                    f"[dim]({result.seconds:.2f}s)[/dim]{tail}"
-                )
-
-    return listener
-
-
-def _notes(opts: Options) -> Any:
-    """What a long step waits for (a draining service...): when it changes, or every 10 s."""
-    if opts.json:
-        return None
-    last: dict[str, tuple[str, float]] = {}
-    lock = threading.Lock()
-
-    def note(step: Step, message: str) -> None:
-        now = time.monotonic()
-        with lock:
-            shown, at = last.get(step.id, ("", -10.0))
-            if message.split(" (")[0] == shown.split(" (")[0] and now - at < 10:
-                return
-            last[step.id] = (message, now)
-        err.print(f"  [dim]…[/dim] {message}", markup=True, highlight=False)
-
-    return note
-
-
-def _ready_reporter(opts: Options) -> Any:
-    """Says what the environment is still waiting for when that changes, or every 10 s."""
-    last: list[Any] = [None, -10.0]
-
-    def report(verdict: Readiness, waited: float) -> None:
-        if opts.json or verdict.ready:
-            return
-        if verdict.waiting_for != last[0] or waited - last[1] >= 10:
-            last[0], last[1] = verdict.waiting_for, waited
-            err.print(f"  [dim]…[/dim] {verdict.summary()} ({waited:.0f}s)", markup=True)
-
-    return report
+if TYPE_CHECKING:  # for annotations only
+    from eden.envs.engine import Engine, Outcome
+    from eden.envs.journal import OperationLog
+    from eden.envs.records import EnvRecord
 
 
 def _print_plan(outcome: Outcome) -> None:
+    from eden.envs.plan import render as plan_params
+
     plan = outcome.plan
     out.print(
         f"Plan: {plan.operation} [bold]{plan.env}[/bold] "
@@ -101,7 +49,7 @@ def _print_plan(outcome: Outcome) -> None:
         deps = f" after {', '.join(step.depends_on)}" if step.depends_on else ""
         out.print(f"{i}. {step.id}: {step.action}{deps}")
         out.print(f"   {step.description}")
-        body = json.dumps(render(dict(step.params)), indent=2, default=str)
+        body = json.dumps(plan_params(dict(step.params)), indent=2, default=str)
         for line in body.splitlines():
             out.print(f"     {line}", markup=False)
         for what, how in step.decided_at_apply.items():
@@ -175,7 +123,8 @@ def create(
     """Create the environment for branch NAME, or deploy IMAGE to it if it exists.
 
     \b
-    eden create feature/login --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
+    eden create feature/login \\
+        --image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:abc123
     eden create feature/login --refresh
     """
     env = parse_env_pairs(env_pairs)
@@ -185,6 +134,7 @@ def create(
             "--image is required", hint="give the image to deploy, or --refresh to redeploy "
             "an existing environment's image with the reference's settings"
         )
+    said: list[str] = []
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         if refresh and not engine.profile.is_group:
             name, image, env = refresh_inputs(Observer(engine), name, image, env)
@@ -196,16 +146,17 @@ def create(
             env=env,
             dry_run=dry_run,
             keep_on_failure=keep_on_failure,
-            listener=_progress(opts),
+            listener=progress(opts, image),
             on_wait=wait_reporter(opts),
             ready_timeout=timeout if wait_ready and not dry_run else None,
-            on_ready=_ready_reporter(opts),
-            notes=_notes(opts),
+            on_ready=ready_reporter(opts),
+            notes=notes(opts),
+            on_message=None if opts.json else say_now(said),
             refresh=refresh,
         )
     verb = "deployed" if outcome.operation == "deploy" else "created"
-    summary = f"{verb} [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s: {outcome.url}"
-    _print_outcome(outcome, opts, dry_run, summary)
+    summary = f"{verb} {paint(outcome.env, bold=True)} in {took()}: {outcome.url}"
+    _print_outcome(outcome, opts, dry_run, summary, said)
 
 
 def split_images(values: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
@@ -237,24 +188,56 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
     """
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.delete(
-            name, dry_run=dry_run, listener=_progress(opts), on_wait=wait_reporter(opts)
+            name, dry_run=dry_run, listener=progress(opts), on_wait=wait_reporter(opts)
         )
-    summary = f"deleted [bold]{outcome.env}[/bold] in {outcome.run.seconds:.2f}s"
+        if outcome.record is None and not outcome.plan.steps and not opts.json:
+            _say_no_such(name, engine)
+            return
+    summary = f"deleted {paint(outcome.env, bold=True)} in {took()}"
     _print_outcome(outcome, opts, dry_run, summary if outcome.plan.steps else None)
 
 
-def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str | None) -> None:
+def _records_only(opts: Options) -> list[Any]:
+    """The profile's environments from the state store alone (``ls --no-status``): no AWS
+    call, so no engine is opened."""
+    from contextlib import closing
+
+    from eden.state.base import open_store
+
+    profile = opts.load()
+    with closing(open_store(profile.state_url())) as store:
+        return store.list_envs(profile.name)
+
+
+def _say_no_such(name: str, engine: Engine) -> None:
+    """Delete stays idempotent (exit 0), but says plainly that nothing had that name,
+    and which names are close (a typo is the usual cause)."""
+    click.echo(f"no environment named {name!r} in profile {engine.profile.name}: nothing to delete")
+    matches = close_matches(name, engine.environments())
+    if matches:
+        click.echo(f"  did you mean: {', '.join(matches)}?")
+    else:
+        click.echo("  list them with `eden ls`")
+
+
+def _print_outcome(
+    outcome: Outcome, opts: Options, dry_run: bool, summary: str | None, said: Any = ()
+) -> None:
     """JSON (a dry run: the plan's faithful form), the plan, or messages and a summary."""
     if opts.json:
-        print_json(outcome.plan.to_dict() if dry_run else outcome.as_dict())
+        if dry_run:
+            print_json(outcome.plan.to_dict())
+        else:
+            print_json({**outcome.as_dict(), "command_seconds": round(timing.elapsed(), 3)})
         return
     if dry_run:
         _print_plan(outcome)
         return
     for message in outcome.messages:
-        out.print(message)
+        if message not in said:
+            click.echo(message)
     if summary:
-        out.print(summary)
+        click.echo(summary)
 
 
 @click.command(name="ls")
@@ -264,32 +247,39 @@ def _print_outcome(outcome: Outcome, opts: Options, dry_run: bool, summary: str 
 @common_options()
 def ls(no_status: bool, opts: Options) -> None:
     """List the environments of the profile, with their health and drift from the reference."""
-    with opts.engine() as engine:
-        records = engine.environments()
-        surveys = {} if no_status else Observer(engine).survey(records)
+    if no_status:
+        records, surveys = _records_only(opts), {}
+    else:
+        with opts.engine() as engine:
+            records = engine.environments()
+            surveys = Observer(engine).survey(records)
     if opts.json:
         print_json([_listed(r, surveys.get(r.name)) for r in records])
         return
     unread = {s.error for s in surveys.values() if s.health is None and s.error}
     if surveys and len(unread) == 1 and all(s.health is None for s in surveys.values()):
-        err.print(f"note: health not read ({unread.pop()}); use --no-status to skip it",
-                  markup=False)
+        click.echo(f"note: health not read ({unread.pop()}); use --no-status to skip it",
+                   err=True)
     if not records:
-        out.print("no environments (create one with `eden create BRANCH --image URI`)")
+        click.echo("no environments (create one with `eden create BRANCH --image URI`)")
         return
-    table = Table(box=None, pad_edge=False)
-    columns = ["NAME", "BRANCH", "URL", "IMAGE", "CREATED", "LAST DEPLOY", "STATUS"]
-    # Which ALB: only when the profile has a pool of them (or its environments are spread).
-    pooled = len(engine.profile.listener_arns or engine.profile.alb_arns) > 1
-    pooled = pooled or len({r.alb for r in records if r.alb}) > 1
-    for col in columns + (["ALB"] if pooled else []) + ([] if no_status else ["HEALTH", "DRIFT"]):
-        table.add_column(col, no_wrap=True)
+    # Which shared ALB: when the profile has a pool of them (or its environments are spread).
+    pool = opts.load()
+    pooled = len(pool.listener_arns or pool.alb_arns) > 1 or len({r.alb for r in records}) > 1
+    rows = []
     for r in records:
-        cells = [r.name, r.branch, r.url, r.image, when(r.created_at), when(r.last_deploy_at)]
-        extra = [] if no_status else list(survey_cells(surveys.get(r.name)))
-        table.add_row(*cells, r.status, *([r.alb or "-"] if pooled else []), *extra)
-    # Full rows even in a pipe or a narrow terminal: URLs and images must stay copyable.
-    out.print(table, width=max(out.width, 1000), crop=False)
+        row = {"NAME": r.name, "BRANCH": r.branch, "URL": r.url, "IMAGE": r.image,
+               "CREATED": when(r.created_at), "LAST DEPLOY": when(r.last_deploy_at),
+               "STATUS": r.status}
+        if pooled:
+            row["ALB"] = r.alb or "-"
+        if not no_status:
+            row["HEALTH"], row["DRIFT"] = survey_cells(surveys.get(r.name))
+        rows.append(row)
+    # A terminal gets a table that fits it; a pipe gets every value whole.
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    for line in listing.render(rows, width):
+        click.echo(line)
 
 
 def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
@@ -337,7 +327,7 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    listener rule:   {svc.rule_arn}")
     if last is not None:
         _print_last_operation(last)
-    out.print("  history:")
+    out.print("  history (each operation's AWS reads and changes; start-up not counted):")
     for e in events:
         out.print(
             f"    {when(e.started_at)}  {e.action:<7} {e.result:<6} {e.seconds:6.2f}s  "
@@ -363,9 +353,10 @@ def endpoints() -> None:
 
 
 @endpoints.command(name="show")
-@common_options(output=False)
+@common_options()
 def endpoints_show(opts: Options) -> None:
-    """Print the profile's endpoints document."""
+    """Print the profile's endpoints document (JSON, whatever --output says: that is
+    its form)."""
     with opts.engine() as engine:
         doc = engine.profile.endpoints
         if doc is None:
@@ -383,6 +374,8 @@ def endpoints_show(opts: Options) -> None:
 def endpoints_sync(dry_run: bool, opts: Options) -> None:
     """Rebuild eden's entries in the endpoints document from state (others are kept)."""
     with opts.engine() as engine:
+        from eden.envs.endpoints_sync import sync_endpoints
+
         report = sync_endpoints(engine, dry_run=dry_run)
     if opts.json:
         print_json({"dry_run": dry_run, **report})

@@ -7,7 +7,7 @@ import sys
 import click
 from rich.progress import Progress
 
-from eden.cli.common import Options, common_options, err, out, print_json
+from eden.cli.common import Options, common_options, done, err, out, print_json
 from eden.envs import gc
 from eden.envs.engine import Engine
 from eden.errors import ExecutionFailed, UsageError
@@ -126,19 +126,26 @@ def _orphans(engine: Engine, dry_run: bool, yes: bool, opts: Options) -> None:
 
 @click.command()
 @click.argument("name")
-@common_options(output=False)
+@common_options()
 def pin(name: str, opts: Options) -> None:
     """Keep environment NAME: the stale cleaner never deletes it."""
-    with opts.engine() as engine:
-        record = engine.pin(name, True)
-    out.print(f"pinned {record.name}")
+    _set_pin(name, True, opts)
 
 
 @click.command()
 @click.argument("name")
-@common_options(output=False)
+@common_options()
 def unpin(name: str, opts: Options) -> None:
     """Let the stale cleaner delete NAME again once it is idle past the TTL."""
+    _set_pin(name, False, opts)
+
+
+def _set_pin(name: str, pinned: bool, opts: Options) -> None:
+    """Pins or unpins, and says so, or says that it already was."""
+    verb = "pinned" if pinned else "unpinned"
     with opts.engine() as engine:
-        record = engine.pin(name, False)
-    out.print(f"unpinned {record.name}")
+        before, _ = engine.show(name)
+        record = engine.pin(name, pinned)
+    changed = before.pinned != pinned
+    message = f"{verb} {record.name}" if changed else f"{record.name} was already {verb}"
+    done(opts, message, {"name": record.name, "pinned": pinned, "changed": changed})

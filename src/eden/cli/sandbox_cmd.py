@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from eden.cli.common import Options, common_options, out, print_json
+from eden.cli.common import Options, common_options, done, install_hint, out, print_json
 from eden.config import find_config_file
 from eden.errors import SandboxError
 
@@ -17,7 +17,7 @@ def _sandbox() -> Any:
     except ImportError as exc:  # moto is an optional dependency
         raise SandboxError(
             f"the sandbox needs moto's server ({exc.name} is missing)",
-            hint="pip install 'eden[sandbox]'",
+            hint=install_hint("sandbox"),
         ) from exc
     return sandbox
 
@@ -120,14 +120,13 @@ def _print_plane(plane: dict[str, Any] | None) -> None:
 
 
 @sandbox.command()
-@common_options(output=False)
+@common_options()
 def down(opts: Options) -> None:
     """Stop the sandbox (everything in it is gone)."""
     sb = _sandbox()
-    if sb.down():
-        out.print("sandbox stopped")
-    else:
-        out.print("sandbox was not running")
+    stopped = bool(sb.down())
+    message = "sandbox stopped" if stopped else "sandbox was not running"
+    done(opts, message, {"running": False, "stopped": stopped})
 
 
 @sandbox.command()

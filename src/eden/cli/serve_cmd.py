@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from eden.cli.common import Options, common_options, err
+from eden.cli.common import Options, common_options, err, install_hint
 from eden.errors import UsageError
 
 
@@ -24,9 +24,21 @@ from eden.errors import UsageError
     show_default=True,
     help="Background operations run at once (wait=false, webhooks).",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    metavar="PORT",
+    help="Also serve /metrics with no key on this port (same --host); for Prometheus.",
+)
 @common_options(output=False)
-def serve(host: str, port: int, workers: int, opts: Options) -> None:
-    """Serve the API (/api/v1), GitHub webhooks, /metrics and the dashboard (/)."""
+def serve(
+    host: str, port: int, workers: int, metrics_port: int | None, opts: Options
+) -> None:
+    """Serve the API (/api/v1), GitHub webhooks, /metrics and the dashboard (/).
+
+    /metrics on the API's port needs a read key, like the rest; --metrics-port serves it
+    without one on a port of its own.
+    """
     try:
         import uvicorn
 
@@ -34,7 +46,7 @@ def serve(host: str, port: int, workers: int, opts: Options) -> None:
     except ImportError as exc:  # the API is an optional extra
         raise UsageError(
             f"`eden serve` needs the API extra ({exc.name} is missing)",
-            hint="pip install 'eden[api]'",
+            hint=install_hint("api"),
         ) from exc
     settings = load_settings(opts.config, profile=opts.profile)
     settings.workers = workers
@@ -46,4 +58,15 @@ def serve(host: str, port: int, workers: int, opts: Options) -> None:
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print("note: listening beyond loopback; put TLS in front of it", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning" if opts.verbose == 0 else "info")
+    metrics = None
+    if metrics_port is not None:
+        from eden.api.metrics_port import MetricsPort
+
+        metrics = MetricsPort(app.state.eden.metrics.render, host, metrics_port)
+        err.print(f"metrics (no key) on http://{host}:{metrics.port}/metrics", markup=False)
+    try:
+        level = "warning" if opts.verbose == 0 else "info"
+        uvicorn.run(app, host=host, port=port, log_level=level)
+    finally:
+        if metrics is not None:
+            metrics.close()

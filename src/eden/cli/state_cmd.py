@@ -29,7 +29,7 @@ def state() -> None:
 
 @state.command(name="init")
 @STATE_OPTION
-@common_options(output=False)
+@common_options()
 def state_init(state_url: str | None, opts: Options) -> None:
     """Create the store (the DynamoDB table, with TTL on its history, or the SQLite file)
     for the profile or --state."""
@@ -40,6 +40,9 @@ def state_init(state_url: str | None, opts: Options) -> None:
             how = f"then DynamoDB's TTL on {TTL_ATTRIBUTE} deletes them"
         else:
             how = "`eden state prune` deletes older ones"
+    if opts.json:
+        print_json({"state": url, "ready": True, "retention_days": store.retention_days})
+        return
     out.print(f"state store ready: {url}", markup=False)
     out.print(f"events and journal entries are kept {store.retention_days} days ({how})")
 

@@ -1,21 +1,36 @@
 """Branch names -> names AWS accepts. Pure: no I/O, same input same output.
 
-A branch name is arbitrary text (``feature/JIRA-123_Ünïcode``, 200 characters). Every AWS
-name eden makes from it has its own limit (target group 32, DNS label 63, ECS 255). The
-rule everywhere: a readable slug, and when the slug had to be cut, a short hash of the
-full input appended, so two long branches that share a prefix never collide.
+A branch name is arbitrary text (``feature/JIRA-123_Ünïcode``, ``日本語ブランチ``, 200
+characters). Every AWS name eden makes from it has its own limit (target group 32, DNS
+label 63, ECS 255). The rules:
+
+* **Readable.** Text is transliterated to ASCII with anyascii (ISC licence): Latin letters
+  lose their accents (``Ünï`` -> ``uni``, ``ß`` -> ``ss``), Cyrillic and Greek are
+  romanised (``логин`` -> ``login``), kana are romanised and each kanji or hanzi or
+  Hangul syllable becomes its reading, one hyphen-separated syllable each (``日本語ブランチ``
+  -> ``ri-ben-yu-buranchi``), and emoji become their names (``🚀`` -> ``rocket``).
+  Readable beats perfect.
+* **Hashed when it has to be.** A character with no reading is dropped; a branch with
+  nothing readable left becomes ``b-<hash>``. A name cut to fit a limit ends in ``-<hash>``.
+* **One hash.** The hash is always the first 7 hex digits of SHA-256 of the whole branch
+  name, so the environment's name, its target group, its host and its services (a group's
+  members too) all carry the same one.
 
 An environment's *name* (its key in state and in tags) is the alias when the user gave one,
 else the slug of the branch, cut to ``NAME_MAX``. Resource names derive from the name, not
 from the branch, so an alias shortens every resource at once.
+
+These rules apply to new environments only: an existing environment keeps the names stored
+in its record (docs/architecture.md, "Where names are made and stored").
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from anyascii import anyascii
 
 from eden.core.limits import DNS_LABEL_MAX, DNS_NAME_MAX, ECS_NAME_MAX
 from eden.core.limits import TARGET_GROUP_NAME_MAX as TARGET_GROUP_MAX
@@ -87,21 +102,38 @@ def validate_branch(branch: str) -> str:
     return branch
 
 
+def transliterate(text: str) -> str:
+    """ASCII text that reads like ``text``; a syllable of an ideographic or Hangul script
+    (which anyascii gives capitalised: ``Ri``, ``Ben``) is set apart by hyphens."""
+    parts: list[str] = []
+    for ch in text:
+        if ch.isascii():
+            parts.append(ch)
+            continue
+        reading = anyascii(ch)
+        if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():
+            parts.append(f"-{reading}-")
+        else:
+            parts.append(reading)
+    return "".join(parts)
+
+
 def slugify(text: str) -> str:
     """Lower-case ASCII letters, digits and single hyphens; may be empty."""
-    # NFKD splits 'Ü' into 'U' + a combining mark, which the ASCII encode then drops.
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower())
+    slug = re.sub(r"[^a-z0-9]+", "-", transliterate(text).lower())
     return slug.strip("-")
 
 
-def fit(text: str, limit: int, *, seed: str | None = None) -> str:
-    """``text`` if it fits in ``limit``; else a cut of it plus ``-<hash of seed or text>``."""
+def fit(text: str, limit: int, *, digest: str | None = None) -> str:
+    """``text`` if it fits in ``limit``; else a cut of it plus ``-<digest>`` (by default
+    the hash of ``text``). A text that already ends in ``-<digest>`` is cut before it, so
+    the digest appears once."""
     if len(text) <= limit:
         return text
-    digest = short_hash(seed if seed is not None else text)
-    head = text[: limit - HASH_LEN - 1].rstrip("-")
-    return f"{head}-{digest}" if head else digest
+    digest = digest or short_hash(text)
+    base = text.removesuffix(f"-{digest}")
+    head = base[: limit - len(digest) - 1].rstrip("-")
+    return f"{head}-{digest}" if head else digest[:limit]
 
 
 def validate_alias(alias: str) -> str:
@@ -121,16 +153,14 @@ def env_name(branch: str, alias: str | None = None) -> str:
     validate_branch(branch)
     slug = slugify(branch)
     if not slug:
-        # A branch with no ASCII letters or digits at all: the hash is its only readable form.
+        # Nothing in the branch has a reading: the hash is its only readable form.
         return f"b-{short_hash(branch)}"
-    if len(slug) > NAME_MAX:
-        return fit(slug, NAME_MAX, seed=branch)
-    return slug
+    return fit(slug, NAME_MAX, digest=short_hash(branch))
 
 
-def resource_name(prefix: str, name: str, limit: int) -> str:
-    """``<prefix>-<name>``, fitted to ``limit`` with a hash of the whole when cut."""
-    return fit(f"{prefix}-{name}", limit).strip("-")
+def resource_name(prefix: str, name: str, limit: int, digest: str) -> str:
+    """``<prefix>-<name>``, fitted to ``limit``, cut with the environment's one hash."""
+    return fit(f"{prefix}-{name}", limit, digest=digest).strip("-")
 
 
 def names_for(
@@ -142,9 +172,10 @@ def names_for(
     endpoint_prefix: str = "",
     alias: str | None = None,
 ) -> EnvNames:
-    """All names of one environment, each within its AWS limit."""
+    """All names of one environment, each within its AWS limit, with one hash."""
     name = env_name(branch, alias)
-    label = resource_name(domain_prefix, name, DNS_LABEL_MAX)
+    digest = short_hash(branch)
+    label = resource_name(domain_prefix, name, DNS_LABEL_MAX, digest)
     zone = zone_name.rstrip(".").lower()
     host = f"{label}.{zone}"
     if len(host) > DNS_NAME_MAX:
@@ -152,13 +183,13 @@ def names_for(
             f"host name {host!r} is longer than {DNS_NAME_MAX} characters",
             hint="use a shorter --alias or a shorter zone",
         )
-    ecs = resource_name(name_prefix, name, ECS_NAME_MAX)
+    ecs = resource_name(name_prefix, name, ECS_NAME_MAX, digest)
     return EnvNames(
         name=name,
         branch=branch,
         task_family=ecs,
         service=ecs,
-        target_group=resource_name(name_prefix, name, TARGET_GROUP_MAX),
+        target_group=resource_name(name_prefix, name, TARGET_GROUP_MAX, digest),
         host=host,
         endpoint_name=f"{endpoint_prefix}-{name}" if endpoint_prefix else name,
     )
@@ -174,20 +205,23 @@ def member_names(base: EnvNames, *, role: str, name_prefix: str, domain_prefix: 
     change for an environment that exists.
     """
     zone = base.host.split(".", 1)[1] if "." in base.host else base.host
-    label = resource_name(domain_prefix, base.name, DNS_LABEL_MAX)
+    digest = short_hash(base.branch)  # the environment's one hash
+    label = resource_name(domain_prefix, base.name, DNS_LABEL_MAX, digest)
     host = f"{label}.{zone}"
     if len(host) > DNS_NAME_MAX:
         raise UsageError(
             f"host name {host!r} is longer than {DNS_NAME_MAX} characters",
             hint="use a shorter --alias or a shorter zone",
         )
-    ecs = resource_name(name_prefix, f"{base.name}-{role}", ECS_NAME_MAX)
+    ecs = resource_name(name_prefix, f"{base.name}-{role}", ECS_NAME_MAX, digest)
     return EnvNames(
         name=base.name,
         branch=base.branch,
         task_family=ecs,
         service=ecs,
-        target_group=resource_name(name_prefix, f"{base.name}-{role}", TARGET_GROUP_MAX),
+        target_group=resource_name(
+            name_prefix, f"{base.name}-{role}", TARGET_GROUP_MAX, digest
+        ),
         host=host,
         endpoint_name=base.endpoint_name,
     )

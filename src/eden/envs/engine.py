@@ -86,7 +86,6 @@ class Engine:
         self.clock = clock
         self.history = History(store, profile, self.actor, clock)
 
-    # --- names and leases -----------------------------------------------------------------
     def _names(self, branch: str, alias: str | None, record: EnvRecord | None) -> NamesInZone:
         """The environment's names: as stored when it was created (naming rules apply to
         new environments only), else derived from the branch."""
@@ -121,7 +120,6 @@ class Engine:
     def find_by_origin(self, origin: str) -> EnvRecord | None:
         return self.directory.by_origin(origin)
 
-    # --- create / deploy ----------------------------------------------------------------
     def create(
         self,
         branch: str,
@@ -140,6 +138,7 @@ class Engine:
         on_ready: ReadyCallback | None = None,
         notes: NoteListener | None = None,
         refresh: bool = False,
+        on_message: Callable[[str], None] | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
         another origin is never touched, even when the branch names collide.
@@ -165,7 +164,8 @@ class Engine:
                 name = existing.name  # and the name it has, whatever today's rules say
         name = name or naming.env_name(branch, alias)
         req = CreateRequest(
-            branch, wanted_images, alias, env, keep_on_failure, origin, adopt, refresh
+            branch, wanted_images, alias, env, keep_on_failure, origin, adopt, refresh,
+            on_message,
         )
         if dry_run:
             return self._create(name, req, True, listener, notes)
@@ -190,7 +190,7 @@ class Engine:
     ) -> Outcome:
         # Read under the lease: the one record that can collide with this name.
         taken = self.store.get(self.profile.name, name)
-        check_owner(taken, req.branch, req.origin, req.adopt)
+        check_owner(taken, req.branch, req.origin, req.adopt, req.alias)
         started = self.clock()
         members = specs(self.profile, self._names(req.branch, req.alias, taken), images=req.images)
         prepared = self._prepare(name, req, taken, members, started, dry_run)
@@ -198,6 +198,8 @@ class Engine:
             return prepared  # a dry run
         snap, items, plan, record = prepared.snap, prepared.items, prepared.plan, prepared.record
         messages, url = prepared.messages, prepared.url
+        for message in messages:  # said before the work starts, not after it ends
+            _ = req.on_message and req.on_message(message)
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin(plan.operation)
         shown = image_summary(self.profile, items)
@@ -352,7 +354,6 @@ class Engine:
             self.history.event(name, "delete", started, "ok", detail)
         return Outcome("delete", name, url, result, record, messages)
 
-    # --- read ---------------------------------------------------------------------------
     def environments(self) -> list[EnvRecord]:
         return self.store.list_envs(self.profile.name)
 

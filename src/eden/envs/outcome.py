@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ class CreateRequest:
     origin: str | None = None  # a pull request: only its own environment is touched
     adopt: bool = False  # with origin: take over the branch's environment from before origins
     refresh: bool = False  # also the reference's service settings and health check
+    on_message: Callable[[str], None] | None = None  # told the messages before the work
 
 
 @dataclass(frozen=True)

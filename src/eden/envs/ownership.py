@@ -90,14 +90,20 @@ class Directory:
         return None, name
 
 
-def check_owner(taken: EnvRecord | None, branch: str, origin: str | None, adopt: bool) -> None:
+def check_owner(
+    taken: EnvRecord | None, branch: str, origin: str | None, adopt: bool, alias: str | None = None
+) -> None:
     """Refuses to act on an environment that belongs to another branch or origin."""
     if taken is None:
         return
     if taken.branch != branch:
+        hint = (
+            f"the alias {alias!r} is taken: pick another --alias"
+            if alias is not None
+            else "give this branch its own short name with --alias"
+        )
         raise UsageError(
-            f"the name {taken.name!r} is already used by branch {taken.branch!r}",
-            hint="give this branch its own short name with --alias",
+            f"the name {taken.name!r} is already used by branch {taken.branch!r}", hint=hint
         )
     if origin is None or taken.origin == origin or (taken.origin is None and adopt):
         return

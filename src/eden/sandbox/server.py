@@ -179,7 +179,7 @@ def _spawn(host: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[byt
     if importlib.util.find_spec("moto") is None:
         raise SandboxError(
             f"moto is not installed in {sys.prefix}, so the sandbox cannot run",
-            hint="install the sandbox extra: pip install 'eden[sandbox]'",
+            hint="install the sandbox extra: pip install 'eden-ecs[sandbox]'",
         )
     log = log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ def _spawn(host: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[byt
         except OSError as exc:
             raise SandboxError(
                 f"could not run {sys.executable} -m eden.sandbox.moto_server: {exc}",
-                hint="install the sandbox extra: pip install 'eden[sandbox]'",
+                hint="install the sandbox extra: pip install 'eden-ecs[sandbox]'",
             ) from exc
 
 
@@ -232,7 +232,7 @@ def _start_failed(host: str, port: int, exited: bool) -> SandboxError:
         where=str(log_path()),
         hint=(
             f"read the log at {log_path()}; if moto is missing, install the sandbox extra "
-            "(pip install 'eden[sandbox]'); if the port is taken, pick another with --port"
+            "(pip install 'eden-ecs[sandbox]'); if the port is taken, pick another with --port"
         ),
     )
 

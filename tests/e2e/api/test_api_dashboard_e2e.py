@@ -75,7 +75,9 @@ def test_lists_deletes_and_screenshots(served: Any, page: Any) -> None:
     page.wait_for_selector("tr[data-env='feature-dashboard']")
     row = page.locator("tr[data-env='feature-dashboard']")
     assert "feature/dashboard" in row.inner_text()
-    assert images[0] in row.inner_text()
+    # The image cell shows the repository and tag; the whole reference is its tooltip.
+    assert row.locator("td.image").inner_text() == images[0].rsplit("/", 1)[1]
+    assert row.locator("td.image").get_attribute("title") == images[0]
     assert "ready" in row.inner_text()
     link = row.locator("a")
     assert link.get_attribute("href") == "https://api-feature-dashboard.dev.example.com"
@@ -137,6 +139,8 @@ def test_read_key_has_no_delete_and_bad_key_is_refused(served: Any, page: Any) -
     # A locator wait, not wait_for_function: the page's CSP forbids evaluating strings.
     playwright_api.expect(page.locator("#key-state")).to_have_text("key refused")
     assert page.locator("#message").is_visible()
+    # It says why a key can be unknown: a new sandbox has a new state, keys included.
+    playwright_api.expect(page.locator("#message")).to_contain_text("eden apikey create")
 
 
 def test_health_column_and_details_with_the_last_log_lines(

@@ -75,6 +75,14 @@ function when(seconds) {
   return new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 16) + "Z";
 }
 
+// The registry host is the same on every row: show the repository and the tag, which
+// are what tell two deploys apart (the full reference is the cell's tooltip).
+const REGISTRY = /^(?:[^/]*[.:][^/]*|localhost)\//;
+
+function shortImage(image) {
+  return image.replace(REGISTRY, "");
+}
+
 function pinCell(env) {
   if (env.pinned) return "pinned";
   if (env.expires_at) return `expires in ${duration(env.expires_at - Date.now() / 1000)}`;
@@ -125,7 +133,13 @@ async function refresh() {
     showMessage("");
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
-    showMessage(`Could not list environments: ${error.message}`);
+    showMessage(
+      error.status === 401
+        ? "The server does not know this key. Keys live in the state store, so after " +
+            "`eden sandbox up` (a new sandbox, a new state) create one again: " +
+            "eden apikey create --name me --scope write"
+        : `Could not list environments: ${error.message}`,
+    );
   }
   render();
 }
@@ -141,7 +155,9 @@ function fillProfiles(profiles) {
 function render() {
   const filter = $("filter").value.trim().toLowerCase();
   const rows = state.envs.filter(
-    (e) => !filter || e.branch.toLowerCase().includes(filter) || e.image.toLowerCase().includes(filter),
+    (e) =>
+      !filter ||
+      [e.name, e.branch, e.image].some((text) => text.toLowerCase().includes(filter)),
   );
   const body = $("envs").querySelector("tbody");
   body.replaceChildren(...rows.flatMap((env) => {
@@ -183,12 +199,13 @@ function row(env) {
     actions.append(pin, button);
   }
   const tr = el("tr", {}, [
-    el("td", { className: "branch" }, [
-      el("span", { textContent: env.branch }),
-      el("span", { className: "muted small", textContent: env.profile }),
+    el("td", { className: "env" }, [
+      el("div", { className: "env-name", textContent: env.name }),
+      el("div", { className: "branch muted", textContent: env.branch, title: "branch" }),
+      el("span", { className: "profile badge", textContent: env.profile }),
     ]),
-    el("td", {}, [link]),
-    el("td", { className: "image", textContent: env.image, title: env.image }),
+    el("td", { className: "url" }, [link]),
+    el("td", { className: "image", textContent: shortImage(env.image), title: env.image }),
     el("td", {}, [status]),
     healthCell(env),
     el("td", { textContent: age(env.created_at), title: when(env.created_at) }),
