@@ -20,6 +20,15 @@ from moto.elbv2.models import ELBv2Backend
 MAX_RULES_PER_ALB = 100
 MAX_TARGET_GROUPS_PER_ALB = 100
 HOST_HEADER_MAX = 128
+# moto's ELBv2 backend keeps its target groups and rules in plain dicts, and its server
+# answers each request in a thread: a CreateTargetGroup that walks the target groups while
+# another request adds or deletes one fails with "OrderedDict mutated during iteration" (a
+# 500 no AWS would give). These calls take the model's lock, as the guarded ones do.
+SERIALIZED = (
+    "create_target_group", "delete_target_group", "describe_target_groups",
+    "register_targets", "deregister_targets", "modify_target_group_attributes",
+    "describe_rules", "modify_rule", "delete_rule", "set_rule_priorities",
+)
 
 
 def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
@@ -60,7 +69,18 @@ def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
 
     cls.create_rule = guarded_create_rule
     cls.describe_target_health = describe_target_health
+    for name in SERIALIZED:
+        setattr(cls, name, _serialized(lock, getattr(cls, name)))
     cls.eden_quotas = True
+
+
+def _serialized(lock: threading.RLock, method: Callable[..., Any]) -> Callable[..., Any]:
+    def serialized(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(self, *args, **kwargs)
+
+    serialized.__name__ = method.__name__
+    return serialized
 
 
 def _check_hosts(conditions: list[dict[str, Any]]) -> None:
