@@ -38,7 +38,8 @@ def moto_url() -> Iterator[str]:
 def seeded(moto_url: str) -> SeedInfo:
     """A fresh account per test: reset moto, then seed the reference stack."""
     req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
+    # A reset after a big test takes seconds on a loaded machine: the deadline is for a hang.
+    urllib.request.urlopen(req, timeout=120).close()
     return seed(sandbox_clients(moto_url))
 
 

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,15 @@ from eden.state.leases import LockPolicy
 from eden.wiring import aws_settings, open_engine
 
 N_CONCURRENT = 20
+# Processes: enough to overlap on 2 cores (each spends about a second starting); the lease
+# race between processes is held with 4 per store in test_state_stores.py.
+N_PROCESSES = 8
+
+# Where the store does not matter to what a test proves, it runs on one: the store's own
+# contract (records, journal, leases, their races in threads and processes) is held for
+# both in test_state_stores.py. Both stores run what an engine does with its leases.
+ON_DYNAMODB = pytest.mark.parametrize("state_url", ["dynamodb"], indirect=True)
+ON_SQLITE = pytest.mark.parametrize("state_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -103,14 +112,32 @@ def test_concurrent_creates_and_deletes_in_threads(
         assert gc.find_orphans(engine).by_env == {}
 
 
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "eden", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+Cli = Callable[[list[str], dict[str, str]], "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def cli() -> Iterator[Cli]:
+    """Starts ``python -m eden ARGS``; whatever still runs when the test ends is killed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "eden", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proc)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate(timeout=30)
 
 
 @pytest.fixture
@@ -127,20 +154,23 @@ def cli_env(tmp_path: Path, profile_values: dict[str, Any], state_url: str) -> d
     return env
 
 
+@ON_DYNAMODB  # the store a team's CI jobs share across machines
 def test_concurrent_creates_and_deletes_in_processes(
-    world: World, cli_env: dict[str, str], profile: Profile, state_url: str
+    world: World, cli_env: dict[str, str], profile: Profile, state_url: str, cli: Cli
 ) -> None:
     before = inventory(world.checker, world.seed)
-    branches = [f"feature/proc-{i:02d}" for i in range(N_CONCURRENT)]
-    procs = [_cli(["create", b, "--image", world.image, "-o", "json"], cli_env) for b in branches]
+    branches = [f"feature/proc-{i:02d}" for i in range(N_PROCESSES)]
+    procs = [cli(["create", b, "--image", world.image, "-o", "json"], cli_env) for b in branches]
     outs = [p.communicate(timeout=240) for p in procs]
-    assert [p.returncode for p in procs] == [0] * N_CONCURRENT, [e for _, e in outs]
+    assert [p.returncode for p in procs] == [0] * N_PROCESSES, [e for _, e in outs]
     assert _doc_names(world) == sorted(
-        ["staging"] + [f"dev-feature-proc-{i:02d}" for i in range(N_CONCURRENT)]
+        ["staging"] + [f"dev-feature-proc-{i:02d}" for i in range(N_PROCESSES)]
     )
-    procs = [_cli(["delete", b], cli_env) for b in branches]
+    rules = [r for r in world.checker.elbv2.rules(world.seed.listener_arn) if not r["IsDefault"]]
+    assert len({r["Priority"] for r in rules}) == len(rules) == N_PROCESSES
+    procs = [cli(["delete", b], cli_env) for b in branches]
     outs = [p.communicate(timeout=240) for p in procs]
-    assert [p.returncode for p in procs] == [0] * N_CONCURRENT, [e for _, e in outs]
+    assert [p.returncode for p in procs] == [0] * N_PROCESSES, [e for _, e in outs]
     assert inventory(world.checker, world.seed) == before
     with _engine_factory(profile, state_url)() as engine:
         assert gc.find_orphans(engine).by_env == {}
@@ -150,33 +180,56 @@ def test_two_operations_on_one_environment_serialize(
     world: World, profile: Profile, state_url: str
 ) -> None:
     open_one = _engine_factory(profile, state_url)
-    slow = AwsClients(aws_settings(profile), inject_latency=0.15)
-    started = threading.Event()
+    lease = "env:sandbox:feature-shared"
+    watcher = open_store(state_url)
+    # The first operation stops at its first AWS call made under the lease, and goes on
+    # only once the second has been refused and is waiting: no timing decides the order.
+    holding, go = threading.Event(), threading.Event()
+    held = AwsClients(aws_settings(profile))
+
+    def hold(**_: Any) -> None:
+        if not holding.is_set() and watcher.lock_info(lease) is not None:
+            holding.set()
+            assert go.wait(60), "the second operation never waited for the lease"
+
+    held.on("before-call.*.*", hold)
     spans: dict[str, tuple[float, float]] = {}
+    errors: list[BaseException] = []
 
     def first() -> None:
-        with open_one(clients=slow) as engine:
-            t0 = time.monotonic()
-            started.set()
-            engine.create("feature/shared", world.image)
-            spans["first"] = (t0, time.monotonic())
+        try:
+            with open_one(clients=held) as engine:
+                t0 = time.monotonic()
+                engine.create("feature/shared", world.image)
+                spans["first"] = (t0, time.monotonic())
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
 
     thread = threading.Thread(target=first)
     thread.start()
-    assert started.wait(10)
-    time.sleep(0.3)  # the first holds the lease by now (its reads take >= 0.3 s)
-    with (
-        open_one(lock_policy=LockPolicy(mode="fail")) as engine,
-        pytest.raises(LockedError, match="env:sandbox:feature-shared is held by"),
-    ):
-        engine.create("feature/shared", world.seed.image_uris[1])
     waits: list[float] = []
-    with open_one(lock_policy=LockPolicy(mode="wait", timeout=60)) as engine:
-        out = engine.create(
-            "feature/shared", world.seed.image_uris[1], on_wait=lambda _h, w: waits.append(w)
-        )
-        t_end = time.monotonic()
-    thread.join(60)
+
+    def waited(_holder: str, seconds: float) -> None:
+        waits.append(seconds)
+        go.set()
+
+    try:
+        assert holding.wait(60), "the first operation never made an AWS call under its lease"
+        info = watcher.lock_info(lease)
+        assert info is not None and info.owner, f"{lease} is not held: {info}"
+        with (
+            open_one(lock_policy=LockPolicy(mode="fail")) as engine,
+            pytest.raises(LockedError, match="env:sandbox:feature-shared is held by"),
+        ):
+            engine.create("feature/shared", world.seed.image_uris[1])
+        with open_one(lock_policy=LockPolicy(mode="wait", timeout=60)) as engine:
+            out = engine.create("feature/shared", world.seed.image_uris[1], on_wait=waited)
+            t_end = time.monotonic()
+    finally:
+        go.set()
+        thread.join(60)
+        watcher.close()
+    assert not thread.is_alive() and errors == []
     assert waits, "the second operation should have waited"
     assert out.operation == "deploy"  # it ran after the first had created everything
     assert spans["first"][1] <= t_end
@@ -214,50 +267,66 @@ def _probe_calls(profile: Profile, store: StateStore, action: Any) -> list[Call]
     return calls
 
 
-def _fail_on(clients: AwsClients, target: Call) -> dict[str, Any]:
-    """Makes exactly that call fail, as AWS under load would."""
-    state: dict[str, Any] = {"hit": False}
-    counts: Counter[str] = Counter()
-    lock = threading.Lock()
+class FaultAt:
+    """Makes exactly one call fail, as AWS under load would: ``target`` (operation,
+    occurrence), counted from ``arm``; registered once, so one set of clients serves a
+    whole sweep (building boto3 clients costs more than the calls they make)."""
 
-    def handler(model: Any, **_: Any) -> None:
-        with lock:
-            counts[model.name] += 1
-            hit = (model.name, counts[model.name]) == target
+    def __init__(self, clients: AwsClients) -> None:
+        self.target: Call | None = None
+        self.hit = False
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        clients.on("before-call.*.*", self._handler)
+
+    def arm(self, target: Call) -> None:
+        with self._lock:
+            self.target, self.hit = target, False
+            self._counts.clear()
+
+    def _handler(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self._counts[model.name] += 1
+            hit = (model.name, self._counts[model.name]) == self.target
+            if hit:
+                self.hit, self.target = True, None
         if hit:
-            state["hit"] = True
             raise ClientError(
-                {"Error": {"Code": "ServiceUnavailable", "Message": f"injected at {target}"}},
+                {"Error": {"Code": "ServiceUnavailable", "Message": f"injected at {model.name}"}},
                 model.name,
             )
 
-    clients.on("before-call.*.*", handler)
-    return state
+
+def _sweep_clients(profile: Profile) -> tuple[AwsClients, FaultAt, AwsClients]:
+    """The faulty clients with their fault, and clean ones to converge with."""
+    faulty = AwsClients(aws_settings(profile))
+    return faulty, FaultAt(faulty), AwsClients(aws_settings(profile))
 
 
-def test_a_fault_at_every_call_of_create_converges(
-    world: World, profile: Profile, state_url: str
-) -> None:
+# The sweeps run on SQLite only: the fault is in an AWS call, and what the store must do
+# under it (journal, undo, records) is the same contract on both stores, which
+# test_state_stores.py holds for each; the races below run on both.
+def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profile) -> None:
     before = inventory(world.checker, world.seed)
-    store = open_store(state_url)
+    store = world.store
     image = world.image
     calls = _probe_calls(profile, store, lambda e: e.create("feature/probe", image))
     _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
     assert inventory(world.checker, world.seed) == before
     ops = {op for op, _ in calls}
     assert {"CreateRule", "CreateService", "RegisterTaskDefinition", "PutObject"} <= ops
+    faulty, fault, clean = _sweep_clients(profile)
     for k, target in enumerate(calls, 1):
         branch = f"feature/fault-{k}"
-        clients = AwsClients(aws_settings(profile))
-        state = _fail_on(clients, target)
+        fault.arm(target)
         with (
-            open_engine(profile, store=store, clients=clients) as engine,
-            pytest.raises(EdenError),
+            open_engine(profile, store=store, clients=faulty) as engine,
+            pytest.raises(EdenError, match=f"ServiceUnavailable: injected at {target[0]}"),
         ):
             engine.create(branch, image)
-        assert state["hit"], f"the fault at {target} never fired"
+        assert fault.hit, f"the fault at {target} never fired"
         # Undo already removed what was made; a create now converges, a delete cleans.
-        with open_engine(profile, store=store) as engine:
+        with open_engine(profile, store=store, clients=clean) as engine:
             if k % 2:
                 out = engine.create(branch, image)
                 assert out.record is not None and out.record.status == "ready"
@@ -266,57 +335,56 @@ def test_a_fault_at_every_call_of_create_converges(
         assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
-def test_a_fault_at_every_call_of_delete_converges(
-    world: World, profile: Profile, state_url: str
-) -> None:
+def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profile) -> None:
     before = inventory(world.checker, world.seed)
-    store = open_store(state_url)
+    store = world.store
     with open_engine(profile, store=store) as engine:
         engine.create("feature/probe", world.image)
     calls = _probe_calls(profile, store, lambda e: e.delete("feature/probe"))
     assert {"DeleteService", "DeleteRule", "DeleteTargetGroup", "PutObject"} <= {
         op for op, _ in calls
     }
+    faulty, fault, clean = _sweep_clients(profile)
     for k, target in enumerate(calls, 1):
         branch = f"feature/dfault-{k}"
-        with open_engine(profile, store=store) as engine:
+        with open_engine(profile, store=store, clients=clean) as engine:
             engine.create(branch, world.image)
-        clients = AwsClients(aws_settings(profile))
-        state = _fail_on(clients, target)
+        fault.arm(target)
         with (
-            open_engine(profile, store=store, clients=clients) as engine,
-            pytest.raises(EdenError),
+            open_engine(profile, store=store, clients=faulty) as engine,
+            pytest.raises(EdenError, match=f"ServiceUnavailable: injected at {target[0]}"),
         ):
             engine.delete(branch)
-        assert state["hit"], f"the fault at {target} never fired"
-        with open_engine(profile, store=store) as engine:
+        assert fault.hit, f"the fault at {target} never fired"
+        with open_engine(profile, store=store, clients=clean) as engine:
             engine.delete(branch)
             assert gc.find_orphans(engine).by_env == {}
         assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
-def _wait_for(predicate: Any, timeout: float = 30) -> None:
+def _wait_for(predicate: Any, what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
         time.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
+@ON_DYNAMODB  # a dead process's lease on the shared store: waited out, then resumed
 def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
-    world: World, cli_env: dict[str, str], profile: Profile, state_url: str
+    world: World, cli_env: dict[str, str], profile: Profile, state_url: str, cli: Cli
 ) -> None:
     before = inventory(world.checker, world.seed)
     env = {**cli_env, "EDEN_INJECT_LATENCY_MS": "250", "EDEN_LOCK_TTL": "2"}
-    proc = _cli(["create", "feature/killed", "--image", world.image], env)
+    proc = cli(["create", "feature/killed", "--image", world.image], env)
     store = open_store(state_url)
     # Kill it once a write has started and before the service exists.
     _wait_for(
         lambda: any(
             j.step == "target_group" and j.phase == "done"
             for j in store.journal("sandbox", "feature-killed")
-        )
+        ),
+        "the killed create's journal to show its target group made",
     )
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
@@ -325,7 +393,7 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "creating"
     # `eden show` reads the journal: the create began and never ended.
-    shown = _cli(["show", "feature/killed", "-o", "json"], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
+    shown = cli(["show", "feature/killed", "-o", "json"], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
     shown_out, shown_err = shown.communicate(timeout=60)
     assert shown.returncode == 0, shown_err
     last = json.loads(shown_out)["last_operation"]
@@ -334,23 +402,28 @@ def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     assert phases["target_group"] == "done" and phases.get("service") != "done"
 
     # The next create waits out the dead process's lease, then finishes the job.
-    resume = _cli(
+    resume = cli(
         ["create", "feature/killed", "--image", world.image], {**env, "EDEN_INJECT_LATENCY_MS": "0"}
     )
     out, err = resume.communicate(timeout=120)
     assert resume.returncode == 0, err
-    assert "resuming: the last create of feature-killed was interrupted after" in out
+    # Said on stderr before the work starts (what the plan says is not the command's result).
+    assert "resuming: the last create of feature-killed was interrupted after" in err
+    assert out.startswith("created feature-killed in ")
     assert world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-killed") is not None
     rec = store.get("sandbox", "feature-killed")
     assert rec is not None and rec.status == "ready"
 
     # A second kill, and delete cleans up whatever state it is in.
-    proc = _cli(["create", "feature/killed2", "--image", world.image], env)
-    _wait_for(lambda: any(j.phase == "done" for j in store.journal("sandbox", "feature-killed2")))
+    proc = cli(["create", "feature/killed2", "--image", world.image], env)
+    _wait_for(
+        lambda: any(j.phase == "done" for j in store.journal("sandbox", "feature-killed2")),
+        "the second killed create's journal to show a step done",
+    )
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     for branch in ("feature/killed", "feature/killed2"):
-        done = _cli(["delete", branch], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
+        done = cli(["delete", branch], {**env, "EDEN_INJECT_LATENCY_MS": "0"})
         _, err = done.communicate(timeout=120)
         assert done.returncode == 0, err
     assert inventory(world.checker, world.seed) == before
@@ -366,6 +439,7 @@ class FakeClock:
         return self.now
 
 
+@ON_SQLITE
 def test_gc_deletes_idle_environments_keeps_pinned_and_renewed(
     world: World, profile: Profile, state_url: str
 ) -> None:
@@ -394,6 +468,7 @@ def test_gc_deletes_idle_environments_keeps_pinned_and_renewed(
     assert inventory(world.checker, world.seed) == before
 
 
+@ON_SQLITE
 def test_gc_skips_an_environment_that_is_being_changed(
     world: World, profile: Profile, state_url: str
 ) -> None:
@@ -411,9 +486,7 @@ def test_gc_skips_an_environment_that_is_being_changed(
         assert all(r.ok for r in gc.collect(engine, gc.stale(engine.environments(), clock(), 24)))
 
 
-def test_orphan_sweep_finds_and_removes_what_state_forgot(
-    world: World, cli_env: dict[str, str]
-) -> None:
+def test_orphan_sweep_finds_and_removes_what_state_forgot(world: World) -> None:
     before = inventory(world.checker, world.seed)
     world.engine.create("feature/forgotten", world.image)
     world.engine.create("feature/kept", world.image)
@@ -437,18 +510,21 @@ def test_orphan_sweep_finds_and_removes_what_state_forgot(
     assert inventory(world.checker, world.seed) == before
 
 
-def test_gc_cli_dry_run_and_orphans_need_yes(world: World, cli_env: dict[str, str]) -> None:
+@ON_SQLITE
+def test_gc_cli_dry_run_and_orphans_need_yes(
+    world: World, cli_env: dict[str, str], cli: Cli
+) -> None:
     world.engine.create("feature/forgotten", world.image)
     world.store.delete("sandbox", "feature-forgotten")
     cli_env = {**cli_env, "EDEN_CONFIG": cli_env["EDEN_CONFIG"]}
-    proc = _cli(["gc", "--orphans", "-o", "json"], cli_env)
+    proc = cli(["gc", "--orphans", "-o", "json"], cli_env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "--yes" in err
     assert "feature-forgotten" in json.loads(out)["orphans"]
-    proc = _cli(["gc", "--orphans", "--yes"], cli_env)
+    proc = cli(["gc", "--orphans", "--yes"], cli_env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    proc = _cli(["gc", "--dry-run", "-o", "json"], cli_env)
+    proc = cli(["gc", "--dry-run", "-o", "json"], cli_env)
     out, _ = proc.communicate(timeout=60)
     assert json.loads(out)["stale"] == []
 

@@ -112,7 +112,7 @@ def shared_api(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Itera
     """One account and server for a whole module, for tests that must not change anything
     (auth refusals, bad input): seeding costs seconds, and they only prove nothing happens."""
     req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
+    urllib.request.urlopen(req, timeout=120).close()
     seeded = seed(sandbox_clients(moto_url))
     tmp = tmp_path_factory.mktemp("shared-api")
     values = sandbox_profile_values(seeded, moto_url)

@@ -216,7 +216,7 @@ def account(moto_url: str) -> dict[str, Any]:
     """One seeded account per module (seeding costs seconds); each scenario has its own
     pull request number and branch, its own state, server and GitHub double."""
     req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
+    urllib.request.urlopen(req, timeout=120).close()
     seeded: SeedInfo = seed(sandbox_clients(moto_url))
     sandbox_clients(moto_url).client("ecr").create_repository(repositoryName="hello-world")
     return sandbox_profile_values(seeded, moto_url)
