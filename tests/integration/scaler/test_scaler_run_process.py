@@ -56,7 +56,7 @@ def test_run_serves_metrics_scales_and_stops_cleanly(moto_url: str, tmp_path: Pa
         deadline = time.monotonic() + 30
         while desired_count(clients, svc) < 4:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "the daemon did not scale up"
+            assert time.monotonic() < deadline, "waited 30 s for the daemon to scale to 4"
             time.sleep(0.2)
         metrics = get(f"http://127.0.0.1:{port}/metrics")
         assert "eden_scaler_leader 1" in metrics
@@ -68,8 +68,14 @@ def test_run_serves_metrics_scales_and_stops_cleanly(moto_url: str, tmp_path: Pa
         assert status["services"][0]["updates_total"] == 1
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
-        task.stop()
+        try:
+            out, _ = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # a daemon that ignored SIGTERM is not left running
+            out, _ = proc.communicate(timeout=15)
+            out += "\n(killed: still running 15 s after SIGTERM)"
+        finally:
+            task.stop()
     assert proc.returncode == 0, out
     assert "eden scaled" in out
 
