@@ -113,3 +113,116 @@ def test_fit_keeps_short_text_and_cuts_long_text_with_hash() -> None:
     assert naming.fit("abc", 5) == "abc"
     cut = naming.fit("abcdefghijklmnop", 12)
     assert len(cut) == 12 and cut.startswith("abc")
+
+
+# -- boundaries the mutation run (bench/mutate.py, docs/testing.md) showed unpinned -----
+
+
+@pytest.mark.parametrize(
+    ("branch", "says"),
+    [
+        ("a\x1fb", "it contains control characters"),  # the last control character
+        ("a\x7fb", "it contains control characters"),  # DEL
+        ("has space", "it contains the character(s) space"),  # 32: not a control character
+        ("bad~name", "it contains the character(s) '~'"),  # 126: not a control character
+        ("a@{b", "it contains '@{'"),
+        ("@", "it contains the name '@'"),
+    ],
+)
+def test_each_rejected_branch_says_exactly_why(branch: str, says: str) -> None:
+    with pytest.raises(UsageError, match=f"^{re.escape(repr(branch))} is not a valid branch "
+                       f"name: {re.escape(says)}$"):
+        naming.validate_branch(branch)
+
+
+@pytest.mark.parametrize("branch", ["a!b", "x@y", "a" * naming.BRANCH_MAX, "@a", "a@"])
+def test_what_git_allows_is_returned_unchanged(branch: str) -> None:
+    assert naming.validate_branch(branch) == branch
+
+
+def test_the_branch_limit_is_255() -> None:
+    assert naming.BRANCH_MAX == 255
+    assert names("b" * 255).name == fit_name("b" * 255)
+    with pytest.raises(UsageError, match=r"^the branch name is 256 characters; at most 255 "):
+        names("b" * 256)
+
+
+def fit_name(branch: str) -> str:
+    return "b" * 32 + "-" + naming.short_hash(branch)
+
+
+def test_the_name_limit_is_40_and_the_alias_limit_with_it() -> None:
+    assert naming.NAME_MAX == 40
+    assert names("c" * 40).name == "c" * 40
+    assert names("c" * 41).name == "c" * 32 + "-" + naming.short_hash("c" * 41)
+    assert names("feature/x", alias="d" * 40).name == "d" * 40
+
+
+def test_the_dns_label_limit_is_63() -> None:
+    # api- + 59 = 63: kept whole (an alias of 40 is the longest name; a longer prefix
+    # makes the label long).
+    kept = naming.names_for("feature/x", name_prefix="eden", domain_prefix="p" * 22,
+                            zone_name="z.example", alias="e" * 40)
+    assert kept.host == "p" * 22 + "-" + "e" * 40 + ".z.example"
+    cut = naming.names_for("feature/x", name_prefix="eden", domain_prefix="p" * 23,
+                           zone_name="z.example", alias="e" * 40)
+    label = cut.host.split(".")[0]
+    assert len(label) == 63 and label.endswith("-" + naming.short_hash("feature/x"))
+
+
+def test_the_ecs_name_limit_is_255() -> None:
+    def service(prefix_len: int) -> str:
+        return naming.names_for("feature/x", name_prefix="n" * prefix_len, domain_prefix="api",
+                                zone_name="z.example", alias="s" * 40).service
+
+    assert service(214) == "n" * 214 + "-" + "s" * 40  # 255
+    cut = service(215)
+    assert len(cut) == 255 and cut.endswith("-" + naming.short_hash("feature/x"))
+
+
+def _zone(length: int) -> str:
+    """A zone name of exactly ``length`` characters, in labels of at most 63."""
+    labels, left = [], length
+    while left > 0:
+        take = min(63, left if left <= 63 else 62)
+        labels.append("z" * take)
+        left -= take + 1
+    zone = ".".join(labels)
+    assert len(zone) == length, zone
+    return zone
+
+
+def test_a_host_of_253_characters_is_allowed_and_254_is_refused() -> None:
+    label = "api-feature-login"  # 17, and a dot: the zone takes 253 - 18
+    fits = naming.names_for("feature/login", name_prefix="eden", domain_prefix="api",
+                            zone_name=_zone(253 - 18))
+    assert len(fits.host) == 253 and fits.host.startswith(label + ".")
+    with pytest.raises(UsageError, match=r"^host name 'api-feature-login\.z+.*' is longer "
+                       r"than 253 characters$"):
+        naming.names_for("feature/login", name_prefix="eden", domain_prefix="api",
+                         zone_name=_zone(253 - 17))
+
+
+def test_a_member_host_keeps_the_whole_zone_and_its_own_253_limit() -> None:
+    base = names("feature/login")
+    web = naming.member_names(base, role="web", name_prefix="eden", domain_prefix="web")
+    assert web.host == "web-feature-login.dev.example.com"
+    assert (web.service, web.target_group) == ("eden-feature-login-web",) * 2
+    assert (web.name, web.branch, web.endpoint_name) == (base.name, base.branch,
+                                                         base.endpoint_name)
+    # A host with no zone (a record from before zones were stored) keeps what it has.
+    bare = naming.member_names(naming.EnvNames("x", "x", "t", "s", "g", "hostonly", "x"),
+                               role="web", name_prefix="eden", domain_prefix="web")
+    assert bare.host == "web-x.hostonly"
+    long_zone = naming.names_for("feature/login", name_prefix="eden", domain_prefix="api",
+                                 zone_name=_zone(253 - 18))
+    assert len(naming.member_names(long_zone, role="w", name_prefix="eden",
+                                   domain_prefix="api").host) == 253
+    with pytest.raises(UsageError, match=r"is longer than 253 characters$"):
+        naming.member_names(long_zone, role="w", name_prefix="eden", domain_prefix="apix")
+
+
+def test_names_are_frozen() -> None:
+    n = names("feature/login")
+    with pytest.raises(AttributeError, match="cannot assign to field 'host'"):
+        n.host = "elsewhere"  # type: ignore[misc]
