@@ -1,26 +1,37 @@
-"""Mutation testing for eden's pure modules: change one thing, run the unit tests, repeat.
+"""Mutation testing of eden's pure core: change one thing, run the module's unit tests.
 
-    .venv/bin/python bench/mutate.py src/eden/scaler/windows.py tests/unit/scaler
-    .venv/bin/python bench/mutate.py src/eden/scaler/governor.py tests/unit/scaler \\
-        --tests-k "governor or target_tracking" --timeout 60 --json out.json
+    .venv/bin/python bench/mutate.py                      # every module of the pure core
+    .venv/bin/python bench/mutate.py src/eden/scaler/windows.py --survivors
+    .venv/bin/python bench/mutate.py src/eden/core/naming.py --only 12 40 --show
+    .venv/bin/python bench/mutate.py --list               # the modules and their tests
 
-Each mutant is one small change to the module's syntax tree:
+Each mutant is one small change to a module's syntax tree:
 
-* a comparison flipped (``<`` <-> ``>=``, ``<=`` <-> ``>``, ``==`` <-> ``!=``, ``in`` <->
-  ``not in``, ``is`` <-> ``is not``);
-* an arithmetic operator swapped (``+`` <-> ``-``, ``*`` <-> ``/``, ``//`` -> ``/``);
-* a boolean operator swapped (``and`` <-> ``or``), a ``not`` dropped;
-* a number constant changed (``n`` -> ``n + 1``; ``0`` -> ``1``; ``1`` -> ``0``);
-  ``True`` <-> ``False``;
-* a statement deleted (replaced by ``pass``), a ``return x`` turned into ``return None``.
+* a comparison negated (``<`` -> ``>=``, ``==`` -> ``!=``, ``in`` -> ``not in``, ``is`` ->
+  ``is not``) or moved across its boundary (``<`` <-> ``<=``, ``>`` <-> ``>=``);
+* an arithmetic operator swapped (``+`` <-> ``-``, ``*`` <-> ``/``, ``//`` -> ``/``,
+  ``%`` -> ``//``), a unary minus dropped, ``min`` <-> ``max``;
+* ``and`` <-> ``or``, a ``not`` dropped, ``True`` <-> ``False``;
+* a number changed by one (``n`` -> ``n + 1`` and ``n - 1``);
+* a statement deleted (``pass`` in its place), a ``return x`` turned into ``return None``.
 
-Docstrings, type annotations and ``__all__`` are not mutated. The mutant is written over
-the module (the original is restored afterwards, also on Ctrl-C) and the given tests run
-in a fresh ``pytest -x -q -p no:cacheprovider`` process; a mutant survives when they pass.
-A mutant that times out counts as killed (an infinite loop is noticed).
+Docstrings, annotations, ``__all__`` and the functions that do I/O (a parameter typed
+``Apply``, ``Aws`` or ``ReadContext``, or named in the module's ``skip``) are not mutated:
+they are not the pure core, and the integration tests hold them.
 
-The report lists every survivor with its line and the change, for a human to judge:
-equivalent (no behaviour can tell it apart) or a missing test.
+How a mutant runs: this process imports pytest and the third-party libraries the tests use
+once, then forks one child per mutant. The child puts an import hook in front of the
+module, so ``import eden.x.y`` executes the mutated tree (the file on disk is never
+written: other processes can run tests meanwhile), and runs the module's unit tests with
+``pytest -x``. Exit 0: the mutant survived. A failing test, an error at import or a
+timeout (10x the clean run, at least 5 s): killed. Only the unit tests listed for the
+module run, so a whole module takes seconds to a few minutes.
+
+The report gives killed/equivalent/survived per module; ``--survivors`` lists each
+survivor as ``file:line  change  (#index)`` with its line, for a human to judge: equivalent
+(no behaviour can tell it apart: add it to ``EQUIVALENT`` below with the reason, and to the
+table in docs/testing.md) or a missing test (write it). The command exits 1 while any
+survivor is not judged equivalent.
 """
 
 from __future__ import annotations
@@ -28,47 +39,142 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import importlib.abc
+import importlib.machinery
 import json
 import os
-import subprocess
+import select
+import signal
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import CodeType, ModuleType
 
-COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.LtE: ast.Gt, ast.Gt: ast.LtE,
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
-    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tests(*names: str) -> tuple[str, ...]:
+    """``naming``: tests/unit/test_naming.py; ``scaler/x``: tests/unit/scaler/test_scaler_x.py."""
+    return tuple(f"tests/unit/scaler/test_scaler_{n[7:]}.py" if n.startswith("scaler/")
+                 else f"tests/unit/test_{n}.py" for n in names)
+
+
+@dataclass(frozen=True)
+class Suite:
+    module: str
+    tests: tuple[str, ...]
+    skip: tuple[str, ...] = ()  # functions that are I/O, not the pure core
+
+
+RESOURCE_TESTS = _tests("planner", "plan_records_journal", "alb_pool_order", "quota_check")
+SCALER_POLICY_TESTS = _tests("scaler/target_tracking", "scaler/target_tracking_edges",
+                             "scaler/threshold", "scaler/seed_flaws")
+
+
+def _resource(name: str, *skip: str) -> Suite:
+    return Suite(f"src/eden/envs/resources/{name}.py", RESOURCE_TESTS, skip)
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite("src/eden/core/naming.py", _tests("naming", "naming_rules", "planner")),
+    Suite("src/eden/core/limits.py", _tests("naming_rules", "planner", "quota_check")),
+    Suite("src/eden/core/images.py", _tests("engine_inputs")),
+    Suite("src/eden/core/arns.py", _tests("alb_pool_order")),
+    Suite("src/eden/core/envvars.py", _tests("engine_inputs")),
+    Suite("src/eden/core/tags.py", _tests("planner")),
+    Suite("src/eden/core/urls.py", _tests("core_urls")),
+    Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc")),
+    Suite("src/eden/envs/planner.py", _tests("planner")),
+    _resource("base"),
+    _resource("target_group"),
+    _resource("task_definition"),
+    _resource("listener_rule"),
+    _resource("service"),
+    _resource("dns_record"),
+    _resource("endpoints_entry"),
+    Suite("src/eden/envs/quota.py", _tests("quota_check", "alb_pool_order")),
+    Suite("src/eden/envs/albs.py", _tests("alb_pool_order")),
+    Suite("src/eden/envs/readiness.py", _tests("readiness"), ("wait_until_ready",)),
+    Suite("src/eden/scaler/windows.py", _tests("scaler/windows")),
+    Suite("src/eden/scaler/target_tracking.py", SCALER_POLICY_TESTS),
+    Suite("src/eden/scaler/governor.py", (*_tests("scaler/governor"), *SCALER_POLICY_TESTS)),
+    Suite("src/eden/scaler/threshold.py", _tests("scaler/threshold", "scaler/seed_flaws")),
+)
+
+# Survivors judged equivalent: no input can tell the mutant from the original. Keyed by
+# (module, the mutated line's text, the change), so an edit elsewhere does not unhook them;
+# docs/testing.md lists them with the same reasons. A survivor not in this table is a
+# missing test.
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("src/eden/scaler/windows.py", "while items and items[-1][1] <= value:", "LtE -> Lt"):
+        "an equal value kept behind a newer equal one never changes the maximum (only the "
+        "deque's length)",
+    ("src/eden/core/naming.py", "if ch.isascii():", "delete If"):
+        "anyascii returns an ASCII character unchanged: the fast path gives the same text",
+    ("src/eden/core/naming.py",
+     "if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():", "Gt -> GtE"):
+        "a one-letter reading has reading[1:] == '', and ''.islower() is False: not a syllable "
+        "either way",
+    ("src/eden/core/naming.py",
+     "if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():", "1 -> 0"):
+        "as above: len > 0 and len > 1 differ only for one-letter readings, which "
+        "''.islower() already refuses",
+}
+IO_TYPES = {"Apply", "Aws", "ReadContext"}
+COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
+    ast.Lt: (ast.GtE, ast.LtE), ast.GtE: (ast.Lt, ast.Gt), ast.LtE: (ast.Gt, ast.Lt),
+    ast.Gt: (ast.LtE, ast.GtE), ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,),
+    ast.In: (ast.NotIn,), ast.NotIn: (ast.In,), ast.Is: (ast.IsNot,), ast.IsNot: (ast.Is,),
 }
 BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
     ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv,
 }
+NOT_DELETED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+               ast.Pass, ast.Global, ast.Nonlocal)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Mutant:
     index: int
     line: int
     change: str
-    status: str = ""  # killed | survived | timeout | broken
+    status: str = ""  # killed | survived | equivalent | timeout | error
+    source: str = ""  # the mutated line, as written
 
 
-def _annotation_nodes(tree: ast.AST) -> set[int]:
-    """ids of nodes inside annotations, docstrings and __all__: never mutated."""
-    skip: set[int] = set()
+@dataclass
+class Report:
+    module: str
+    tests: tuple[str, ...]
+    mutants: list[Mutant] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, *statuses: str) -> int:
+        return sum(m.status in statuses for m in self.mutants)
+
+
+# -- the mutations ----------------------------------------------------------------------
+
+
+def _protected(tree: ast.Module, skip: Sequence[str]) -> set[int]:
+    """ids of nodes never mutated: annotations, docstrings, __all__, I/O functions."""
+    out: set[int] = set()
 
     def mark(node: ast.AST | None) -> None:
         if node is not None:
-            skip.update(id(n) for n in ast.walk(node))
+            out.update(id(n) for n in ast.walk(node))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.AnnAssign | ast.arg):
             mark(node.annotation)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             mark(node.returns)
+            types = {ast.unparse(a.annotation) for a in node.args.args if a.annotation}
+            if node.name in skip or types & IO_TYPES:
+                mark(node)
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
@@ -76,73 +182,72 @@ def _annotation_nodes(tree: ast.AST) -> set[int]:
         if isinstance(node, ast.Assign) and any(
                 isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
             mark(node)
-    return skip
+    return out
 
 
-def _describe_const(value: object) -> list[tuple[object, str]]:
+def _constant_changes(value: object) -> list[tuple[object, str]]:
     if isinstance(value, bool):
         return [(not value, f"{value} -> {not value}")]
     if isinstance(value, int):
-        out: list[tuple[object, str]] = [(value + 1, f"{value} -> {value + 1}")]
-        if value == 1:
-            out.append((0, "1 -> 0"))
-        return out
+        changes = [(value + 1, f"{value} -> {value + 1}")]
+        return changes + ([(value - 1, f"{value} -> {value - 1}")] if value != 0 else [])
     if isinstance(value, float):
-        return [(value + 1.0, f"{value!r} -> {value + 1.0!r}")]
+        return [(value + 1.0, f"{value!r} -> {value + 1.0!r}"),
+                (value - 1.0, f"{value!r} -> {value - 1.0!r}")]
     return []
 
 
-def candidates(tree: ast.Module) -> Iterator[tuple[ast.AST, str, object]]:
-    """(node, description, how) for every mutation this module offers, in a fixed order."""
-    skip = _annotation_nodes(tree)
+def candidates(tree: ast.Module, skip: Sequence[str] = ()) -> Iterator[tuple[ast.AST, str, tuple]]:
+    """(node, what changes, how) for every mutation of ``tree``, in a fixed order."""
+    protected = _protected(tree, skip)
     for node in ast.walk(tree):
-        if id(node) in skip:
+        if id(node) in protected:
             continue
         if isinstance(node, ast.Compare):
             for i, op in enumerate(node.ops):
-                swap = COMPARE_SWAPS.get(type(op))
-                if swap:
+                for swap in COMPARE_SWAPS.get(type(op), ()):
                     yield node, f"{type(op).__name__} -> {swap.__name__}", ("cmp", i, swap)
-        elif isinstance(node, ast.BinOp) and type(node.op) in BINOP_SWAPS:
+        elif isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in BINOP_SWAPS:
             swap = BINOP_SWAPS[type(node.op)]
-            yield node, f"{type(node.op).__name__} -> {swap.__name__}", ("binop", swap)
-        elif isinstance(node, ast.AugAssign) and type(node.op) in BINOP_SWAPS:
-            swap = BINOP_SWAPS[type(node.op)]
-            yield node, f"{type(node.op).__name__}= -> {swap.__name__}=", ("binop", swap)
+            eq = "=" if isinstance(node, ast.AugAssign) else ""
+            yield node, f"{type(node.op).__name__}{eq} -> {swap.__name__}{eq}", ("op", swap)
         elif isinstance(node, ast.BoolOp):
             other = ast.Or if isinstance(node.op, ast.And) else ast.And
-            yield node, f"{type(node.op).__name__} -> {other.__name__}", ("boolop", other)
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            yield node, "not x -> x", ("drop_not",)
-        elif isinstance(node, ast.Constant) and not isinstance(node.value, str | bytes):
-            for value, text in _describe_const(node.value):
+            yield node, f"{type(node.op).__name__} -> {other.__name__}", ("op", other)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
+            yield node, f"{'not' if isinstance(node.op, ast.Not) else '-'}x -> x", ("unary",)
+        elif isinstance(node, ast.Constant):
+            for value, text in _constant_changes(node.value):
                 yield node, text, ("const", value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("min", "max"):
+            other_name = "max" if node.func.id == "min" else "min"
+            yield node, f"{node.func.id}() -> {other_name}()", ("minmax", other_name)
         if isinstance(node, ast.Return) and node.value is not None and not (
                 isinstance(node.value, ast.Constant) and node.value.value is None):
             yield node, "return x -> return None", ("return_none",)
-        if isinstance(node, ast.stmt) and not isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import
-                | ast.ImportFrom | ast.Pass | ast.Global | ast.Nonlocal) \
+        if isinstance(node, ast.stmt) and not isinstance(node, NOT_DELETED) \
                 and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
             yield node, f"delete {type(node).__name__}", ("delete",)
 
 
-def apply(tree: ast.Module, index: int) -> tuple[ast.Module, int, str]:
-    """A copy of ``tree`` with mutation number ``index`` applied."""
+def apply(tree: ast.Module, index: int, skip: Sequence[str] = ()) -> tuple[ast.Module, int, str]:
+    """A copy of ``tree`` with mutation number ``index`` made: (tree, line, change)."""
     mutated = copy.deepcopy(tree)
-    for i, (node, text, how) in enumerate(candidates(mutated)):
+    for i, (node, text, how) in enumerate(candidates(mutated, skip)):
         if i != index:
             continue
-        kind = how[0]  # type: ignore[index]
+        kind = how[0]
         if kind == "cmp":
-            _, pos, swap = how  # type: ignore[misc]
-            node.ops[pos] = swap()  # type: ignore[attr-defined]
-        elif kind in ("binop", "boolop"):
-            node.op = how[1]()  # type: ignore[attr-defined, index]
-        elif kind == "drop_not":
+            node.ops[how[1]] = how[2]()  # type: ignore[attr-defined]
+        elif kind == "op":
+            node.op = how[1]()  # type: ignore[attr-defined]
+        elif kind == "unary":
             _replace(mutated, node, node.operand)  # type: ignore[attr-defined]
         elif kind == "const":
-            node.value = how[1]  # type: ignore[attr-defined, index]
+            node.value = how[1]  # type: ignore[attr-defined]
+        elif kind == "minmax":
+            node.func = ast.Name(how[1], ast.Load())  # type: ignore[attr-defined]
         elif kind == "return_none":
             node.value = ast.Constant(None)  # type: ignore[attr-defined]
         elif kind == "delete":
@@ -153,70 +258,207 @@ def apply(tree: ast.Module, index: int) -> tuple[ast.Module, int, str]:
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
     for parent in ast.walk(tree):
-        for field, value in ast.iter_fields(parent):
+        for name, value in ast.iter_fields(parent):
             if value is old:
-                setattr(parent, field, new)
+                setattr(parent, name, ast.copy_location(new, old))
                 return
             if isinstance(value, list) and any(v is old for v in value):
-                setattr(parent, field, [new if v is old else v for v in value])
+                setattr(parent, name, [ast.copy_location(new, old) if v is old else v
+                                       for v in value])
                 return
 
 
-def run_tests(tests: list[str], k: str | None, timeout: float) -> str:
-    # No plugin autoload: third-party pytest plugins cost more start-up than the tests.
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-           "-o", "addopts=", *tests]
-    if k:
-        cmd += ["-k", k]
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return "timeout"
-    if done.returncode == 0:
-        return "survived"
-    if done.returncode == 1:
-        return "killed"
-    return "broken"  # collection error, usage error: the mutant did not even import
+# -- running the tests against a mutant -------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("module", type=Path)
-    parser.add_argument("tests", nargs="+")
-    parser.add_argument("--tests-k", default=None, help="pytest -k expression")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds per mutant [default: 10x the unmutated run, >= 5]")
-    parser.add_argument("--only", type=int, nargs="*", help="mutant numbers to run")
-    parser.add_argument("--json", type=Path, default=None)
-    args = parser.parse_args()
-    source = args.module.read_text(encoding="utf-8")
-    tree = ast.parse(source)
-    total = sum(1 for _ in candidates(tree))
-    clean_started = time.monotonic()
-    if run_tests(args.tests, args.tests_k, args.timeout or 600.0) != "survived":
-        raise SystemExit("the tests fail on the unmutated module: fix them first")
-    # A mutant that loops for ever is killed by the timeout: keep that cheap.
-    timeout = args.timeout or max(5.0, 10 * (time.monotonic() - clean_started))
-    results: list[Mutant] = []
-    started = time.monotonic()
+class _MutantLoader(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``name`` from a compiled (mutated) tree instead of its file."""
+
+    def __init__(self, name: str, path: Path, code: CodeType) -> None:
+        self.name, self.path, self.code = name, path, code
+
+    def find_spec(self, fullname: str, path: object, target: object = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=str(self.path))
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        exec(self.code, module.__dict__)
+
+
+def _pytest_args(tests: Sequence[str]) -> list[str]:
+    return ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts=",
+            "-W", "ignore::pytest.PytestConfigWarning", *tests]
+
+
+def _module_name(path: Path) -> str:
+    rel = path.resolve().relative_to(ROOT / "src").with_suffix("")
+    return ".".join(rel.parts)
+
+
+def _child(tests: Sequence[str], hook: _MutantLoader | None, modules_out: Path | None) -> None:
+    """In the forked child: install the mutant, run pytest, exit with its code."""
+    code = 3
     try:
-        for index in args.only if args.only else range(total):
-            mutated, line, text = apply(tree, index)
-            args.module.write_text(ast.unparse(mutated) + "\n", encoding="utf-8")
-            status = run_tests(args.tests, args.tests_k, timeout)
-            results.append(Mutant(index, line, text, status))
-            if status == "survived":
-                print(f"SURVIVED #{index} line {line}: {text}", flush=True)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        if hook is not None:
+            sys.meta_path.insert(0, hook)
+        import pytest
+
+        code = int(pytest.main(_pytest_args(tests)))
+        if modules_out is not None:
+            modules_out.write_text("\n".join(sorted(sys.modules)))
     finally:
-        args.module.write_text(source, encoding="utf-8")
-    survived = [m for m in results if m.status == "survived"]
-    print(f"\n{args.module}: {len(results)} mutants, {len(survived)} survived, "
-          f"{sum(m.status == 'broken' for m in results)} broken, "
-          f"{time.monotonic() - started:.0f} s")
+        os._exit(code)
+
+
+def run_forked(tests: Sequence[str], hook: _MutantLoader | None, timeout: float,
+               modules_out: Path | None = None) -> str:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        _child(tests, hook, modules_out)
+    pidfd = os.pidfd_open(pid)
+    try:
+        if not select.select([pidfd], [], [], timeout)[0]:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return "timeout"
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(pidfd)
+    code = os.waitstatus_to_exitcode(status)
+    # 5: no test ran (a module no unit test imports): nothing can kill the mutant.
+    return {0: "survived", 5: "survived", 1: "killed"}.get(code, "error")
+
+
+def preload(suites: Sequence[Suite]) -> None:
+    """Runs every suite's tests once, unmutated, and imports here the third-party modules
+    they used, so each forked mutant starts with them loaded."""
+    listing = Path(f"/tmp/eden-mutate-modules-{os.getpid()}")
+    try:
+        for suite in suites:
+            status = run_forked(suite.tests, None, 600, listing)
+            if status != "survived":
+                raise SystemExit(f"{suite.module}: its tests fail unmutated ({status}): "
+                                 f"run pytest {' '.join(suite.tests)}")
+            for name in listing.read_text().split():
+                if _third_party(name):
+                    try:
+                        __import__(name)
+                    except Exception:  # an optional extra that is not installed
+                        continue
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def _third_party(name: str) -> bool:
+    top = name.split(".")[0]
+    if top in ("eden", "conftest", "__main__") or top.startswith("test_"):
+        return False
+    module = sys.modules.get(name)
+    origin = getattr(module, "__file__", None) or ""
+    return not origin.startswith(str(ROOT / "tests"))
+
+
+def mutate_module(suite: Suite, timeout: float | None, only: Sequence[int] | None) -> Report:
+    """Every mutant of one module (or the ``only`` ones). A mutant that runs longer than
+    ``timeout`` (default: 10x the clean run, at least 5 s) loops: killed."""
+    if timeout is None:
+        started = time.monotonic()
+        run_forked(suite.tests, None, 600)
+        timeout = max(5.0, 10 * (time.monotonic() - started))
+    path = ROOT / suite.module
+    text_of_module = path.read_text(encoding="utf-8")
+    lines = text_of_module.splitlines()
+    tree = ast.parse(text_of_module, filename=str(path))
+    total = sum(1 for _ in candidates(tree, suite.skip))
+    report = Report(suite.module, suite.tests)
+    started = time.monotonic()
+    for index in only if only else range(total):
+        mutated, line, text = apply(tree, index, suite.skip)
+        code = compile(mutated, str(path), "exec")
+        hook = _MutantLoader(_module_name(path), path, code)
+        status = run_forked(suite.tests, hook, timeout)
+        source = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        if status == "survived" and (suite.module, source, text) in EQUIVALENT:
+            status = "equivalent"
+        report.mutants.append(Mutant(index, line, text, status, source))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def show(suite: Suite, index: int) -> str:
+    path = ROOT / suite.module
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    mutated, line, text = apply(tree, index, suite.skip)
+    before = ast.unparse(tree).splitlines()
+    after = ast.unparse(mutated).splitlines()
+    diff = [f"-{a}\n+{b}" for a, b in zip(before, after, strict=False) if a != b]
+    return f"{suite.module}:{line} {text}\n" + "\n".join(diff[:3])
+
+
+def _print_table(reports: Sequence[Report]) -> None:
+    print(f"\n{'module':44} {'mutants':>7} {'killed':>6} {'equivalent':>10} {'survived':>8} "
+          f"{'s':>5}")
+    for r in reports:
+        print(f"{r.module:44} {len(r.mutants):7d} {r.count('killed', 'timeout', 'error'):6d} "
+              f"{r.count('equivalent'):10d} {r.count('survived'):8d} {r.seconds:5.0f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="module files [default: the whole core]")
+    parser.add_argument("--survivors", action="store_true", help="list every survivor")
+    parser.add_argument("--only", type=int, nargs="*", help="mutant numbers to run")
+    parser.add_argument("--show", action="store_true", help="print the --only mutants' diffs")
+    parser.add_argument("--list", action="store_true", help="the modules, their tests, sizes")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per mutant")
+    parser.add_argument("--json", type=Path, default=None, help="write every mutant here")
+    args = parser.parse_args(argv)
+    chosen = [s for s in SUITES if not args.modules or s.module in
+              {str(Path(m).resolve().relative_to(ROOT)) for m in args.modules}]
+    if args.modules and len(chosen) != len(args.modules):
+        raise SystemExit(f"not in the pure core's table: {args.modules}; see --list")
+    if args.list or args.show:
+        for suite in chosen:
+            if args.show:
+                print("\n\n".join(show(suite, i) for i in args.only or ()))
+                continue
+            n = sum(1 for _ in candidates(ast.parse((ROOT / suite.module).read_text()),
+                                          suite.skip))
+            print(f"{suite.module:44} {n:4d} mutants  {' '.join(suite.tests)}")
+        return 0
+    os.chdir(ROOT)
+    preload(chosen)
+    reports = []
+    for suite in chosen:
+        report = mutate_module(suite, args.timeout, args.only)
+        reports.append(report)
+        print(f"{suite.module}: {len(report.mutants)} mutants, "
+              f"{report.count('survived')} survived, {report.count('equivalent')} equivalent "
+              f"({report.seconds:.0f} s)", flush=True)
+        if args.survivors:
+            for m in report.mutants:
+                if m.status in ("survived", "equivalent"):
+                    mark = "  (equivalent)" if m.status == "equivalent" else ""
+                    print(f"  {suite.module}:{m.line}  {m.change}  (#{m.index}){mark}\n"
+                          f"      {m.source}", flush=True)
+    _print_table(reports)
     if args.json is not None:
-        args.json.write_text(json.dumps([asdict(m) for m in results], indent=1))
+        args.json.write_text(json.dumps([{**asdict(r), "mutants": [asdict(m) for m in r.mutants]}
+                                         for r in reports], indent=1))
+    return 1 if any(r.count("survived") for r in reports) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
