@@ -166,3 +166,47 @@ def test_holding_on_an_echo_never_gives_up_the_peak() -> None:
     # The count was cut to 40 while 10 still serve: an echo, but the peak stands.
     d = p.decide(obs(7, 80.0, 10, 40))
     assert d.panic and d.desired == 80 and d.reason == "panic: scale up"
+
+
+def tolerant(tolerance: float) -> TargetTrackingPolicy:
+    return TargetTrackingPolicy(TargetSettings(target=10.0, tolerance=tolerance),
+                                Bounds(min_tasks=1, max_tasks=500))
+
+
+def test_a_load_exactly_at_the_tolerance_edge_holds() -> None:
+    # 25 over 2 tasks of 10: 25 % over target, and the band is 25 % (exact in binary).
+    assert tolerant(0.25).decide(obs(0, 12.5, 2, 2)).reason == "at target"
+    assert tolerant(0.25).decide(obs(0, 13.0, 2, 2)).desired == 3
+
+
+def test_a_coverage_exactly_at_the_minimum_is_a_full_view() -> None:
+    p = make(scale_in_delay=0.0)  # min_coverage 0.5: two of four tasks answered
+    d = p.decide(Observation(T0, (2.0, 2.0, None, None), ready=10, desired=10))
+    assert (d.desired, d.reason) == (5, "scale in, limited to 1/2")
+
+
+def _panic_while_tasks_start(at_six: float, tolerance: float) -> list[tuple[int, str]]:
+    """A panic that begins while a task is still starting (1 ready of 2), steps to 10,
+    then sees the same load per serving task for a panic window and ``at_six`` at its
+    end: the echo of queued requests, not news."""
+    p = tolerant(tolerance)
+    seen = [p.decide(obs(0, 100.0, 1, 2))]
+    seen += [p.decide(obs(t, 100.0, 1, 10)) for t in range(1, 6)]
+    seen.append(p.decide(obs(6, at_six, 1, 10)))
+    return [(d.desired, d.reason) for d in seen]
+
+
+def test_a_step_taken_while_tasks_start_settles_after_exactly_one_panic_window() -> None:
+    # At T0+6 the step is one panic window old: settled. The panic window's mean is 105
+    # per serving task, within 10 % of the 100 the step was taken at: held at 10 (the
+    # stable window alone would ask for 11).
+    decided = _panic_while_tasks_start(130.0, 0.1)
+    assert decided[0] == (10, "panic: scale up")
+    assert decided[1:] == [(10, "panic: at target")] * 6
+
+
+def test_the_echo_gate_holds_a_rise_of_exactly_the_tolerance() -> None:
+    # 150 per serving task against 100 at the step, with a 50 % tolerance: held.
+    assert _panic_while_tasks_start(400.0, 0.5)[-1] == (10, "panic: at target")
+    # Just over it is news: the panic window (mean 150.2) asks for 16.
+    assert _panic_while_tasks_start(401.0, 0.5)[-1] == (16, "panic: scale up")
