@@ -43,6 +43,7 @@ import importlib.abc
 import importlib.machinery
 import json
 import os
+import resource
 import select
 import signal
 import sys
@@ -123,6 +124,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "''.islower() already refuses",
 }
 IO_TYPES = {"Apply", "Aws", "ReadContext"}
+CHILD_MEMORY = 2 << 30  # bytes of address space for one mutant's test run
 COMPARE_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.GtE, ast.LtE), ast.GtE: (ast.Lt, ast.Gt), ast.LtE: (ast.Gt, ast.Lt),
     ast.Gt: (ast.LtE, ast.GtE), ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,),
@@ -306,6 +308,9 @@ def _child(tests: Sequence[str], hook: _MutantLoader | None, modules_out: Path |
     """In the forked child: install the mutant, run pytest, exit with its code."""
     code = 3
     try:
+        # A mutant that appends in an endless loop must not take the shared machine's
+        # memory with it: it fails with MemoryError (killed) long before the timeout.
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
