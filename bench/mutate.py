@@ -122,6 +122,38 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():", "1 -> 0"):
         "as above: len > 0 and len > 1 differ only for one-letter readings, which "
         "''.islower() already refuses",
+    ("src/eden/scaler/governor.py", 'return ""', "return x -> return None"):
+        "_held's answer is only tested for truth: None and '' are both false",
+    ("src/eden/scaler/governor.py", 'return ""', "delete Return"):
+        "the same: falling off the end returns None, which is false like ''",
+    ("src/eden/scaler/governor.py", 'edge = "max" if clamped < wanted else "min"', "Lt -> LtE"):
+        "only reached when clamped != wanted, where < and <= agree",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "delete Assign"):
+        "read only while panicking, and the tick that starts a panic sets it first",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "0.0 -> 1.0"):
+        "the same: the first value is never read",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "0.0 -> -1.0"):
+        "the same: the first value is never read",
+    ("src/eden/scaler/target_tracking.py", "self._panic_peak = 0", "delete Assign"):
+        "read only while panicking, and the tick that starts a panic resets it to 0 first",
+    ("src/eden/scaler/target_tracking.py", "self._panic_peak = 0", "0 -> 1"):
+        "the first value is never read (in __init__), or, when a panic starts, is below "
+        "want_panic, which is at least panic_threshold > 1, so the max() ignores it",
+    ("src/eden/scaler/target_tracking.py", "self._step_per_task = 0.0", "0.0 -> -1.0"):
+        "compared only after a step (which sets it) or, before any step, when per_task is 0 "
+        "on a settled tick that could not step (at max_tasks): every proposal is clamped to "
+        "the same max then",
+    ("src/eden/scaler/target_tracking.py",
+     "proposal = max(want_stable, want_panic or 0, self._panic_peak, current)", "0 -> 1"):
+        "while panicking the peak is at least the first panic proposal, itself at least "
+        "want_panic >= 2 then: a 1 in the max() never wins",
+    ("src/eden/scaler/target_tracking.py", "return load <= 0", "return x -> return None"):
+        "with no tasks (current 0) and a load >= 0: within tolerance (0 load) proposes current"
+        " = 0, and not within it proposes ceil(0 / target) = 0 too; any load > 0 is not "
+        "within either way",
+    ("src/eden/scaler/target_tracking.py", "return load <= 0", "LtE -> Lt"):
+        "the same: load is never negative, so only load == 0 differs, and it proposes 0 "
+        "either way",
 }
 IO_TYPES = {"Apply", "Aws", "ReadContext"}
 CHILD_MEMORY = 2 << 30  # bytes of address space for one mutant's test run

@@ -187,3 +187,16 @@ def test_young_tasks_equal_to_the_wanted_count_is_a_plain_scale_in() -> None:
     settle(g, 10, 10, 1, at=START + 11)  # 6 young tasks
     settle(g, 10, 6, 11, at=START + 12)
     assert g.govern(START + 23, 6, 10) == (6, "scale in")  # wanted 6: the young floor agrees
+
+
+def test_within_the_band_with_exactly_as_many_young_tasks_as_wanted_is_the_band() -> None:
+    # The young tasks are not *more* than the load wants: the band, not their age, holds.
+    g = governor(scale_in_delay=0.0, min_task_age=100.0, scale_in_band=0.6)
+    settle(g, 10, 10, 1)  # 10 tasks there before eden: old
+    g.note_view(START + 1, complete=True)
+    assert g.govern(START + 1, 14, 14) == (14, "at target")  # 4 new ones: young
+    g.note_view(START + 2, complete=True)
+    # wanted 4 = young 4; half of 14 is 7, above 40 % of 14: within the band.
+    assert g.govern(START + 2, 4, 14) == (14, "within the scale-in band")
+    g.note_view(START + 3, complete=True)
+    assert g.govern(START + 3, 3, 14) == (14, "tasks too young to stop")
