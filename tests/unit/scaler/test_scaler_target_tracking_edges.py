@@ -210,3 +210,27 @@ def test_the_echo_gate_holds_a_rise_of_exactly_the_tolerance() -> None:
     assert _panic_while_tasks_start(400.0, 0.5)[-1] == (10, "panic: at target")
     # Just over it is news: the panic window (mean 150.2) asks for 16.
     assert _panic_while_tasks_start(401.0, 0.5)[-1] == (16, "panic: scale up")
+
+
+def test_a_step_taken_with_no_load_in_view_makes_the_next_load_news() -> None:
+    p = make(target=0.1, scale_in_delay=0.0, min_task_age=0.0)
+    assert p.decide(obs(0, 0.3, 1, 2)).desired == 3  # a panic: 0.3 wants 3 tasks
+    # Ten seconds on the one task's scrape fails and the count reads 0 (set from outside):
+    # the panic steps back up with nothing in its window, at 0 load per serving task.
+    d = p.decide(Observation(T0 + 10, (None,), ready=1, desired=0))
+    assert (d.desired, d.reason, d.panic_load) == (3, "panic: scale up", None)
+    # A panic window later 3 tasks serve 0.3 each: 0.9 is news against 0, and wants 9.
+    assert p.decide(obs(16, 0.3, 3, 4)).desired == 9
+
+
+def test_a_quiet_panic_window_counts_as_no_load_per_task() -> None:
+    # Found by a random search against the mutant that counts an empty or all-zero panic
+    # window as -1 per serving task (bench/mutate.py); the last tick is where they part.
+    p = make(target=1.0, max_tasks=100, scale_in_delay=0.0, min_task_age=0.0)
+    ticks = [(0, (5.0,), 0, 6), (1, (0.0,), 1, 5), (3, (50.0,) * 5, 5, 9), (4, (0.05,), 1, 13),
+             (10, (50.0,) * 10, 10, 14), (16, (0.0,) * 8, 8, 13)]
+    decided = [p.decide(Observation(T0 + t, values, ready=r, desired=d)).desired
+               for t, values, r, d in ticks]
+    assert decided == [6, 6, 85, 85, 85, 85]
+    last = p.decide(Observation(T0 + 22, (None,) * 4, ready=4, desired=17))
+    assert (last.desired, last.reason) == (100, "panic: scale up (held at max 100)")
