@@ -80,7 +80,8 @@ def _resource(name: str, *skip: str) -> Suite:
 
 SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/naming.py", _tests("naming", "naming_rules", "planner")),
-    Suite("src/eden/core/limits.py", _tests("naming_rules", "planner", "quota_check")),
+    Suite("src/eden/core/limits.py", _tests("core_limits", "naming", "naming_rules", "planner",
+                                            "quota_check")),
     Suite("src/eden/core/images.py", _tests("engine_inputs")),
     Suite("src/eden/core/arns.py", _tests("alb_pool_order")),
     Suite("src/eden/core/envvars.py", _tests("engine_inputs")),
