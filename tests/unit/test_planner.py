@@ -710,6 +710,15 @@ def test_pick_priority_wraps_around_within_range() -> None:
     assert pick_priority(name, list(range(start, MAX_PRIORITY + 1))) == 1
 
 
+def test_pick_priority_starts_in_1_to_1000_never_at_0() -> None:
+    # ALB refuses priority 0. These names hash to the two ends of the start range (the
+    # digest mod 1000 is 0 and 999): the first free slot is 1 and 1000.
+    assert pick_priority("feature-793", []) == 1
+    assert pick_priority("feature-2040", []) == 1000
+    assert pick_priority("feature-2040", [1000]) == 1001
+    assert pick_priority("feature-2040", [None, *range(1000, MAX_PRIORITY + 1)]) == 1
+
+
 def test_pick_priority_refuses_when_every_priority_is_taken() -> None:
     with pytest.raises(ConfigError, match=r"^every listener rule priority is taken$"):
         pick_priority("x", list(range(1, MAX_PRIORITY + 1)))
