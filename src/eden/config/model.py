@@ -79,6 +79,13 @@ class Profile:
     # Off by default: a shell in a preview needs SSM permissions on the task role, and a
     # team opts in to it (docs/dayto.md lists them).
     allow_exec: bool = False
+    # Secrets previews may read (docs/config-and-secrets.md): no preview's task definition
+    # may read a secret matching ``deny_secrets``; with ``allow_secrets`` it may read only
+    # those matching one. ``execution_role_arn``: the previews' own task execution role
+    # (default: the reference's), which ``eden iam-policy --secrets`` is written for.
+    deny_secrets: tuple[str, ...] = ()
+    allow_secrets: tuple[str, ...] = ()
+    execution_role_arn: str | None = None
 
     @property
     def service(self) -> ServiceTemplate:
@@ -114,6 +121,9 @@ FILE_FIELDS: dict[str, type] = {
     "retry_mode": str,
     "ttl_hours": int,
     "allow_exec": bool,
+    "deny_secrets": list,
+    "allow_secrets": list,
+    "execution_role_arn": str,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
 FILE_TABLES = ("endpoints", "env", "services")
@@ -153,6 +163,11 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["ttl_hours"] = profile.ttl_hours
     if profile.allow_exec:
         values["allow_exec"] = True
+    for key in ("deny_secrets", "allow_secrets"):
+        if getattr(profile, key):
+            values[key] = list(getattr(profile, key))
+    if profile.execution_role_arn:
+        values["execution_role_arn"] = profile.execution_role_arn
     if profile.endpoints:
         e = profile.endpoints
         values["endpoints"] = {

@@ -22,6 +22,7 @@ from eden.config.model import (
     Profile,
     ServiceTemplate,
 )
+from eden.config.secret_rules import execution_role, secret_patterns
 from eden.config.tables import endpoints_table, env_table
 from eden.errors import ConfigError
 
@@ -70,6 +71,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         retry_mode=retry_mode,
         ttl_hours=ttl_hours,
         allow_exec=bool(values.get("allow_exec", False)),
+        deny_secrets=secret_patterns(values, "deny_secrets", where),
+        allow_secrets=secret_patterns(values, "allow_secrets", where),
+        execution_role_arn=execution_role(values, where),
     )
 
 

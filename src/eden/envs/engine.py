@@ -16,6 +16,7 @@ from typing import Any
 from eden.aws import Aws
 from eden.config import Profile
 from eden.core import naming
+from eden.core.envvars import VarsChange
 from eden.core.images import validate_image
 from eden.envs import albs
 from eden.envs.executor import (
@@ -139,6 +140,7 @@ class Engine:
         notes: NoteListener | None = None,
         refresh: bool = False,
         on_message: Callable[[str], None] | None = None,
+        vars_change: VarsChange | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
         another origin is never touched, even when the branch names collide.
@@ -154,7 +156,7 @@ class Engine:
             wanted_images.setdefault(self.profile.service.role, image)
         for each in wanted_images.values():
             validate_image(each)
-        check_images(self.profile, wanted_images)
+        check_images(self.profile, wanted_images, redeploy=vars_change is not None)
         existing = self.directory.target(branch, origin, adopt, by_name=False)
         name = None
         if existing is not None:
@@ -165,7 +167,7 @@ class Engine:
         name = name or naming.env_name(branch, alias)
         req = CreateRequest(
             branch, wanted_images, alias, env, keep_on_failure, origin, adopt, refresh,
-            on_message,
+            on_message, vars_change,
         )
         if dry_run:
             return self._create(name, req, True, listener, notes)
@@ -241,8 +243,9 @@ class Engine:
             env = dict(req.env or {})
             try:
                 items = wanted(
-                    self.profile, snap, req.images, env, refresh=req.refresh, record=taken
-                )
+                    self.profile, snap, req.images, env, refresh=req.refresh, record=taken,
+                    change=req.vars_change,
+                )  # fmt: skip
                 plan = plan_group(self.profile, items, name)
                 url = f"https://{snap.names.host}"
                 if dry_run:
