@@ -27,8 +27,8 @@ def parse_env_pairs(
         key, sep, value = pair.partition("=")
         if not sep or not is_env_key(key):
             raise UsageError(
-                f"{option} {pair!r} is not KEY=VALUE with a valid variable name",
-                hint=f"for example {option} {example}",
+                f"{option} {pair!r} is not KEY=VALUE with a valid variable name".lstrip(),
+                hint=f"for example {option} {example}".replace("  ", " "),
             )
         out[key] = value
     return out

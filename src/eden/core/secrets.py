@@ -188,12 +188,12 @@ def pattern_problem(pattern: str) -> str | None:
                 f"{pattern!r} is not a whole ARN pattern "
                 "(arn:PARTITION:SERVICE:REGION:ACCOUNT:...)"
             )
-        if not any(_glob(service).fullmatch(s) for s in SERVICES):
+        if not any(glob_re(service).fullmatch(s) for s in SERVICES):
             return f"{pattern!r} names service {service!r}: secrets are in secretsmanager or ssm"
     return None
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
+def glob_re(pattern: str) -> re.Pattern[str]:
     """IAM's wildcards: ``*`` any run of characters, ``?`` one; the rest literal."""
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.DOTALL)
@@ -207,7 +207,7 @@ def matches(pattern: str, value: str, home: Home) -> bool:
     else:
         candidates = ref.names() if ref else {value.removeprefix("/")}
         pattern = pattern.removeprefix("/")
-    glob = _glob(pattern)
+    glob = glob_re(pattern)
     return any(glob.fullmatch(c) for c in candidates)
 
 
@@ -221,9 +221,9 @@ def first_match(patterns: Iterable[str], value: str, home: Home) -> str | None:
 # (split at _ . -) for the short ones, anywhere for the long ones (DBPASSWORD, APITOKEN).
 _SECRET_ANYWHERE = (
     "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "PRIVATE", "CREDENTIAL",
-    "AUTH", "SIGNATURE", "SALT", "DSN",
+    "AUTHORIZATION", "SIGNATURE", "SALT", "DSN",
 )  # fmt: skip
-_SECRET_WORDS = frozenset({"KEY", "PWD", "PASS", "PW"})
+_SECRET_WORDS = frozenset({"KEY", "PWD", "PASS", "PW", "AUTH"})
 # Per process: a fingerprint tells two values apart here and means nothing anywhere else.
 _FINGERPRINT_KEY = _random.token_bytes(16)
 

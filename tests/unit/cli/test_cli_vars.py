@@ -1,0 +1,71 @@
+"""`eden vars` input errors and `eden iam-policy --secrets`: no AWS is reached."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eden.cli import main
+from eden.config import write_profile
+
+ACCOUNT = "123456789012"
+LISTENER = (
+    f"arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:listener/app/shared/50dc6c495c0c9188/"
+    "f2f7dc8efc522ab2"
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "eden.toml"
+    values: dict[str, Any] = {
+        "cluster": "main", "reference_service": "api", "listener_arn": LISTENER,
+        "zone_id": "Z0123456789ABC", "state": f"sqlite:///{tmp_path / 'state.db'}",
+        "deny_secrets": ["/prod/*"], "allow_secrets": ["/previews/*"],
+    }  # fmt: skip
+    write_profile(path, "dev", values)
+    monkeypatch.setenv("EDEN_CONFIG", str(path))
+    monkeypatch.delenv("EDEN_PROFILE", raising=False)
+    return path
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_iam_policy_for_the_previews_execution_role(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "iam-policy", "--secrets")
+    assert code == 0, err
+    statements = {s["Sid"]: s for s in json.loads(out)["Statement"]}
+    assert statements["EdenPreviewsReadParameters"]["Resource"] == (
+        f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/previews/*"
+    )
+    assert "arn:aws:ssm:*:*:parameter/prod/*" in statements["EdenPreviewsNeverRead"]["Resource"]
+    assert "attach it to the reference task definition's execution role" in err
+    assert "set execution_role_arn in the profile to give them their own" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["vars", "set", "feature/x", "NOPE"], 2, "'NOPE' is not KEY=VALUE"),
+        (["vars", "set", "feature/x", "--secret", "DB"], 2, "--secret 'DB' is not KEY=VALUE"),
+        (["vars", "set", "feature/x", "A=1", "--secret", "A=/previews/a"], 2, "A given twice"),
+        (["vars", "unset", "feature/x", "a-b"], 2, "variable name 'a-b' is not valid"),
+        (["vars", "ls", "feature/x"], 4, "no environment 'feature/x' in profile dev"),
+        (["vars", "set", "feature/x", "A=1"], 4, "no environment 'feature/x' in profile dev"),
+    ],
+)
+def test_vars_refuses_with_what_to_do(
+    config: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    got, out, _err = _run(capsys, *args, "-o", "json")
+    assert got == code
+    assert message in json.loads(out)["message"]
