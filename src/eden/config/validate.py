@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from eden.config.access import access_table
 from eden.config.model import (
     DEFAULT_DOMAIN_PREFIX,
     DEFAULT_NAME_PREFIX,
@@ -74,6 +75,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         deny_secrets=secret_patterns(values, "deny_secrets", where),
         allow_secrets=secret_patterns(values, "allow_secrets", where),
         execution_role_arn=execution_role(values, where),
+        access=access_table(values.get("access"), where=where),
     )
 
 
