@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from eden.api.context import ApiContext, ctx, read_key, write_key
-from eden.api.models import ERRORS, EnvKey, EnvValue
+from eden.api.models import ERRORS, EnvKey
 from eden.api.problems import ApiProblem
+from eden.api.vars_models import CHANGE_RESPONSES, PutVars, VarsView
 from eden.core.envvars import VarsChange
 from eden.envs import variables
 from eden.envs.vars_ops import VarsEditor
@@ -50,41 +50,10 @@ DryRunQ = Annotated[bool, Query(description="Return the deploy's plan; change no
 ReadyTimeoutQ = Annotated[
     float, Query(gt=0, le=3600, description="With wait=ready: seconds to wait at most.")
 ]
-ValueFrom = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 TAG = "variables"
 
 
-class PutVars(BaseModel):
-    """Variables to set on the environment; the ones not named are kept."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "env": {"LOG_LEVEL": "debug"},
-                    "secrets": {
-                        "DB_PASSWORD": "arn:aws:secretsmanager:eu-west-1:123456789012:"
-                        "secret:previews/db-AbCdEf"
-                    },
-                }
-            ]
-        },
-    )
-
-    env: dict[EnvKey, EnvValue] = Field(
-        default_factory=dict, max_length=100, description="Plain values (kept in the task "
-        "definition and eden's state as they are: put secrets in `secrets`)."
-    )  # fmt: skip
-    secrets: dict[EnvKey, ValueFrom] = Field(
-        default_factory=dict,
-        max_length=100,
-        description="Secrets ECS reads when a task starts: a Secrets Manager secret's ARN "
-        "(optionally :json-key:version-stage:version-id), or an SSM parameter's ARN or name.",
-    )
-
-
-@router.get("/vars/{name:path}", tags=[TAG])
+@router.get("/vars/{name:path}", tags=[TAG], response_model=VarsView)
 def get_vars(
     name: str,
     context: Ctx,
@@ -102,7 +71,7 @@ def get_vars(
     return variables.view(record, show_values=show_values)
 
 
-@router.put("/vars/{name:path}", tags=[TAG])
+@router.put("/vars/{name:path}", tags=[TAG], responses=CHANGE_RESPONSES)
 def put_vars(
     name: str,
     body: PutVars,
@@ -119,7 +88,7 @@ def put_vars(
     return _change(context, profile, name, change, wait, deploy, dry_run, ready_timeout)
 
 
-@router.delete("/vars/{name:path}", tags=[TAG])
+@router.delete("/vars/{name:path}", tags=[TAG], responses=CHANGE_RESPONSES)
 def delete_vars(
     name: str,
     context: Ctx,

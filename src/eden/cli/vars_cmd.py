@@ -54,9 +54,9 @@ def _deploy_options(fn: Any) -> Any:
     fn = click.option(
         "--wait", "wait_ready", is_flag=True, help="Then wait until the environment serves."
     )(fn)
-    fn = click.option(
-        "--dry-run", is_flag=True, help="Print the deploy's plan; change nothing."
-    )(fn)
+    fn = click.option("--dry-run", is_flag=True, help="Print the deploy's plan; change nothing.")(
+        fn
+    )
     fn = click.option(
         "--no-deploy",
         is_flag=True,
@@ -67,9 +67,7 @@ def _deploy_options(fn: Any) -> Any:
 
 @vars_group.command(name="ls")
 @click.argument("name")
-@click.option(
-    "--show-values", is_flag=True, help="Also the values of names that look secret."
-)
+@click.option("--show-values", is_flag=True, help="Also the values of names that look secret.")
 @common_options()
 def vars_ls(name: str, show_values: bool, opts: Options) -> None:
     """List environment NAME's own variables: values (redacted when the name looks like a

@@ -154,9 +154,9 @@ def check_task_definition(
     for container, key, value in reads:
         mine = container == target and own.secrets.get(key) == value
         denied = first_match(profile.deny_secrets, value, home)
-        outside = bool(profile.allow_secrets) and first_match(
-            profile.allow_secrets, value, home
-        ) is None
+        outside = (
+            bool(profile.allow_secrets) and first_match(profile.allow_secrets, value, home) is None
+        )
         if denied is None and not outside:
             continue
         rule = f"deny_secrets: {denied}" if denied else "not in allow_secrets"
