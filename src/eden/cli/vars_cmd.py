@@ -65,7 +65,9 @@ def _deploy_options(fn: Any) -> Any:
     return fn
 
 
-@vars_group.command(name="ls")
+@vars_group.command(
+    name="ls", short_help="List its variables and secrets (values that look secret hidden)."
+)
 @click.argument("name")
 @click.option("--show-values", is_flag=True, help="Also the values of names that look secret.")
 @common_options()
@@ -128,7 +130,7 @@ def brief(record: EnvRecord) -> list[str]:
     return [f"  variables:   {shown}{pending}"]
 
 
-@vars_group.command(name="set")
+@vars_group.command(name="set", short_help="Set variables or secrets, then deploy.")
 @click.argument("name")
 @click.argument("pairs", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option(
@@ -163,7 +165,7 @@ def vars_set(
     _run(name, change, opts, **deploy)
 
 
-@vars_group.command(name="unset")
+@vars_group.command(name="unset", short_help="Remove variables or secrets, then deploy.")
 @click.argument("name")
 @click.argument("keys", nargs=-1, required=True, metavar="KEY...")
 @_deploy_options

@@ -88,8 +88,9 @@ class VarsEditor:
     def prepare(self, name_or_branch: str, change: VarsChange, *, deploy: bool) -> Checked:
         """Checks ``change`` (nothing read from AWS, nothing changed): raises when it cannot
         be made; says whether a deploy is needed, and what the user should know."""
+        # The input first: a bad ARN or a denied secret is wrong whichever environment.
+        messages = variables.check_change(self.profile, change, name_or_branch)
         record = self.find(name_or_branch)
-        messages = variables.check_change(self.profile, change, record.name)
         before = variables.stored(record)
         absent = [k for k in change.unset if k not in before.env and k not in before.secrets]
         if absent:

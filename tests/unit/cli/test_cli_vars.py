@@ -59,13 +59,27 @@ def test_iam_policy_for_the_previews_execution_role(
         (["vars", "set", "feature/x", "--secret", "DB"], 2, "--secret 'DB' is not KEY=VALUE"),
         (["vars", "set", "feature/x", "A=1", "--secret", "A=/previews/a"], 2, "A given twice"),
         (["vars", "unset", "feature/x", "a-b"], 2, "variable name 'a-b' is not valid"),
+        (["vars", "set", "feature/x", "=on"], 2, "'=on' is not KEY=VALUE"),
+        (["vars", "set", "feature/x", "--secret", "DB="], 2,
+         "secret DB: '' is neither an ARN nor an SSM parameter name"),
+        (["vars", "set", "feature/x", "--secret", "DB=arn:aws:kms:eu-west-1:123456789012:key/k"],
+         2, "is a kms ARN: ECS reads secrets from Secrets Manager"),
+        (["vars", "set", "feature/x", "--secret", "DB=prod/db"], 2,
+         "has a '/' but does not start with one"),
+        # Checked before the environment is looked up: wrong whichever environment.
+        (["vars", "set", "feature/x", "--secret", "DB=/prod/db"], 2,
+         "secret DB: /prod/db is denied by profile dev (deny_secrets: /prod/*)"),
+        (["vars", "set", "feature/x", "--secret", "DB=/staging/db"], 2,
+         "not in profile dev's allow_secrets"),
         (["vars", "ls", "feature/x"], 4, "no environment 'feature/x' in profile dev"),
         (["vars", "set", "feature/x", "A=1"], 4, "no environment 'feature/x' in profile dev"),
     ],
-)
+)  # fmt: skip
 def test_vars_refuses_with_what_to_do(
     config: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
 ) -> None:
     got, out, _err = _run(capsys, *args, "-o", "json")
-    assert got == code
-    assert message in json.loads(out)["message"]
+    assert got == code, out
+    answer = json.loads(out)
+    assert message in answer["message"]
+    assert answer["hint"], answer  # every refusal says what to do
