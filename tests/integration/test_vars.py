@@ -199,6 +199,10 @@ def test_cli_redacts_secret_looking_values_in_ls_show_and_diff(
         ("MODE", "value", "fast"),
     ]  # fmt: skip
     assert "API_TOKEN=****, DB_PASSWORD <- /previews/db, MODE=fast" in outputs[f"show {BRANCH}"]
+    assert outputs[f"vars ls {BRANCH}"].splitlines()[:4] == [
+        "NAME         KIND    VALUE", "API_TOKEN    value   ****",
+        "DB_PASSWORD  secret  /previews/db", "MODE         value   fast",
+    ]  # fmt: skip
     assert json.loads(outputs[f"diff {BRANCH} -o json"])["drifted"] is False
     assert main(["vars", "ls", BRANCH, "--show-values", "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["vars"][0]["value"] == token

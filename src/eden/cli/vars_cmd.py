@@ -7,13 +7,10 @@ They are kept with the environment and set on every deploy (``envs/variables.py`
 
 from __future__ import annotations
 
-import shutil
-import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from eden.cli import listing
 from eden.cli.common import (
     Options,
     common_options,
@@ -97,14 +94,12 @@ def vars_ls(name: str, show_values: bool, opts: Options) -> None:
 
 def print_view(env: str, view: dict[str, Any]) -> None:
     rows = [
-        {"NAME": r["name"], "KIND": r["kind"],
-         "VALUE": r["value"] if r["kind"] == "value" else r["value_from"]}
+        (r["name"], r["kind"], r["value"] if r["kind"] == "value" else r["value_from"])
         for r in view["vars"]
-    ]  # fmt: skip
+    ]
     if not rows:
         click.echo(f"{env} has no variables of its own (`eden vars set {env} KEY=VALUE`)")
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    for line in listing.render(rows, width) if rows else []:
+    for line in table(rows):
         click.echo(line)
     if any(r["redacted"] for r in view["vars"]):
         click.echo("(**** hides values whose names look secret: --show-values shows them)")
@@ -113,6 +108,16 @@ def print_view(env: str, view: dict[str, Any]) -> None:
     if view["last_deploy_env"]:
         pairs = ", ".join(f"{k}={v}" for k, v in view["last_deploy_env"].items())
         click.echo(f"the last deploy also had --env {pairs} (for that deploy only)")
+
+
+def table(rows: list[tuple[str, str, str]]) -> list[str]:
+    """NAME, KIND and VALUE, aligned; a value (an ARN to copy) is never cut or wrapped."""
+    if not rows:
+        return []
+    name = max(len("NAME"), *(len(r[0]) for r in rows))
+    kind = max(len("KIND"), *(len(r[1]) for r in rows))
+    lines = [("NAME", "KIND", "VALUE"), *rows]
+    return [f"{a:<{name}}  {b:<{kind}}  {c}".rstrip() for a, b, c in lines]
 
 
 def brief(record: EnvRecord) -> list[str]:

@@ -1,4 +1,4 @@
-"""`eden vars` input errors and `eden iam-policy --secrets`: no AWS is reached."""
+"""`eden vars` input errors, its listing, and `eden iam-policy --secrets`: no AWS is reached."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from eden.cli import main
+from eden.cli.vars_cmd import print_view
 from eden.config import write_profile
+from eden.envs import variables
+from state_records import record
 
 ACCOUNT = "123456789012"
 LISTENER = (
@@ -83,3 +86,28 @@ def test_vars_refuses_with_what_to_do(
     answer = json.loads(out)
     assert message in answer["message"]
     assert answer["hint"], answer  # every refusal says what to do
+
+
+def test_the_listing_shows_every_column_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    env = record("feature-login")
+    arn = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:previews/db-AbCdEf:password::"
+    env.extra["vars"] = {
+        "env": {"LOG_LEVEL": "debug", "API_TOKEN": "tok-123", "DB_URL": "postgres://a:pw@db/x"},
+        "secrets": {"DB_PASSWORD": arn},
+    }
+    env.extra["env_overrides"] = {"MODE": "fast"}
+    print_view(env.name, variables.view(env))
+    assert capsys.readouterr().out.splitlines() == [
+        "NAME         KIND    VALUE",
+        "API_TOKEN    value   ****",
+        "DB_PASSWORD  secret  " + arn,
+        "DB_URL       value   postgres://a:****@db/x",
+        "LOG_LEVEL    value   debug",
+        "(**** hides values whose names look secret: --show-values shows them)",
+        "the last deploy also had --env MODE=fast (for that deploy only)",
+    ]
+    env.extra["vars"], env.extra["env_overrides"] = {}, {}
+    print_view(env.name, variables.view(env))
+    assert capsys.readouterr().out == (
+        "feature-login has no variables of its own (`eden vars set feature-login KEY=VALUE`)\n"
+    )
