@@ -19,7 +19,7 @@ from eden.config import Profile
 from eden.config.access import client_secret, require_client_secret
 from eden.core import naming
 from eden.core.images import validate_image
-from eden.envs import albs
+from eden.envs import albs, hooks
 from eden.envs.executor import (
     DryRunExecutor,
     Executor,
@@ -219,6 +219,7 @@ class Engine:
             self.history.event(name, plan.operation, started, "failed", exc.message, shown)
             raise
         journal.end(True)
+        messages = [*messages, *hooks.warnings(result.outputs())]
         self.history.made(record, snap, result, items, overrides=req.env)
         detail = f"{len(plan.steps)} steps"
         self.history.event(name, plan.operation, started, "ok", detail, shown)
@@ -289,6 +290,7 @@ class Engine:
         on_wait: WaitCallback | None = None,
         origin: str | None = None,
         adopt: bool = False,
+        notes: NoteListener | None = None,
     ) -> Outcome:
         """With ``origin`` only that origin's environment is deleted; none is no error."""
         record, name = self.directory.delete_target(name_or_branch, origin, adopt)
@@ -307,7 +309,7 @@ class Engine:
                 )
             if origin is not None and record is None:
                 return self._nothing_for(origin, name)
-            return self._delete(name_or_branch, record, False, listener)
+            return self._delete(name_or_branch, record, False, listener, notes)
 
     def _nothing_for(self, origin: str, name: str) -> Outcome:
         plan = Plan(operation="delete", profile=self.profile.name, env=name)
@@ -320,6 +322,7 @@ class Engine:
         record: EnvRecord | None,
         dry_run: bool,
         listener: Listener | None,
+        notes: NoteListener | None = None,
     ) -> Outcome:
         # Not in state (lost, or made by hand): find its resources by the names eden
         # would have given them, so delete still cleans up.
@@ -343,7 +346,7 @@ class Engine:
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin("delete")
         try:
-            result = self.executor.run(plan, listener=journal.listener(listener))
+            result = self.executor.run(plan, listener=journal.listener(listener), notes=notes)
         except StepFailedError as exc:
             journal.end(False, exc.message)
             if record is not None:
@@ -352,6 +355,7 @@ class Engine:
             self.history.event(name, "delete", started, "failed", exc.message)
             raise
         journal.end(True)
+        messages += hooks.warnings(result.outputs())
         self.store.delete(self.profile.name, name)
         if plan.steps or record is not None:
             detail = f"{len(plan.steps)} steps"
