@@ -189,7 +189,11 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
     """
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.delete(
-            name, dry_run=dry_run, listener=progress(opts), on_wait=wait_reporter(opts)
+            name,
+            dry_run=dry_run,
+            listener=progress(opts),
+            on_wait=wait_reporter(opts),
+            notes=notes(opts),
         )
         if outcome.record is None and not outcome.plan.steps and not opts.json:
             _say_no_such(name, engine)

@@ -15,6 +15,7 @@ from typing import Any
 
 from eden import paths
 from eden.config.access import Access
+from eden.config.hooks import Hook
 
 DEFAULT_NAME_PREFIX = "eden"
 DEFAULT_DOMAIN_PREFIX = "api"
@@ -56,6 +57,10 @@ class ServiceTemplate:
     # Its key in the endpoints document's entry (a group's members share one entry);
     # default: the document's update_key for a single service, the role in a group.
     endpoint_key: str | None = None
+    hooks: tuple[Hook, ...] = ()  # postdeploy, migrate, predestroy (``eden.config.hooks``)
+
+    def hook(self, kind: str) -> Hook | None:
+        return next((h for h in self.hooks if h.kind == kind), None)
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,8 @@ FILE_FIELDS: dict[str, type] = {
     "execution_role_arn": str,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env", "services", "access")
-SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key")
+FILE_TABLES = ("endpoints", "env", "services", "access", "hooks")
+SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key", "hooks")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
     "private",
@@ -185,6 +190,8 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["endpoints"] = {k: v for k, v in values["endpoints"].items() if v is not None}
     if profile.env:
         values["env"] = dict(profile.env)
+    if svc.hooks:
+        values["hooks"] = {h.kind: h.to_toml() for h in svc.hooks}
     if profile.access is not None and profile.access.table:
         values["access"] = dict(profile.access.table)
     return {k: v for k, v in values.items() if v is not None}

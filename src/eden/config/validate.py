@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.config.access import access_table
+from eden.config.hooks import hooks_table
 from eden.config.model import (
     DEFAULT_DOMAIN_PREFIX,
     DEFAULT_NAME_PREFIX,
@@ -126,15 +127,19 @@ def _services_and_cluster(
         reference, cluster = _reference_and_cluster(values, where)
         container = _container(values.get("container"), where)
         domain_prefix = _domain_prefix(values.get("domain_prefix", DEFAULT_DOMAIN_PREFIX), where)
-        single = ServiceTemplate(SINGLE_ROLE, reference, container, domain_prefix)
+        hooks = hooks_table(values.get("hooks"), where=where)
+        single = ServiceTemplate(SINGLE_ROLE, reference, container, domain_prefix, hooks=hooks)
         return (single,), cluster
-    both = sorted(k for k in ("reference_service", "container", "domain_prefix") if k in values)
+    both = sorted(
+        k for k in ("reference_service", "container", "domain_prefix", "hooks") if k in values
+    )
     if both:
         raise ConfigError(
             f"{', '.join(both)} and [services] are both set",
             where=where,
             hint="give one service with reference_service, or a group with one "
-            "[profiles.NAME.services.ROLE] table per service, not both",
+            "[profiles.NAME.services.ROLE] table per service, not both (a group's hooks go "
+            "in [profiles.NAME.services.ROLE.hooks])",
         )
     group = _group(values["services"], where)
     found = values.get("cluster") or cluster_from_service_arn(group[0].reference_service)
@@ -185,6 +190,7 @@ def _group(raw: Any, where: str) -> tuple[ServiceTemplate, ...]:
                 container=_container(table.get("container"), at),
                 domain_prefix=_domain_prefix(table.get("domain_prefix", role), at),
                 endpoint_key=key,
+                hooks=hooks_table(table.get("hooks"), where=at),
             )
         )
     prefixes = [s.domain_prefix for s in out]

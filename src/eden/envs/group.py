@@ -27,7 +27,7 @@ from eden.config import Profile, ServiceTemplate
 from eden.core import naming
 from eden.core.envvars import VarsChange
 from eden.core.naming import EnvNames
-from eden.envs import variables
+from eden.envs import hooks, variables
 from eden.envs.plan import Operation, Plan, Ref, Step
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import MemberSnapshot, MemberSpec, Snapshot
@@ -176,18 +176,22 @@ def plan_group(profile: Profile, items: list[Wanted], env: str) -> Plan:
             steps += plan.steps
             notes += plan.notes
     operation: Operation = "deploy" if deploying else "create"
-    return Plan(operation, profile.name, env, tuple(steps), tuple(notes))
+    return hooks.add_to_create(
+        profile, Plan(operation, profile.name, env, tuple(steps), tuple(notes)), items
+    )
 
 
 def plan_removal(profile: Profile, snap: Snapshot) -> Plan:
     """Each service's removal; in a group, merged with the steps named by role."""
     if not profile.is_group:
-        return plan_delete(profile, snap.names, snap.current, member=snap.members[0].member)
+        plan = plan_delete(profile, snap.names, snap.current, member=snap.members[0].member)
+        return hooks.add_to_delete(profile, plan, snap.members)
     steps: list[Step] = []
     for m in snap.members:
         plan = plan_delete(profile, m.names, m.current, member=m.member)
         steps += [qualify(s, m.member.role) for s in plan.steps]
-    return Plan("delete", profile.name, snap.names.name, tuple(steps))
+    merged = Plan("delete", profile.name, snap.names.name, tuple(steps))
+    return hooks.add_to_delete(profile, merged, snap.members)
 
 
 def step_id(profile: Profile, role: str, key: str) -> str:

@@ -137,6 +137,8 @@ class History:
         undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
         if brand_new and created <= undone:  # nothing of it is left: forget it
             self.store.delete(record.profile, record.name)
+        elif not brand_new and created <= undone and exc.failure.action == "ecs.run_hook":
+            pass  # the migrate hook failed before the service update: it runs as it was
         else:
             record.status = "failed"
             self.store.put(record)
