@@ -6,6 +6,7 @@ the one a team shares. ``open_store`` turns a profile's ``state`` URL into a sto
 
 from eden.state.base import (
     ApiKey,
+    EnvQuery,
     EnvRecord,
     Event,
     JournalEntry,
@@ -20,6 +21,7 @@ from eden.state.sqlite import SqliteStore
 __all__ = [
     "ApiKey",
     "DynamoStore",
+    "EnvQuery",
     "EnvRecord",
     "Event",
     "JournalEntry",

@@ -41,6 +41,28 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class EnvQuery:
+    """Which of one profile's environments a listing wants, in name order.
+
+    ``after`` is the last name of the previous page (keyset paging: an environment made or
+    deleted meanwhile never shifts the rest); ``limit`` None means all. Names compare by
+    code point, which is SQLite's BINARY order and DynamoDB's sort-key (UTF-8) order.
+    """
+
+    statuses: tuple[str, ...] = ()  # any status when empty
+    branch_prefix: str = ""
+    after: str | None = None
+    limit: int | None = None
+
+    def matches(self, record: EnvRecord) -> bool:
+        return (
+            (not self.statuses or record.status in self.statuses)
+            and record.branch.startswith(self.branch_prefix)
+            and (self.after is None or record.name > self.after)
+        )
+
+
+@dataclass(frozen=True)
 class LockInfo:
     key: str
     owner: str
@@ -52,6 +74,16 @@ class StateStore(Protocol):
     def put(self, record: EnvRecord) -> None: ...
     def delete(self, profile: str, name: str) -> None: ...
     def list_envs(self, profile: str | None = None) -> list[EnvRecord]: ...
+
+    # A listing's page, filtered and cut where the store reads (SQLite: WHERE and LIMIT;
+    # DynamoDB: a Query from the last name with a filter), never all records then a slice.
+    def list_page(self, profile: str, query: EnvQuery) -> list[EnvRecord]: ...
+
+    # A token that is different after any environment of ``profile`` was written or
+    # deleted (by any process), and never repeats with other contents, even in a new
+    # store: the API's ETags on lists are built from it without reading the records.
+    def changes(self, profile: str) -> str: ...
+
     def add_event(self, event: Event) -> None: ...
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]: ...
     def put_api_key(self, key: ApiKey) -> None: ...
@@ -197,6 +229,7 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
 
 __all__ = [
     "ApiKey",
+    "EnvQuery",
     "EnvRecord",
     "Event",
     "JournalEntry",
