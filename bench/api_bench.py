@@ -1,7 +1,9 @@
-"""API overhead over the direct engine path, and 50 concurrent creates/deletes over HTTP.
+"""API overhead over the direct engine path, 50 concurrent creates/deletes over HTTP, and
+reading a fleet of 500 environments (list, page, 304, get; ``eden ls`` and ``gc``).
 
-    .venv/bin/python bench/api_bench.py                 # ~1 minute
-    .venv/bin/python bench/api_bench.py --runs 5 --concurrency 50 --latency-ms 100
+    .venv/bin/python bench/api_bench.py                 # every part, ~4 minutes
+    .venv/bin/python bench/api_bench.py listing         # the read path only, ~2 minutes
+    .venv/bin/python bench/api_bench.py overhead concurrent --runs 5 --latency-ms 100
 
 Starts moto in-process on 127.0.0.1, seeds the sandbox stack, then:
 
@@ -12,12 +14,21 @@ Starts moto in-process on 127.0.0.1, seeds the sandbox stack, then:
    AWS clients sleep ``--latency-ms`` before every call (``AwsClients(inject_latency=)``),
    so the run looks like AWS's control plane rather than moto's one-millisecond answers.
 
-Prints Markdown tables; docs/api.md quotes them.
+3. ``listing``: 500 environment records written straight into a SQLite state store (copies
+   of one environment really created against moto, with its events and journal), the real
+   ``eden serve`` process started on that store, and httpx (asyncio) driving it at
+   ``--list-concurrency`` (16) in a closed loop, per scenario: the whole list, a lean
+   page, a 304 revalidation, one environment. Each reports req/s, p50, p99, bytes per
+   answer and the server's CPU (from /proc). Then ``eden ls`` and ``eden gc --dry-run``
+   as whole processes on the same 500. Results: ``bench/results/api_list.json``.
+
+Prints Markdown tables; docs/api.md and docs/api-performance.md quote them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -28,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import moto_server
+from _api_load import Scenario, eden_serve, measure, seed_records, timed_process
+from _common import environment, markdown_table, moto_server
 
 from eden.api import ApiSettings, create_app
 from eden.api.auth import issue_key
@@ -143,37 +155,139 @@ def concurrent(
     return results
 
 
+RESULTS = Path(__file__).parent / "results" / "api_list.json"
+BRANCH = "feature/JIRA-1100-make-the-page-faster"  # one of the 500 (see _api_load.variant)
+
+
+def _fleet(moto_url: str, tmp: Path, n: int) -> tuple[Path, dict[str, str], str]:
+    """A profiles file whose state holds ``n`` environments, and a read key for them."""
+    profile, config, store = _setup(moto_url, tmp, 0.0)
+    with open_engine(profile, store=store, actor="bench") as engine:
+        image = seed(sandbox_clients(moto_url)).image_uris[0]
+        template = engine.create("template/real-one", image).record
+        assert template is not None
+        events = store.events(profile.name, template.name)
+        journal = store.journal(profile.name, template.name)
+    store.delete(profile.name, template.name)  # its copies stand in for it
+    seed_records(store, template, events, journal, n)
+    _, secret = issue_key(store, "bench", "read")
+    store.close()
+    env = {"XDG_CONFIG_HOME": str(tmp / "xdg-config"), "XDG_DATA_HOME": str(tmp / "xdg-data"),
+           "EDEN_CONFIG": str(config), "EDEN_PROFILE": "sandbox"}
+    return config, env, secret
+
+
+def _scenarios(url: str, key: str, page: int) -> list[Scenario]:
+    head = {"x-api-key": key}
+    lean = f"/api/v1/environments?view=summary&limit={page}"
+    full = "/api/v1/environments"
+    one = f"/api/v1/environments/{BRANCH}"
+    tags = {p: httpx.get(url + p, headers=head, timeout=60).headers.get("etag", "")
+            for p in (lean, full, one)}
+    return [
+        Scenario("full list (every field, all)", full, head),
+        Scenario(f"lean page (view=summary, limit={page})", lean, head),
+        Scenario("lean page, 304 revalidation", lean, {**head, "if-none-match": tags[lean]}, 304),
+        Scenario("full list, 304 revalidation", full, {**head, "if-none-match": tags[full]}, 304),
+        Scenario("get one (by branch)", one, head),
+        Scenario("get one, 304 revalidation", one, {**head, "if-none-match": tags[one]}, 304),
+    ]
+
+
+def listing(moto_url: str, tmp: Path, n: int, concurrency: int, requests: int,
+            page: int) -> dict[str, Any]:
+    config, env, key = _fleet(moto_url, tmp, n)
+    rows = []
+    with eden_serve(config, env, tmp / "serve.log") as server:
+        for scenario in _scenarios(server.url, key, page):
+            rows.append(measure(server, scenario, concurrency, requests))
+            print(f"listing: {scenario.label} done", file=sys.stderr, flush=True)
+    cli = [
+        timed_process(["ls", "--no-status"], env, 3),
+        timed_process(["ls", "--no-status", "-o", "json"], env, 3),
+        timed_process(["gc", "--dry-run"], env, 3),
+        timed_process(["ls"], env, 1),  # health and drift of each, read from moto
+    ]
+    return {"environments": n, "concurrency": concurrency, "requests": requests,
+            "scenarios": rows, "cli": cli, "environment": environment()}
+
+
+def _print_listing(res: dict[str, Any]) -> None:
+    print(f"\n## {res['environments']} environments, concurrency {res['concurrency']}, "
+          f"{res['requests']} requests per row\n")
+    rows = [[r["label"], f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+             f"{r['bytes']:,}", f"{r['server_cores']:.2f}",
+             f"{r['server_cpu_ms_per_request']:.2f}"] for r in res["scenarios"]]
+    print(markdown_table(["request", "req/s", "p50 ms", "p99 ms", "bytes", "server cores",
+                          "server CPU ms/req"], rows, ["l"] + ["r"] * 6))
+    print()
+    cli = [[f"eden {' '.join(c['args'])}", f"{c['median_s']:.2f}", str(c["runs"])]
+           for c in res["cli"]]
+    print(markdown_table(["command (500 environments)", "wall s (median)", "runs"], cli,
+                         ["l", "r", "r"]))
+
+
+PARTS = ("overhead", "concurrent", "listing")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", choices=PARTS, default=[],
+                        help="which parts to run (default: all)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--envs", type=int, default=500, help="listing: environments")
+    parser.add_argument("--list-concurrency", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=800, help="listing: per scenario")
+    parser.add_argument("--page", type=int, default=50, help="listing: the lean page's limit")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    parts = args.parts or list(PARTS)
     latency = args.latency_ms / 1000
     with moto_server() as url, tempfile.TemporaryDirectory() as tmp:
-        image = seed(sandbox_clients(url)).image_uris[0]
-        rows = overhead(url, Path(tmp) / "a", args.runs, image)
-        print(f"## API overhead (moto, no injected latency, median of {args.runs})\n")
-        print("| operation | engine direct | through the API | API overhead |")
-        print("|---|---|---|---|")
-        for name, direct, api in rows:
-            print(f"| {name} | {_ms(direct)} | {_ms(api)} | {_ms(api - direct)} |")
-        (Path(tmp) / "b").mkdir()
-        res = concurrent(url, Path(tmp) / "b", args.concurrency, latency, image)
-        print(
-            f"\n## {args.concurrency} concurrent API calls, {args.latency_ms:.0f} ms injected "
-            "per AWS call\n"
-        )
-        print("| phase | one alone | wall | per request p50 | p95 | max | throughput |")
-        print("|---|---|---|---|---|---|---|")
-        for method, label in (("PUT", "create"), ("DELETE", "delete")):
-            r = res[method]
-            print(
-                f"| {label} x{args.concurrency} | {r['alone']:.2f} s | {r['wall']:.2f} s | "
-                f"{r['p50']:.2f} s | "
-                f"{r['p95']:.2f} s | {r['max']:.2f} s | {r['per_s']:.1f}/s |"
-            )
+        if "listing" in parts:
+            (Path(tmp) / "c").mkdir()
+            res = listing(url, Path(tmp) / "c", args.envs, args.list_concurrency,
+                          args.requests, args.page)
+            args.out.write_text(json.dumps(res, indent=2) + "\n")
+            _print_listing(res)
+        if "overhead" in parts or "concurrent" in parts:
+            _create_parts(url, Path(tmp), parts, args, latency)
     return 0
+
+
+def _create_parts(url: str, tmp: Path, parts: list[str], args: Any, latency: float) -> None:
+    image = seed(sandbox_clients(url)).image_uris[0]
+    if "overhead" not in parts:
+        _concurrent_part(url, tmp, args, latency, image)
+        return
+    rows = overhead(url, tmp / "a", args.runs, image)
+    print(f"## API overhead (moto, no injected latency, median of {args.runs})\n")
+    print("| operation | engine direct | through the API | API overhead |")
+    print("|---|---|---|---|")
+    for name, direct, api in rows:
+        print(f"| {name} | {_ms(direct)} | {_ms(api)} | {_ms(api - direct)} |")
+    if "concurrent" in parts:
+        _concurrent_part(url, tmp, args, latency, image)
+
+
+def _concurrent_part(url: str, tmp: Path, args: Any, latency: float, image: str) -> None:
+    (tmp / "b").mkdir()
+    res = concurrent(url, tmp / "b", args.concurrency, latency, image)
+    print(
+        f"\n## {args.concurrency} concurrent API calls, {args.latency_ms:.0f} ms injected "
+        "per AWS call\n"
+    )
+    print("| phase | one alone | wall | per request p50 | p95 | max | throughput |")
+    print("|---|---|---|---|---|---|---|")
+    for method, label in (("PUT", "create"), ("DELETE", "delete")):
+        r = res[method]
+        print(
+            f"| {label} x{args.concurrency} | {r['alone']:.2f} s | {r['wall']:.2f} s | "
+            f"{r['p50']:.2f} s | "
+            f"{r['p95']:.2f} s | {r['max']:.2f} s | {r['per_s']:.1f}/s |"
+        )
 
 
 if __name__ == "__main__":
