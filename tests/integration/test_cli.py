@@ -53,7 +53,7 @@ def test_create_ls_show_delete_json(
     created = json.loads(out)
     assert created["operation"] == "create"
     assert created["url"] == "https://api-feature-login.dev.example.com"
-    assert [s["ok"] for s in created["steps"]] == [True] * 6
+    assert [s["ok"] for s in created["steps"]] == [True] * 7
 
     code, out, _ = run(capsys, "ls", "-o", "json")
     assert code == 0

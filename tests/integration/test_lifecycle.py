@@ -304,12 +304,13 @@ def test_dry_run_changes_nothing_and_shows_every_call(world: World) -> None:
     assert [s.action for s in out.plan.steps] == [
         "ecs.register_task_definition",
         "elbv2.create_target_group",
+        "elbv2.set_target_group_attributes",
         "elbv2.create_rule",
         "ecs.create_service",
         "route53.upsert_alias",
         "s3.endpoints_upsert",
     ]
-    assert out.plan.as_dict()["steps"][3]["params"]["taskDefinition"] == (
+    assert out.plan.as_dict()["steps"][4]["params"]["taskDefinition"] == (
         "<task_definition.taskDefinitionArn>"
     )
     assert inventory(world.checker, world.seed) == before

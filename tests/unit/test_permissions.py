@@ -40,6 +40,21 @@ def test_the_policy_is_scoped_to_what_eden_owns() -> None:
     assert json.loads(permissions.policy_json(["environments"]))["Version"] == "2012-10-17"
 
 
+def test_a_pool_of_albs_gets_each_albs_rules_and_listeners() -> None:
+    doc = policy(["environments"], {"account": "1"}, albs=["shared-1/aaa", "shared-2/bbb"])
+    by_action = {a: s for s in doc["Statement"] for a in s["Action"]}
+    assert by_action["elasticloadbalancing:CreateRule"]["Resource"] == [
+        "arn:aws:elasticloadbalancing:*:1:listener-rule/app/shared-1/aaa/*",
+        "arn:aws:elasticloadbalancing:*:1:listener-rule/app/shared-2/bbb/*",
+        "arn:aws:elasticloadbalancing:*:1:listener/app/shared-1/aaa/*",
+        "arn:aws:elasticloadbalancing:*:1:listener/app/shared-2/bbb/*",
+    ]
+    assert by_action["elasticloadbalancing:DeleteRule"]["Resource"] == [
+        "arn:aws:elasticloadbalancing:*:1:listener-rule/app/shared-1/aaa/*",
+        "arn:aws:elasticloadbalancing:*:1:listener-rule/app/shared-2/bbb/*",
+    ]
+
+
 def test_the_template_grants_exactly_the_generated_statements() -> None:
     template = cfn_yaml.load(str(ROOT / "deploy" / "template.yaml"))
     function = template["Resources"]["ApiFunction"]["Properties"]

@@ -137,6 +137,10 @@ class Elbv2(Adapter):
         out = self.client.create_rule(**params)
         return str(out["Rules"][0]["RuleArn"])
 
+    def modify_rule(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        out = self.client.modify_rule(**params)
+        return dict(out["Rules"][0])
+
     def delete_rule(self, arn: str) -> bool:
         try:
             self.client.delete_rule(RuleArn=arn)

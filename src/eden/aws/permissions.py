@@ -14,7 +14,7 @@ List calls that IAM cannot scope get ``*``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,7 @@ CALLS: tuple[Call, ...] = (
     ),
     *_calls(_ENV, "elbv2", "elasticloadbalancing", "CreateRule", LISTENER_ARN, RULE_ARN),
     *_calls(_ENV, "elbv2", "elasticloadbalancing", "DeleteRule", RULE_ARN),
+    *_calls(_ENV, "elbv2", "elasticloadbalancing", "ModifyRule", RULE_ARN),
     Call(_ENV, "elbv2", "AddTags", "elasticloadbalancing:AddTags", (TG_ARN, RULE_ARN)),
     *_calls(
         _ENV,
@@ -179,12 +180,17 @@ def granted(features: Iterable[str]) -> set[tuple[str, str]]:
     return {(c.service, c.operation) for c in calls_for(features)}
 
 
-def policy(features: Iterable[str], values: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The IAM policy document for ``features``: one statement per service and scope."""
+def policy(
+    features: Iterable[str],
+    values: Mapping[str, str] | None = None,
+    albs: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The IAM policy document for ``features``: one statement per service and scope.
+    ``albs``: a pool's ALBs (``NAME/ID``), each getting the resources ``{alb}`` names."""
     fill = {**PLACEHOLDERS, **(values or {})}
     grouped: dict[tuple[str, tuple[str, ...]], set[str]] = {}
     for call in calls_for(features):
-        resources = tuple(sorted({r.format(**fill) for r in call.resources}))
+        resources = tuple(sorted({x for r in call.resources for x in _filled(r, fill, albs)}))
         grouped.setdefault((call.action.split(":")[0], resources), set()).add(call.action)
     statements: list[dict[str, Any]] = []
     for (service, resources), actions in sorted(grouped.items()):
@@ -203,8 +209,16 @@ def policy(features: Iterable[str], values: Mapping[str, str] | None = None) -> 
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def policy_json(features: Iterable[str], values: Mapping[str, str] | None = None) -> str:
-    return json.dumps(policy(features, values), indent=2)
+def _filled(resource: str, fill: Mapping[str, str], albs: Sequence[str]) -> list[str]:
+    if "{alb}" not in resource or not albs:
+        return [resource.format(**fill)]
+    return [resource.format(**{**fill, "alb": alb}) for alb in albs]
+
+
+def policy_json(
+    features: Iterable[str], values: Mapping[str, str] | None = None, albs: Sequence[str] = ()
+) -> str:
+    return json.dumps(policy(features, values, albs), indent=2)
 
 
 def markdown_table(features: Iterable[str]) -> str:

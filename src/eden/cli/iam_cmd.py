@@ -47,16 +47,18 @@ def iam_policy(
         features.append("scaler")
     if with_exec:
         features.append("exec")
-    values = _profile_values(opts.load()) if for_profile else None
-    click.echo(policy_json(features, values))
+    profile = opts.load() if for_profile else None
+    values = _profile_values(profile) if profile else None
+    albs = [_name_and_id(a) for a in _albs(profile)] if profile else []
+    click.echo(policy_json(features, values, albs))
 
 
 def _profile_values(profile: Profile) -> dict[str, str]:
     """The placeholders one profile fills in."""
-    alb = alb_of_listener(profile.listener_arns[0]) if profile.listener_arns else None
-    alb = alb or (profile.alb_arns[0] if profile.alb_arns else None)
-    if alb is None:
+    albs = _albs(profile)
+    if not albs:
         raise ConfigError("the profile names no shared ALB", hint="set listener_arn or alb_arn")
+    alb = albs[0]
     parts = alb.split(":")
     values = {
         "partition": parts[1],
@@ -64,9 +66,19 @@ def _profile_values(profile: Profile) -> dict[str, str]:
         "account": parts[4],
         "cluster": profile.cluster,
         "prefix": profile.name_prefix,
-        "alb": alb.split(":loadbalancer/app/", 1)[1],
+        "alb": _name_and_id(alb),
         "zone": profile.zone_id,
     }
     if profile.endpoints:
         values.update(bucket=profile.endpoints.bucket, key=profile.endpoints.key)
     return values
+
+
+def _albs(profile: Profile) -> list[str]:
+    """Every shared ALB of the profile's pool (their environments' rules live there)."""
+    found = [alb_of_listener(arn) for arn in profile.listener_arns] + list(profile.alb_arns)
+    return [a for a in found if a]
+
+
+def _name_and_id(alb_arn: str) -> str:
+    return alb_arn.split(":loadbalancer/app/", 1)[1]

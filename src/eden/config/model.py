@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eden import paths
+from eden.config.access import Access
 
 DEFAULT_NAME_PREFIX = "eden"
 DEFAULT_DOMAIN_PREFIX = "api"
@@ -79,6 +80,8 @@ class Profile:
     # Off by default: a shell in a preview needs SSM permissions on the task role, and a
     # team opts in to it (docs/dayto.md lists them).
     allow_exec: bool = False
+    # Previews behind sign-in (an authenticate action on each rule), or open: None.
+    access: Access | None = None
 
     @property
     def service(self) -> ServiceTemplate:
@@ -116,7 +119,7 @@ FILE_FIELDS: dict[str, type] = {
     "allow_exec": bool,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env", "services")
+FILE_TABLES = ("endpoints", "env", "services", "access")
 SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
@@ -167,4 +170,6 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["endpoints"] = {k: v for k, v in values["endpoints"].items() if v is not None}
     if profile.env:
         values["env"] = dict(profile.env)
+    if profile.access is not None and profile.access.table:
+        values["access"] = dict(profile.access.table)
     return {k: v for k, v in values.items() if v is not None}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from eden.config.access import access_table
 from eden.config.model import (
     DEFAULT_DOMAIN_PREFIX,
     DEFAULT_NAME_PREFIX,
@@ -70,6 +71,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         retry_mode=retry_mode,
         ttl_hours=ttl_hours,
         allow_exec=bool(values.get("allow_exec", False)),
+        access=access_table(values.get("access"), where=where),
     )
 
 

@@ -195,7 +195,7 @@ def placement(
 
 def need_of(plan: Plan) -> Need:
     """A rule and a target group per listener rule the plan makes."""
-    rules = sum(1 for s in plan.steps if s.id.endswith("listener_rule"))
+    rules = sum(1 for s in plan.steps if s.action == "elbv2.create_rule")
     return Need(rules=rules, target_groups=rules)
 
 

@@ -8,6 +8,7 @@ what it records). The CLI and the HTTP API are thin shells over it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
+from eden.config.access import client_secret, require_client_secret
 from eden.core import naming
 from eden.core.images import validate_image
 from eden.envs import albs
@@ -81,7 +83,8 @@ class Engine:
         overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
         self.shared = LeasedWrites(aws, store, shared_policy, overrides)
         self.quota = Ledger(store, shared_policy)
-        self.executor = Executor(Apply(aws, self.shared), pool)
+        secret = client_secret(profile.access, os.environ)
+        self.executor = Executor(Apply(aws, self.shared, client_secret=secret), pool)
         self.actor = actor or default_actor()
         self.clock = clock
         self.history = History(store, profile, self.actor, clock)
@@ -266,6 +269,7 @@ class Engine:
         served = [m.reference for m in snap.members if m.reference is not None]
         if not need.rules or not served:
             return None
+        require_client_secret(self.profile.access, os.environ)  # before anything is made
         ref = served[0]
         usage = ref.alb_usage or AlbUsage()
         alb = ref.alb_arn or albs.alb_arn_of(ref.listener_arn)

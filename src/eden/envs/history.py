@@ -124,7 +124,10 @@ class History:
     def create_failed(
         self, record: EnvRecord, exc: StepFailedError, *, brand_new: bool
     ) -> None:
-        created = {r.id for r in exc.result.results if r.ok}
+        # What made something of its own (a step with an undo); settings on what was made
+        # (target group attributes) went with it.
+        undoable = {step.id for step in exc.result.plan.steps if step.undo is not None}
+        created = {r.id for r in exc.result.results if r.ok and r.id in undoable}
         undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
         if brand_new and created <= undone:  # nothing of it is left: forget it
             self.store.delete(record.profile, record.name)

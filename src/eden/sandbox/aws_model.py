@@ -21,6 +21,11 @@ Modelled (each with the error AWS gives; sources in ../shared/reference/):
 * **ALB quotas, per load balancer**: 100 non-default rules across all its listeners
   (``TooManyRules``), 100 target groups (``TooManyTargetGroups``), a host-header value of
   at most 128 characters (``ValidationError``).
+* **Local tasks** (the mode ``Model.tasks``; off in the test suite, on in ``eden sandbox
+  up``): a service with a load balancer runs real local processes instead
+  (``eden.sandbox.dataplane``). Its rollout stays IN_PROGRESS until they answer; they
+  are its targets, on 127.0.0.1 each with its own port (``target_keys``: a target is its
+  id and its port, as on AWS).
 * **Deployment controllers**: CODE_DEPLOY services cannot change their task definition
   with UpdateService; EXTERNAL services take no task definition or load balancers on
   CreateService (both ``InvalidParameterException``).
@@ -44,21 +49,27 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from moto.core.exceptions import ServiceException
 from moto.ecs.exceptions import InvalidParameterException
-from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
-from moto.elbv2.exceptions import ELBClientError
-from moto.elbv2.models import ELBv2Backend
+from moto.ecs.models import EC2ContainerServiceBackend
 
-from eden.sandbox import ecs_requests
+from eden.sandbox import alb_quotas, ecs_requests, target_keys
 
-MAX_RULES_PER_ALB = 100
-MAX_TARGET_GROUPS_PER_ALB = 100
-HOST_HEADER_MAX = 128
 NOT_IDEMPOTENT = "Creation of service was not idempotent."
 STAND_IN_PREFIX = "127.99."
+
+
+class TaskHooks(Protocol):
+    """What the model tells the local tasks (``eden.sandbox.dataplane.DataPlane``); both
+    are called with the model's lock held, and must not block."""
+
+    def changed(self, backend: Any | None) -> None:
+        """A service of ``backend`` changed (None: the model's clock moved)."""
+
+    def deleted(self, backend: Any, service: Any) -> None:
+        """``service`` was deleted: its targets go now."""
 
 
 @dataclass
@@ -66,13 +77,23 @@ class Model:
     drain_seconds: float = 2.0
     start_seconds: float = 0.0
     offset: float = 0.0  # moved by ``advance``: tests skip time instead of waiting for it
+    # The local-tasks mode: None gives services stand-in targets (the test suite's
+    # default); a data plane runs a local process per task (``eden sandbox up``'s).
+    tasks: TaskHooks | None = None
+
+    @property
+    def local_tasks(self) -> bool:
+        return self.tasks is not None
 
     def clock(self) -> float:
         return time.monotonic() + self.offset
 
     def advance(self, seconds: float) -> None:
         """The model's time jumps ahead: draining and starting services move on."""
-        self.offset += seconds
+        with _LOCK:
+            self.offset += seconds
+            if self.tasks is not None:
+                self.tasks.changed(None)
 
     @contextmanager
     def timings(self, *, drain: float | None = None, start: float | None = None) -> Iterator[None]:
@@ -99,7 +120,8 @@ def install(model: Model | None = None) -> Model:
         if _MODEL is None:
             _MODEL = model or Model()
             _patch_ecs(_MODEL)
-            _patch_elbv2()
+            alb_quotas.install(_LOCK, lambda b: _MODEL_HOOKS["advance_all"](b))
+            target_keys.install()
         return _MODEL
 
 
@@ -157,6 +179,8 @@ def _create_service(original: Callable[..., Any], model: Model) -> Callable[...,
                 **kw,
             )
             _start_rollout(service, model)
+            if model.tasks is not None:
+                model.tasks.changed(self)
             return service
 
     return create_service
@@ -176,6 +200,8 @@ def _update_service(original: Callable[..., Any], model: Model) -> Callable[...,
                 )
             service = original(self, props)
             _start_rollout(service, model)
+            if model.tasks is not None:
+                model.tasks.changed(self)
             return service
 
     return update_service
@@ -189,6 +215,8 @@ def _delete_service(original: Callable[..., Any], model: Model) -> Callable[...,
             service.running_count = 0
             setattr(service, "eden_drained_at", model.clock() + model.drain_seconds)  # noqa: B010
             _set_targets(self, service, 0)
+            if model.tasks is not None:
+                model.tasks.deleted(self, service)
             return service
 
     return delete_service
@@ -208,7 +236,9 @@ def _describe_services(original: Callable[..., Any], model: Model) -> Callable[.
 def _start_rollout(service: Any, model: Model) -> None:
     """A new deployment: nothing of it runs until ``start_seconds`` have passed."""
     service.eden_steady_at = model.clock() + model.start_seconds
-    if model.start_seconds <= 0 or service.deployment_controller.get("type") != "ECS":
+    if service.deployment_controller.get("type") != "ECS":
+        return
+    if model.start_seconds <= 0 and not runs_local_tasks(service, model):
         return
     old = [dict(d, status="ACTIVE") for d in service.deployments if d.get("status") == "PRIMARY"]
     primary = {
@@ -231,13 +261,44 @@ def _advance(backend: Any, service: Any, model: Model) -> None:
         service.status = "INACTIVE"
     if service.status != "ACTIVE" or now < getattr(service, "eden_steady_at", 0.0):
         return
+    if runs_local_tasks(service, model):
+        return  # steady once its tasks answer: the data plane calls ``settle``
     service.running_count = service.desired_count
     service.pending_count = 0
-    if service.deployments:
-        primary = {**service.deployments[0], "status": "PRIMARY", "rolloutState": "COMPLETED"}
-        primary.update(runningCount=service.desired_count, pendingCount=0)
-        service.deployments = [primary]
+    _complete(service)
     _set_targets(backend, service, service.desired_count)
+
+
+def _complete(service: Any) -> None:
+    """The rollout is done: one deployment left, COMPLETED, saying so as ECS does."""
+    if not service.deployments:
+        return
+    primary = {**service.deployments[0], "status": "PRIMARY", "rolloutState": "COMPLETED"}
+    primary.update(runningCount=service.desired_count, pendingCount=0)
+    primary["rolloutStateReason"] = f"ECS deployment {primary.get('id', '')} completed."
+    service.deployments = [primary]
+
+
+def runs_local_tasks(service: Any, model: Model) -> bool:
+    """Whether the service's tasks are local processes (the local-tasks mode is on, and
+    the service is a rolling-update one behind a target group)."""
+    if model.tasks is None or (service.deployment_controller or {}).get("type") != "ECS":
+        return False
+    return any(lb.get("targetGroupArn") for lb in service.load_balancers or [])
+
+
+def settle(service: Any, running: int, steady: bool) -> None:
+    """What the data plane found: ``running`` tasks answer; ``steady``: the rollout is
+    complete (call with the model's lock held)."""
+    service.running_count = running
+    service.pending_count = max(0, service.desired_count - running)
+    if steady:
+        _complete(service)
+
+
+def lock() -> threading.RLock:
+    """The model's lock: moto's objects change only under it."""
+    return _LOCK
 
 
 def _advance_all(backend: Any, model: Model) -> None:
@@ -257,12 +318,11 @@ def _set_targets(ecs: Any, service: Any, count: int) -> None:
         port = int(lb.get("containerPort", 80))
         base = zlib.crc32(service.name.encode()) % 250
         wanted = {f"127.99.{base}.{i + 1}" for i in range(count)}
-        for target_id in list(group.targets):
-            if target_id.startswith(STAND_IN_PREFIX) and target_id not in wanted:
-                group.targets.pop(target_id)
-        group.register(
-            [{"Id": ip, "Port": port} for ip in sorted(wanted) if ip not in group.targets]
-        )
+        for key, target in list(group.targets.items()):
+            if str(target["Id"]).startswith(STAND_IN_PREFIX) and target["Id"] not in wanted:
+                group.targets.pop(key)
+        present = {target["Id"] for target in group.targets.values()}
+        group.register([{"Id": ip, "Port": port} for ip in sorted(wanted) if ip not in present])
 
 
 _MODEL_HOOKS: dict[str, Callable[[Any], None]] = {}
@@ -270,78 +330,6 @@ _MODEL_HOOKS: dict[str, Callable[[Any], None]] = {}
 
 def _patch(cls: type, name: str, fn: Callable[..., Any]) -> None:
     setattr(cls, name, fn)
-
-
-# --- ELBv2 -------------------------------------------------------------------------------
-
-
-def _patch_elbv2() -> None:
-    create_rule = ELBv2Backend.create_rule
-    target_health = ELBv2Backend.describe_target_health
-
-    def guarded_create_rule(
-        self: Any,
-        listener_arn: str,
-        conditions: list[dict[str, Any]],
-        priority: int,
-        actions: list[dict[str, Any]],
-        tags: Any = None,
-    ) -> Any:
-        with _LOCK:
-            _check_hosts(conditions)
-            listeners = self.describe_listeners(None, [listener_arn])
-            alb = self.load_balancers[listeners[0].load_balancer_arn]
-            rules = [
-                r for li in alb.listeners.values() for r in li.rules.values() if not r.is_default
-            ]
-            if len(rules) >= MAX_RULES_PER_ALB:
-                raise ELBClientError(
-                    "TooManyRules",
-                    "You've reached the limit on the number of rules per load balancer",
-                )
-            _check_target_groups(self, alb, actions)
-            return create_rule(self, listener_arn, conditions, priority, actions, tags)
-
-    def describe_target_health(self: Any, target_group_arn: str, targets: Any) -> Any:
-        with _LOCK:
-            hook = _MODEL_HOOKS.get("advance_all")
-            if hook is not None:
-                hook(ecs_backends[self.account_id][self.region_name])
-            return target_health(self, target_group_arn, targets)
-
-    _patch(ELBv2Backend, "create_rule", guarded_create_rule)
-    _patch(ELBv2Backend, "describe_target_health", describe_target_health)
-
-
-def _check_hosts(conditions: list[dict[str, Any]]) -> None:
-    for cond in conditions:
-        values = list(cond.get("Values") or []) + list(
-            (cond.get("HostHeaderConfig") or {}).get("Values") or []
-        )
-        if cond.get("Field") == "host-header":
-            for value in values:
-                if len(value) > HOST_HEADER_MAX:
-                    raise ELBClientError(
-                        "ValidationError",
-                        f"A host-header condition value can be at most {HOST_HEADER_MAX} "
-                        "characters",
-                    )
-
-
-def _check_target_groups(backend: Any, alb: Any, actions: list[dict[str, Any]]) -> None:
-    used = {arn for arn, tg in backend.target_groups.items() if alb.arn in tg.load_balancer_arns}
-    named: set[str] = set()
-    for action in actions:
-        if action.get("TargetGroupArn"):
-            named.add(action["TargetGroupArn"])
-        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
-            named.add(group["TargetGroupArn"])
-    new = named - used
-    if new and len(used) + len(new) > MAX_TARGET_GROUPS_PER_ALB:
-        raise ELBClientError(
-            "TooManyTargetGroups",
-            "You've reached the limit on the number of target groups per load balancer",
-        )
 
 
 __all__ = ["Model", "ServiceException", "install"]

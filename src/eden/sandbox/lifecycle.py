@@ -6,10 +6,12 @@ and the calls that make it in ``eden.sandbox.seed``; this module puts them in or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from eden import config
-from eden.sandbox import server
+from eden.sandbox import plane_files, server
 from eden.sandbox.seed import add_shared_albs, sandbox_clients, seed
 from eden.sandbox.stack import PROFILE_NAME, SeedInfo, sandbox_profile_values, sandbox_state_path
 
@@ -27,15 +29,20 @@ def load_seed() -> SeedInfo | None:
 
 
 def up(
-    config_path: Path, port: int | None = None, albs: int = 1
+    config_path: Path,
+    port: int | None = None,
+    albs: int = 1,
+    settings: Mapping[str, str] | None = None,
 ) -> tuple[server.ServerInfo, SeedInfo]:
     """Start (or reuse) the sandbox, seed it once, and write the ``sandbox`` profile.
 
     Seeding happens only when the running server has no recorded seed, so a second
     ``up`` keeps the environments eden created in the first one. ``albs``: how many
     shared ALBs the profile's pool has (a second ``up`` can grow it, never shrink it).
+    ``settings`` are the new server's environment variables (see ``moto_server``); a
+    running one keeps its own.
     """
-    info = server.start(port)
+    info = server.start(port, env=settings)
     seeded = load_seed()
     if seeded is None:
         seeded = seed(sandbox_clients(info.endpoint_url))
@@ -50,9 +57,17 @@ def up(
     return info, seeded
 
 
+def plane(info: server.ServerInfo | None = None) -> dict[str, Any] | None:
+    """The running sandbox's router and local tasks (None when it is not running)."""
+    info = info or server.status()
+    return plane_files.read(info.pid) if info is not None else None
+
+
 def down() -> bool:
-    """Stop the sandbox; everything it held is gone with it. False when none was running."""
+    """Stop the sandbox; everything it held is gone with it, its local tasks too (also
+    those a crashed sandbox left behind). False when no server was running."""
     stopped = server.stop()
+    plane_files.sweep()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{sandbox_state_path()}{suffix}").unlink(missing_ok=True)
     return stopped

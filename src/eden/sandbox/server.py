@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from typing import Any
 
 from eden import paths
 from eden.errors import SandboxError
+from eden.sandbox import procs
 
 STATE_FILE = "sandbox.json"
 LOG_FILE = "moto.log"
@@ -76,11 +76,14 @@ def log_path() -> Path:
     return paths.sandbox_dir() / LOG_FILE
 
 
-def start(port: int | None = None, host: str = "127.0.0.1") -> ServerInfo:
+def start(
+    port: int | None = None, host: str = "127.0.0.1", env: Mapping[str, str] | None = None
+) -> ServerInfo:
     """The running sandbox server, starting one in the background if none answers.
 
     A server that is already up is returned as it is (even if ``port`` differs), so
-    ``eden sandbox up`` can be run again without losing what the sandbox holds.
+    ``eden sandbox up`` can be run again without losing what the sandbox holds. ``env``
+    adds to a new server's environment (its timings, router port, local tasks).
     """
     _check_loopback(host)
     with _locked():
@@ -88,7 +91,7 @@ def start(port: int | None = None, host: str = "127.0.0.1") -> ServerInfo:
         if running is not None:
             return running
         _discard_stale()
-        info = _spawn_until_ready(host, port)
+        info = _spawn_until_ready(host, port, env or {})
         _write_state(info.as_dict())
         return info
 
@@ -148,12 +151,12 @@ def save_seed(seed: Mapping[str, Any]) -> None:
 # --- the process ---------------------------------------------------------------------
 
 
-def _spawn_until_ready(host: str, port: int | None) -> ServerInfo:
+def _spawn_until_ready(host: str, port: int | None, env: Mapping[str, str]) -> ServerInfo:
     """Spawn moto and wait until it answers; retry when a picked free port was taken."""
     attempts = 3 if port is None else 1
     for attempt in range(attempts):
-        chosen = port if port is not None else _free_port(host)
-        proc = _spawn(host, chosen)
+        chosen = port if port is not None else procs.free_port(host)
+        proc = _spawn(host, chosen, env)
         _CHILDREN[proc.pid] = proc
         if _wait_ready(proc, host, chosen):
             return ServerInfo(
@@ -171,7 +174,7 @@ def _spawn_until_ready(host: str, port: int | None) -> ServerInfo:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _spawn(host: str, port: int) -> subprocess.Popen[bytes]:
+def _spawn(host: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     """moto in its own session, so it outlives the CLI call and its terminal's signals."""
     if importlib.util.find_spec("moto") is None:
         raise SandboxError(
@@ -190,7 +193,7 @@ def _spawn(host: str, port: int) -> subprocess.Popen[bytes]:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
-                env=_server_env(),
+                env=_server_env(env),
             )
         except OSError as exc:
             raise SandboxError(
@@ -199,13 +202,13 @@ def _spawn(host: str, port: int) -> subprocess.Popen[bytes]:
             ) from exc
 
 
-def _server_env() -> dict[str, str]:
+def _server_env(extra: Mapping[str, str]) -> dict[str, str]:
     """The CLI's environment, with ACM certificates issued at once instead of after 60 s.
 
     A real ALB only takes an issued certificate; moto would report the seeded one as
     PENDING_VALIDATION for its first minute. The user's own setting still wins.
     """
-    env = dict(os.environ)
+    env = {**os.environ, **extra}
     env.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
     return env
 
@@ -264,18 +267,13 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` runs. Our own exited child is reaped first, or it would look alive."""
+    """Whether ``pid`` runs. Our own exited child is reaped first, or it would look alive;
+    another's exited process counts as gone even before init reaps it (a zombie)."""
     child = _CHILDREN.get(pid)
     if child is not None and child.poll() is not None:
         del _CHILDREN[pid]
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive, but surely not our server
-    return True
+    return procs.alive(pid)
 
 
 def _is_sandbox_process(pid: int) -> bool:
@@ -301,13 +299,6 @@ def _answers(host: str, port: int) -> bool:
         return isinstance(json.loads(body), dict)
     except ValueError:
         return False
-
-
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def _endpoint_url(host: str, port: int) -> str:

@@ -32,6 +32,9 @@ class Apply:
     clock: Callable[[], float] = time.monotonic
     # What a long step is waiting for, for the progress display (set per step).
     progress: Callable[[str], None] = lambda _message: None
+    # The OIDC client secret for new listener rules (``[access]``), read from the
+    # environment variable the profile names; never part of a plan.
+    client_secret: str | None = None
 
 
 Action = Callable[[Apply, Mapping[str, Any]], Any]

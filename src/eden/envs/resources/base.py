@@ -38,6 +38,8 @@ class ListenerRule:
     priority: int | None  # None for the default rule
     hosts: tuple[str, ...]
     target_group_arns: tuple[str, ...]
+    sign_in: str | None = None  # the authenticate action's type before the forward, if any
+    sign_in_config: Mapping[str, Any] = field(default_factory=dict)  # as AWS shows it
 
 
 @dataclass(frozen=True)

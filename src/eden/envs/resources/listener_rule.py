@@ -2,9 +2,11 @@
 
 ``host-header = <host>`` forwards to the environment's target group. Its priority is
 decided when the rule is created, not when it is planned: a free slot spread by the
-environment's name (not max+1, as the 2019 tool did), chosen under a short shared lease
-and retried on ``PriorityInUse``. The rule is made before the service, because AWS
-rejects a service whose target group no load balancer uses.
+environment's name (not max+1, as the 2019 tool did), retried on ``PriorityInUse`` (no
+lease: concurrent creates rarely want the same slot). With ``[access]`` in the profile,
+an authenticate action runs before the forward (previews behind sign-in). The rule is
+made before the service, because AWS rejects a service whose target group no load
+balancer uses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
+from eden.config.access import Access
 from eden.core.limits import HOST_HEADER_MAX, MAX_PRIORITY
 from eden.core.naming import EnvNames
 from eden.core.tags import TAG_ENV, elb_tags, is_edens
@@ -38,6 +41,8 @@ from eden.errors import AwsError, ConfigError, UsageError
 
 KEY = "listener_rule"
 PRIORITY_RETRIES = 8
+SIGN_IN_TYPES = ("authenticate-oidc", "authenticate-cognito")
+SECRET_PLACEHOLDER = "<from the environment variable access.client_secret_env names>"
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,20 @@ def parse_rule(raw: Mapping[str, Any]) -> ListenerRule:
         if a.get("Type") == "forward" and a.get("TargetGroupArn")
     ]
     prio = raw.get("Priority")
+    sign_in = [a for a in raw.get("Actions", []) if a.get("Type") in SIGN_IN_TYPES]
     return ListenerRule(
         arn=str(raw["RuleArn"]),
         priority=None if prio in (None, "default") else int(prio),
         hosts=tuple(hosts),
         target_group_arns=tuple(tgs),
+        sign_in=sign_in[0]["Type"] if sign_in else None,
+        sign_in_config=_config_of(sign_in[0]) if sign_in else {},
     )
+
+
+def _config_of(action: Mapping[str, Any]) -> dict[str, Any]:
+    config = action.get("AuthenticateOidcConfig") or action.get("AuthenticateCognitoConfig")
+    return dict(config or {})
 
 
 def read(ctx: ReadContext) -> Collect:
@@ -98,8 +111,10 @@ def pick_priority(name: str, taken: Sequence[int | None], *, salt: int = 0) -> i
 
 
 def plan(p: PlanInput) -> Planned:
-    if p.current[KEY] or not p.served:
+    if not p.served:
         return Planned()
+    if p.current[KEY]:
+        return _sign_in_changed(p, p.current[KEY])
     ref = p.reference
     non_default = [r for r in ref.rules if r.priority is not None]
     # A new rule also attaches the environment's target group to the ALB: both count.
@@ -121,15 +136,65 @@ def plan(p: PlanInput) -> Planned:
             "ListenerArn": ref.listener_arn,
             "Priority": priority,
             "Conditions": [{"Field": "host-header", "HostHeaderConfig": {"Values": [names.host]}}],
-            "Actions": [{"Type": "forward", "TargetGroupArn": tg}],
+            "Actions": rule_actions(p.profile.access, tg),
             "Tags": elb_tags(p.profile.name, names.name),
         },
         depends_on=p.after(target_group.KEY),
-        description=f"route https://{names.host} to the target group (priority {priority})",
+        description=f"route https://{names.host} to the target group (priority {priority})"
+        + (f", after {p.profile.access.kind.upper()} sign-in" if p.profile.access else ""),
         undo=removal(f"undo_{KEY}", Ref(KEY, "RuleArn"), names),
         decided_at_apply={"Priority": f"a free slot when the rule is made (near {priority})"},
     )
     return Planned((step,))
+
+
+def _sign_in_changed(p: PlanInput, found: ListenerRule) -> Planned:
+    """An existing rule follows the profile's ``[access]``: turning sign-in on protects
+    the previews already running, not only new ones (and turning it off opens them)."""
+    access = p.profile.access
+    wanted = f"authenticate-{access.kind}" if access else None
+    # Compared on what eden sets: AWS adds defaults (the cookie name) and hides the secret.
+    same = found.sign_in == wanted and all(
+        found.sign_in_config.get(k) == v for k, v in (access.settings if access else {}).items()
+    )
+    if same or not found.target_group_arns:
+        return Planned()
+    host = p.names.host
+    step = Step(
+        id=KEY,
+        action="elbv2.modify_rule",
+        params={"RuleArn": found.arn, "Actions": rule_actions(access, found.target_group_arns[0])},
+        depends_on=(),
+        description=f"{'require' if access else 'stop requiring'} sign-in for https://{host}"
+        + (f" ({access.kind.upper()}, as the profile's [access] says)" if access else ""),
+    )
+    return Planned((step,))
+
+
+def rule_actions(access: Access | None, target_group_arn: Any) -> list[dict[str, Any]]:
+    """Forward to the target group; with ``access``, sign in first (the ALB runs the
+    actions in ``Order``). The OIDC client secret is a placeholder until the rule is made."""
+    forward = {"Type": "forward", "TargetGroupArn": target_group_arn}
+    if access is None:
+        return [forward]
+    if access.kind == "oidc":
+        config = {**access.settings, "ClientSecret": SECRET_PLACEHOLDER}
+        sign_in = {"Type": "authenticate-oidc", "AuthenticateOidcConfig": config}
+    else:
+        sign_in = {"Type": "authenticate-cognito", "AuthenticateCognitoConfig": access.settings}
+    return [{**sign_in, "Order": 1}, {**forward, "Order": 2}]
+
+
+def with_client_secret(params: Mapping[str, Any], secret: str) -> dict[str, Any]:
+    """The CreateRule parameters with the placeholder replaced (only for the call itself:
+    the plan, the journal and the logs keep the placeholder)."""
+    actions = []
+    for action in params["Actions"]:
+        config = action.get("AuthenticateOidcConfig")
+        if config and config.get("ClientSecret") == SECRET_PLACEHOLDER:
+            action = {**action, "AuthenticateOidcConfig": {**config, "ClientSecret": secret}}
+        actions.append(action)
+    return {**params, "Actions": actions}
 
 
 def remove(r: RemoveInput) -> Step | None:
@@ -145,6 +210,8 @@ def removal(step_id: str, arn: Any, names: EnvNames, after: tuple[str, ...] = ()
 def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
     """Creates the host rule; on PriorityInUse re-reads the rules and picks another."""
     params = dict(p)
+    if ctx.client_secret is not None:
+        params = with_client_secret(params, ctx.client_secret)
     listener = str(params["ListenerArn"])
     host = params["Conditions"][0]["HostHeaderConfig"]["Values"][0]
     elbv2 = ctx.aws.elbv2
@@ -164,6 +231,14 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
                 host, [r.priority for r in rules], salt=attempt + 1 + random.randrange(1000)
             )
     raise AssertionError("unreachable")
+
+
+def modify(ctx: Apply, p: Mapping[str, Any]) -> Placed:
+    params = dict(p)
+    if ctx.client_secret is not None:
+        params = with_client_secret(params, ctx.client_secret)
+    rule = ctx.aws.elbv2.modify_rule(params)
+    return Placed(str(rule["RuleArn"]), int(rule["Priority"]))
 
 
 def delete(ctx: Apply, p: Mapping[str, Any]) -> Removed:
@@ -202,7 +277,11 @@ def _owns(arn: str) -> bool:
     return ":listener-rule/" in arn
 
 
-ACTIONS = {"elbv2.create_rule": create, "elbv2.delete_rule": delete}
+ACTIONS = {
+    "elbv2.create_rule": create,
+    "elbv2.modify_rule": modify,
+    "elbv2.delete_rule": delete,
+}
 RESOURCE = Resource.of_module(
     globals(), after=(target_group.KEY,), owns_arn=_owns, also_tagged=also_tagged
 )

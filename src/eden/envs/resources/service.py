@@ -228,9 +228,14 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
     started = ctx.clock()
     pause = 0.25
     while True:
+        # Create first, look only when refused: the usual case costs one round trip.
+        try:
+            return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
+        except AwsError as exc:
+            if "not idempotent" not in exc.message:
+                raise
         found = ctx.aws.ecs.service_any_status(cluster, name)
-        status = (found or {}).get("status")
-        if status == "ACTIVE":
+        if (found or {}).get("status") == "ACTIVE":
             # Ours (the environment's lease is held): made by this very call, whose answer
             # was lost on the way back, or by an interrupted earlier run. Bring it to the
             # revision this plan registered.
@@ -238,13 +243,7 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Deployed:
                 cluster=cluster, service=name, taskDefinition=p["taskDefinition"]
             )
             return Deployed(str(out["serviceArn"]))
-        if status != "DRAINING":
-            try:
-                return Deployed(str(ctx.aws.ecs.create_service(p)["serviceArn"]))
-            except AwsError as exc:
-                if "not idempotent" not in exc.message:
-                    raise
-                # A service of that name appeared meanwhile: look again after a pause.
+        # DRAINING (or gone since the refusal): look again after a pause.
         waited = ctx.clock() - started
         if waited >= DRAIN_WAIT:
             raise AwsError(

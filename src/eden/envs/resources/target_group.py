@@ -21,6 +21,7 @@ from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, R
 from eden.errors import AwsError, ConfigError
 
 KEY = "target_group"
+ATTRIBUTES = "target_group_attributes"  # the step that sets its attributes
 DEREGISTRATION_DELAY = "10"  # seconds; AWS's default is 300
 IN_USE_RETRIES = 10
 
@@ -75,14 +76,28 @@ def plan(p: PlanInput) -> Planned:
         return Planned((refresh_step(p, p.current[KEY]),))
     if p.current[KEY]:
         return Planned()
+    made = params(p)
+    attributes = made.pop("Attributes", None)
     step = Step(
         id=KEY,
         action="elbv2.create_target_group",
-        params=params(p),
+        params=made,
         description=f"create target group {p.names.target_group}",
         undo=removal(f"undo_{KEY}", Ref(KEY, "TargetGroupArn"), p.names),
     )
-    return Planned((step,))
+    if not attributes:
+        return Planned((step,))
+    # Its own step, beside the rule rather than before it: nothing needs the attributes
+    # until targets deregister, so they cost no round trip on the way to the service.
+    settings = Step(
+        id=ATTRIBUTES,
+        action="elbv2.set_target_group_attributes",
+        params={"TargetGroupArn": Ref(KEY, "TargetGroupArn"), "Attributes": attributes},
+        depends_on=(KEY,),
+        description=f"copy the reference's attributes to target group {p.names.target_group}"
+        f" (deregistration delay {DEREGISTRATION_DELAY}s)",
+    )
+    return Planned((step, settings))
 
 
 def params(p: PlanInput) -> dict[str, Any]:
@@ -136,6 +151,12 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Made:
     return Made(arn)
 
 
+def set_attributes(ctx: Apply, p: Mapping[str, Any]) -> Made:
+    arn = str(p["TargetGroupArn"])
+    ctx.aws.elbv2.set_target_group_attributes(arn, p["Attributes"])
+    return Made(arn)
+
+
 def refresh(ctx: Apply, p: Mapping[str, Any]) -> Made:
     params = dict(p)
     attributes = params.pop("Attributes", None)
@@ -173,6 +194,7 @@ def _owns(arn: str) -> bool:
 
 ACTIONS = {
     "elbv2.create_target_group": create,
+    "elbv2.set_target_group_attributes": set_attributes,
     "elbv2.refresh_target_group": refresh,
     "elbv2.delete_target_group": delete,
 }

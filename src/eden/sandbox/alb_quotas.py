@@ -1,0 +1,94 @@
+"""The AWS model's ELBv2 part: an ALB's quotas, and target health that follows ECS.
+
+* 100 non-default rules per load balancer across all its listeners (``TooManyRules``),
+  100 target groups per load balancer (``TooManyTargetGroups``), and a host-header value
+  of at most 128 characters (``ValidationError``); moto enforces none of them.
+* DescribeTargetHealth first moves every service of the account along its lifecycle
+  (``aws_model``), so a target group shows the targets of the tasks that started.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.ecs.models import ecs_backends
+from moto.elbv2.exceptions import ELBClientError
+from moto.elbv2.models import ELBv2Backend
+
+MAX_RULES_PER_ALB = 100
+MAX_TARGET_GROUPS_PER_ALB = 100
+HOST_HEADER_MAX = 128
+
+
+def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
+    """Patches moto's ELBv2 backend (the caller holds ``lock``, the model's)."""
+    cls: Any = ELBv2Backend
+    if getattr(cls, "eden_quotas", False):
+        return
+    create_rule = cls.create_rule
+    target_health = cls.describe_target_health
+
+    def guarded_create_rule(
+        self: Any,
+        listener_arn: str,
+        conditions: list[dict[str, Any]],
+        priority: int,
+        actions: list[dict[str, Any]],
+        tags: Any = None,
+    ) -> Any:
+        with lock:
+            _check_hosts(conditions)
+            listeners = self.describe_listeners(None, [listener_arn])
+            alb = self.load_balancers[listeners[0].load_balancer_arn]
+            rules = [
+                r for li in alb.listeners.values() for r in li.rules.values() if not r.is_default
+            ]
+            if len(rules) >= MAX_RULES_PER_ALB:
+                raise ELBClientError(
+                    "TooManyRules",
+                    "You've reached the limit on the number of rules per load balancer",
+                )
+            _check_target_groups(self, alb, actions)
+            return create_rule(self, listener_arn, conditions, priority, actions, tags)
+
+    def describe_target_health(self: Any, target_group_arn: str, targets: Any) -> Any:
+        with lock:
+            advance_all(ecs_backends[self.account_id][self.region_name])
+            return target_health(self, target_group_arn, targets)
+
+    cls.create_rule = guarded_create_rule
+    cls.describe_target_health = describe_target_health
+    cls.eden_quotas = True
+
+
+def _check_hosts(conditions: list[dict[str, Any]]) -> None:
+    for cond in conditions:
+        values = list(cond.get("Values") or []) + list(
+            (cond.get("HostHeaderConfig") or {}).get("Values") or []
+        )
+        if cond.get("Field") == "host-header":
+            for value in values:
+                if len(value) > HOST_HEADER_MAX:
+                    raise ELBClientError(
+                        "ValidationError",
+                        f"A host-header condition value can be at most {HOST_HEADER_MAX} "
+                        "characters",
+                    )
+
+
+def _check_target_groups(backend: Any, alb: Any, actions: list[dict[str, Any]]) -> None:
+    used = {arn for arn, tg in backend.target_groups.items() if alb.arn in tg.load_balancer_arns}
+    named: set[str] = set()
+    for action in actions:
+        if action.get("TargetGroupArn"):
+            named.add(action["TargetGroupArn"])
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            named.add(group["TargetGroupArn"])
+    new = named - used
+    if new and len(used) + len(new) > MAX_TARGET_GROUPS_PER_ALB:
+        raise ELBClientError(
+            "TooManyTargetGroups",
+            "You've reached the limit on the number of target groups per load balancer",
+        )
