@@ -38,7 +38,7 @@ DEFAULT_LIMIT = 100  # view=summary; view=full lists everything unless asked (se
 MAX_LIMIT = 500
 # What a lean row holds: enough to show and address an environment, nothing AWS-made.
 SUMMARY_FIELDS = (
-    "profile", "name", "branch", "url", "status", "image",
+    "profile", "name", "branch", "host", "url", "status", "image",
     "created_at", "last_deploy_at", "expires_at", "pinned",
 )
 CACHE_CONTROL = "private, no-cache"  # may be kept, must be revalidated (If-None-Match)
@@ -151,7 +151,7 @@ def summary_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
     """The lean row (``SUMMARY_FIELDS``): about a tenth of the full one."""
     return {
         "profile": record.profile, "name": record.name, "branch": record.branch,
-        "url": record.url, "status": record.status, "image": record.image,
+        "host": record.host, "url": record.url, "status": record.status, "image": record.image,
         "created_at": record.created_at, "last_deploy_at": record.last_deploy_at,
         "expires_at": expires_at(record, ttl_hours), "pinned": record.pinned,
     }

@@ -50,6 +50,7 @@ class EnvironmentSummary(BaseModel):
     profile: str
     name: str
     branch: str
+    host: str
     url: str
     status: str = Field(description="creating, ready, failed or deleting.")
     image: str = Field(description="The image the (first) service runs.")
