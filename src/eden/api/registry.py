@@ -45,6 +45,7 @@ class Registry:
         self._stores: dict[str, StateStore] = {}
         # The file, parsed, with the fingerprint it was read under.
         self._data: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        self._given: Path | None = None  # the file named in the settings, resolved once
         self._seen: tuple[int, int, int] | None = self._fingerprint()
         self.reloads = 0  # how often the profiles file changed under the server
 
@@ -76,7 +77,14 @@ class Registry:
 
     @property
     def path(self) -> Path:
-        return self.settings.config_path()
+        # A file given by name is that file for good (``config_path`` only expands ``~``):
+        # kept, since every request looks at it. Otherwise found again each time, as a
+        # ./eden.toml may appear.
+        if self.settings.config is None:
+            return self.settings.config_path()
+        if self._given is None:
+            self._given = self.settings.config_path()
+        return self._given
 
     def _file(self) -> dict[str, Any]:
         """The profiles file as last read: TOML is parsed again only when it changed, not
