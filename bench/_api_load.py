@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.requests import Request
 
+from eden.api import ApiSettings, create_app, listing
+from eden.api.answers import Answers
+from eden.api.listing import ListQuery
 from eden.envs.records import EnvRecord, Event, JournalEntry
 from eden.state import StateStore
 
@@ -226,3 +231,50 @@ def timed_process(args: list[str], env: dict[str, str], runs: int) -> dict[str, 
     walls.sort()
     return {"args": args, "runs": runs, "median_s": walls[len(walls) // 2], "min_s": walls[0],
             "stdout_bytes": len(proc.stdout)}
+
+
+def _request(path: str, query: str, headers: dict[str, str]) -> Request:
+    """A request as the route gets it, without a server: for timing the work behind it."""
+    return Request({
+        "type": "http", "method": "GET", "path": path, "query_string": query.encode(),
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+        "server": ("127.0.0.1", 80), "scheme": "http", "root_path": "",
+    })
+
+
+def _median_ms(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def build_costs(config: Path, runs: int) -> list[dict[str, Any]]:
+    """What one list answer costs the server itself, in one thread and with no HTTP (so
+    neither the framework nor the load generator is in it): median milliseconds of
+    ``listing.answer`` for a 304, a kept answer, and answers built from the store."""
+    app = create_app(ApiSettings(config=config))
+    context = app.state.eden
+    try:
+        def case(label: str, view: str, limit: int | None, headers: dict[str, str],
+                 n: int) -> dict[str, Any]:
+            query = ListQuery.of(status=[], health=False, limit=limit, view=view)
+            request = _request("/api/v1/environments", f"view={view}", headers)
+            listing.answer(context, request, query)  # warm: profiles, store, kept answer
+            ms = _median_ms(lambda: listing.answer(context, request, query), n)
+            return {"label": label, "median_ms": ms, "runs": n}
+
+        lean = ListQuery.of(status=[], health=False, limit=50, view="summary")
+        tag = listing.answer(context, _request("/", "", {}), lean).headers["etag"]
+        rows = [case("304: the ETag still holds", "summary", 50, {"if-none-match": tag},
+                     runs * 10),
+                case("kept answer (no If-None-Match)", "summary", 50, {}, runs * 10)]
+        context.answers = Answers(max_bytes=0)  # nothing kept from here on: each is built
+        rows += [case("lean page of 50, built", "summary", 50, {}, runs),
+                 case("lean, all 500, built", "summary", 500, {}, runs),
+                 case("full, all 500, built", "full", None, {}, runs)]
+        return rows
+    finally:
+        context.close()

@@ -16,11 +16,23 @@ Starts moto in-process on 127.0.0.1, seeds the sandbox stack, then:
 
 3. ``listing``: 500 environment records written straight into a SQLite state store (copies
    of one environment really created against moto, with its events and journal), the real
-   ``eden serve`` process started on that store, and httpx (asyncio) driving it at
-   ``--list-concurrency`` (16) in a closed loop, per scenario: the whole list, a lean
-   page, a 304 revalidation, one environment. Each reports req/s, p50, p99, bytes per
-   answer and the server's CPU (from /proc). Then ``eden ls`` and ``eden gc --dry-run``
-   as whole processes on the same 500. Results: ``bench/results/api_list.json``.
+   ``eden serve`` process started on that store, and httpx (one thread and keep-alive
+   connection per client) driving it at ``--list-concurrency`` (16) in a closed loop, per
+   scenario: the whole list, a lean page, the dashboard's request, 304 revalidations, one
+   environment. Each reports req/s, p50, p99, bytes per answer and the server's CPU (from
+   /proc), with ``/healthz`` as the floor (what any request costs this server and
+   machine). Then ``eden ls`` and ``eden gc --dry-run`` as whole processes on the same
+   500, and what one list answer costs in-process (``listing.answer``, no HTTP): a 304, a
+   kept answer, and answers built from the store. Results: ``bench/results/api_list.json``.
+
+   ``--server-src DIR`` serves (and runs the CLI) from another checkout's ``src``, e.g.
+   the code before pages and ETags, for a before/after on the same machine and fleet:
+
+       git archive main~N src | tar -x -C /tmp/before
+       .venv/bin/python bench/api_bench.py listing --server-src /tmp/before/src \
+           --out bench/results/api_list_before.json
+
+   Scenarios the served code cannot answer (no pages, no ETag) are left out of its table.
 
 Prints Markdown tables; docs/api.md and docs/api-performance.md quote them.
 """
@@ -39,7 +51,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _api_load import Scenario, eden_serve, measure, seed_records, timed_process
+from _api_load import (
+    Scenario,
+    build_costs,
+    eden_serve,
+    measure,
+    seed_records,
+    timed_process,
+)
 from _common import environment, markdown_table, moto_server
 
 from eden.api import ApiSettings, create_app
@@ -159,7 +178,8 @@ RESULTS = Path(__file__).parent / "results" / "api_list.json"
 BRANCH = "feature/JIRA-1100-make-the-page-faster"  # one of the 500 (see _api_load.variant)
 
 
-def _fleet(moto_url: str, tmp: Path, n: int) -> tuple[Path, dict[str, str], str]:
+def _fleet(moto_url: str, tmp: Path, n: int, server_src: Path | None
+           ) -> tuple[Path, dict[str, str], str]:
     """A profiles file whose state holds ``n`` environments, and a read key for them."""
     profile, config, store = _setup(moto_url, tmp, 0.0)
     with open_engine(profile, store=store, actor="bench") as engine:
@@ -174,29 +194,41 @@ def _fleet(moto_url: str, tmp: Path, n: int) -> tuple[Path, dict[str, str], str]
     store.close()
     env = {"XDG_CONFIG_HOME": str(tmp / "xdg-config"), "XDG_DATA_HOME": str(tmp / "xdg-data"),
            "EDEN_CONFIG": str(config), "EDEN_PROFILE": "sandbox"}
+    if server_src is not None:
+        env["PYTHONPATH"] = str(server_src.resolve())
     return config, env, secret
 
 
 def _scenarios(url: str, key: str, page: int) -> list[Scenario]:
+    """What to send; only what the served code answers (the code before pages ignores
+    view and limit, and sends no ETag: those rows would measure something else)."""
     head = {"x-api-key": key}
     lean = f"/api/v1/environments?view=summary&limit={page}"
+    dashboard = "/api/v1/environments?view=summary&limit=500"
     full = "/api/v1/environments"
     one = f"/api/v1/environments/{BRANCH}"
-    tags = {p: httpx.get(url + p, headers=head, timeout=60).headers.get("etag", "")
-            for p in (lean, full, one)}
-    return [
-        Scenario("full list (every field, all)", full, head),
-        Scenario(f"lean page (view=summary, limit={page})", lean, head),
-        Scenario("lean page, 304 revalidation", lean, {**head, "if-none-match": tags[lean]}, 304),
-        Scenario("full list, 304 revalidation", full, {**head, "if-none-match": tags[full]}, 304),
-        Scenario("get one (by branch)", one, head),
-        Scenario("get one, 304 revalidation", one, {**head, "if-none-match": tags[one]}, 304),
+    first = {p: httpx.get(url + p, headers=head, timeout=60) for p in (lean, full, one)}
+    tags = {p: r.headers.get("etag") for p, r in first.items()}
+    pages = "next_cursor" in first[lean].json()
+    rows = [
+        (True, Scenario("/healthz (no key, no work: the floor)", "/healthz", {})),
+        (True, Scenario("full list (every field, all)", full, head)),
+        (pages, Scenario(f"lean page (view=summary, limit={page})", lean, head)),
+        (pages, Scenario("lean, all 500 (the dashboard's poll)", dashboard, head)),
+        (bool(tags[lean]), Scenario("lean page, 304 revalidation", lean,
+                                    {**head, "if-none-match": tags[lean] or ""}, 304)),
+        (bool(tags[full]), Scenario("full list, 304 revalidation", full,
+                                    {**head, "if-none-match": tags[full] or ""}, 304)),
+        (True, Scenario("get one (by branch)", one, head)),
+        (bool(tags[one]), Scenario("get one, 304 revalidation", one,
+                                   {**head, "if-none-match": tags[one] or ""}, 304)),
     ]
+    return [scenario for served, scenario in rows if served]
 
 
 def listing(moto_url: str, tmp: Path, n: int, concurrency: int, requests: int,
-            page: int) -> dict[str, Any]:
-    config, env, key = _fleet(moto_url, tmp, n)
+            page: int, server_src: Path | None = None) -> dict[str, Any]:
+    config, env, key = _fleet(moto_url, tmp, n, server_src)
     rows = []
     with eden_serve(config, env, tmp / "serve.log") as server:
         for scenario in _scenarios(server.url, key, page):
@@ -208,23 +240,32 @@ def listing(moto_url: str, tmp: Path, n: int, concurrency: int, requests: int,
         timed_process(["gc", "--dry-run"], env, 3),
         timed_process(["ls"], env, 1),  # health and drift of each, read from moto
     ]
+    # The code before pages has no eden.api.listing to time.
+    builds = build_costs(config, 20) if server_src is None else []
     return {"environments": n, "concurrency": concurrency, "requests": requests,
-            "scenarios": rows, "cli": cli, "environment": environment()}
+            "server_src": str(server_src) if server_src else "this checkout",
+            "scenarios": rows, "builds": builds, "cli": cli, "environment": environment()}
 
 
 def _print_listing(res: dict[str, Any]) -> None:
     print(f"\n## {res['environments']} environments, concurrency {res['concurrency']}, "
-          f"{res['requests']} requests per row\n")
+          f"{res['requests']} requests per row, served from {res['server_src']}\n")
     rows = [[r["label"], f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
              f"{r['bytes']:,}", f"{r['server_cores']:.2f}",
-             f"{r['server_cpu_ms_per_request']:.2f}"] for r in res["scenarios"]]
+             f"{r['server_cpu_ms_per_request']:.2f}", f"{r['load_average_1m']:.1f}"]
+            for r in res["scenarios"]]
     print(markdown_table(["request", "req/s", "p50 ms", "p99 ms", "bytes", "server cores",
-                          "server CPU ms/req"], rows, ["l"] + ["r"] * 6))
+                          "server CPU ms/req", "load (1 min)"], rows, ["l"] + ["r"] * 7))
     print()
     cli = [[f"eden {' '.join(c['args'])}", f"{c['median_s']:.2f}", str(c["runs"])]
            for c in res["cli"]]
     print(markdown_table(["command (500 environments)", "wall s (median)", "runs"], cli,
                          ["l", "r", "r"]))
+    if res["builds"]:
+        builds = [[b["label"], f"{b['median_ms']:.2f}", str(b["runs"])] for b in res["builds"]]
+        print()
+        print(markdown_table(["one list answer, in-process (no HTTP)", "median ms", "runs"],
+                             builds, ["l", "r", "r"]))
 
 
 PARTS = ("overhead", "concurrent", "listing")
@@ -242,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=800, help="listing: per scenario")
     parser.add_argument("--page", type=int, default=50, help="listing: the lean page's limit")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--server-src", type=Path, default=None,
+                        help="listing: serve eden from this src directory (a before run)")
     args = parser.parse_args(argv)
     parts = args.parts or list(PARTS)
     latency = args.latency_ms / 1000
@@ -249,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         if "listing" in parts:
             (Path(tmp) / "c").mkdir()
             res = listing(url, Path(tmp) / "c", args.envs, args.list_concurrency,
-                          args.requests, args.page)
+                          args.requests, args.page, args.server_src)
             args.out.write_text(json.dumps(res, indent=2) + "\n")
             _print_listing(res)
         if "overhead" in parts or "concurrent" in parts:
