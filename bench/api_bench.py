@@ -25,14 +25,14 @@ Starts moto in-process on 127.0.0.1, seeds the sandbox stack, then:
    500, and what one list answer costs in-process (``listing.answer``, no HTTP): a 304, a
    kept answer, and answers built from the store. Results: ``bench/results/api_list.json``.
 
-   ``--server-src DIR`` serves (and runs the CLI) from another checkout's ``src``, e.g.
-   the code before pages and ETags, for a before/after on the same machine and fleet:
+   ``--before-src DIR`` also serves (and runs the CLI) from another checkout's ``src``,
+   e.g. the code before pages and ETags, on the same fleet, each scenario measured on it
+   right after this checkout's so that both see the same load of the moment:
 
-       git archive main~N src | tar -x -C /tmp/before
-       .venv/bin/python bench/api_bench.py listing --server-src /tmp/before/src \
-           --out bench/results/api_list_before.json
+       mkdir /tmp/before && git archive 25e3073 src | tar -x -C /tmp/before
+       .venv/bin/python bench/api_bench.py listing --before-src /tmp/before/src
 
-   Scenarios the served code cannot answer (no pages, no ETag) are left out of its table.
+   Scenarios the older code cannot answer (no pages, no ETag) are left out of its table.
 
 Prints Markdown tables; docs/api.md and docs/api-performance.md quote them.
 """
@@ -47,6 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -178,8 +179,7 @@ RESULTS = Path(__file__).parent / "results" / "api_list.json"
 BRANCH = "feature/JIRA-1100-make-the-page-faster"  # one of the 500 (see _api_load.variant)
 
 
-def _fleet(moto_url: str, tmp: Path, n: int, server_src: Path | None
-           ) -> tuple[Path, dict[str, str], str]:
+def _fleet(moto_url: str, tmp: Path, n: int) -> tuple[Path, dict[str, str], str]:
     """A profiles file whose state holds ``n`` environments, and a read key for them."""
     profile, config, store = _setup(moto_url, tmp, 0.0)
     with open_engine(profile, store=store, actor="bench") as engine:
@@ -194,8 +194,6 @@ def _fleet(moto_url: str, tmp: Path, n: int, server_src: Path | None
     store.close()
     env = {"XDG_CONFIG_HOME": str(tmp / "xdg-config"), "XDG_DATA_HOME": str(tmp / "xdg-data"),
            "EDEN_CONFIG": str(config), "EDEN_PROFILE": "sandbox"}
-    if server_src is not None:
-        env["PYTHONPATH"] = str(server_src.resolve())
     return config, env, secret
 
 
@@ -227,45 +225,61 @@ def _scenarios(url: str, key: str, page: int) -> list[Scenario]:
 
 
 def listing(moto_url: str, tmp: Path, n: int, concurrency: int, requests: int,
-            page: int, server_src: Path | None = None) -> dict[str, Any]:
-    config, env, key = _fleet(moto_url, tmp, n, server_src)
-    rows = []
-    with eden_serve(config, env, tmp / "serve.log") as server:
-        for scenario in _scenarios(server.url, key, page):
-            rows.append(measure(server, scenario, concurrency, requests))
-            print(f"listing: {scenario.label} done", file=sys.stderr, flush=True)
-    cli = [
-        timed_process(["ls", "--no-status"], env, 3),
-        timed_process(["ls", "--no-status", "-o", "json"], env, 3),
-        timed_process(["gc", "--dry-run"], env, 3),
-        timed_process(["ls"], env, 1),  # health and drift of each, read from moto
-    ]
-    # The code before pages has no eden.api.listing to time.
-    builds = build_costs(config, 20) if server_src is None else []
+            page: int, before_src: Path | None = None) -> dict[str, Any]:
+    """The read path on ``n`` environments. With ``before_src``, a second ``eden serve``
+    runs that code on the same store, and each scenario it can answer is measured on it
+    right after this checkout's: the two rows of a pair share the load of the moment (the
+    machine is shared and noisy), so compare within a pair."""
+    config, env, key = _fleet(moto_url, tmp, n)
+    envs = {"after": env}
+    if before_src is not None:
+        envs["before"] = {**env, "PYTHONPATH": str(before_src.resolve())}
+    rows: dict[str, list[dict[str, Any]]] = {side: [] for side in envs}
+    with ExitStack() as stack:
+        servers = {side: stack.enter_context(eden_serve(config, e, tmp / f"{side}.log"))
+                   for side, e in envs.items()}
+        plans = {side: {s.label: s for s in _scenarios(server.url, key, page)}
+                 for side, server in servers.items()}
+        for label in plans["after"]:
+            for side, server in servers.items():
+                if label in plans[side]:
+                    rows[side].append(measure(server, plans[side][label], concurrency,
+                                              requests))
+            print(f"listing: {label} done", file=sys.stderr, flush=True)
+    cli: dict[str, list[dict[str, Any]]] = {side: [] for side in envs}
+    for args, runs in ((["ls", "--no-status"], 3), (["ls", "--no-status", "-o", "json"], 3),
+                       (["gc", "--dry-run"], 3), (["ls"], 1)):  # ls: health from moto
+        for side, e in envs.items():
+            cli[side].append(timed_process(args, e, runs))
     return {"environments": n, "concurrency": concurrency, "requests": requests,
-            "server_src": str(server_src) if server_src else "this checkout",
-            "scenarios": rows, "builds": builds, "cli": cli, "environment": environment()}
+            "before_src": str(before_src) if before_src else None,
+            "scenarios": rows, "builds": build_costs(config, 20), "cli": cli,
+            "environment": environment()}
 
 
 def _print_listing(res: dict[str, Any]) -> None:
-    print(f"\n## {res['environments']} environments, concurrency {res['concurrency']}, "
-          f"{res['requests']} requests per row, served from {res['server_src']}\n")
-    rows = [[r["label"], f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-             f"{r['bytes']:,}", f"{r['server_cores']:.2f}",
-             f"{r['server_cpu_ms_per_request']:.2f}", f"{r['load_average_1m']:.1f}"]
-            for r in res["scenarios"]]
-    print(markdown_table(["request", "req/s", "p50 ms", "p99 ms", "bytes", "server cores",
-                          "server CPU ms/req", "load (1 min)"], rows, ["l"] + ["r"] * 7))
+    head = ["request", "req/s", "p50 ms", "p99 ms", "bytes", "server cores",
+            "server CPU ms/req", "load (1 min)"]
+    for side, rows in res["scenarios"].items():
+        code = "this checkout" if side == "after" else res["before_src"]
+        print(f"\n## {side}: {res['environments']} environments, concurrency "
+              f"{res['concurrency']}, {res['requests']} requests per row ({code})\n")
+        table = [[r["label"], f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.1f}",
+                  f"{r['p99_ms']:.1f}", f"{r['bytes']:,}", f"{r['server_cores']:.2f}",
+                  f"{r['server_cpu_ms_per_request']:.2f}", f"{r['load_average_1m']:.1f}"]
+                 for r in rows]
+        print(markdown_table(head, table, ["l"] + ["r"] * 7))
     print()
-    cli = [[f"eden {' '.join(c['args'])}", f"{c['median_s']:.2f}", str(c["runs"])]
-           for c in res["cli"]]
-    print(markdown_table(["command (500 environments)", "wall s (median)", "runs"], cli,
-                         ["l", "r", "r"]))
-    if res["builds"]:
-        builds = [[b["label"], f"{b['median_ms']:.2f}", str(b["runs"])] for b in res["builds"]]
-        print()
-        print(markdown_table(["one list answer, in-process (no HTTP)", "median ms", "runs"],
-                             builds, ["l", "r", "r"]))
+    sides = list(res["cli"])
+    cli = [[f"eden {' '.join(c['args'])}", *(f"{res['cli'][side][i]['median_s']:.2f}"
+                                           for side in sides), str(c["runs"])]
+           for i, c in enumerate(res["cli"]["after"])]
+    print(markdown_table(["command (500 environments)", *(f"{s}: wall s (median)" for s in sides),
+                          "runs"], cli, ["l"] + ["r"] * (len(sides) + 1)))
+    builds = [[b["label"], f"{b['median_ms']:.2f}", str(b["runs"])] for b in res["builds"]]
+    print()
+    print(markdown_table(["one list answer, in-process (no HTTP)", "median ms", "runs"],
+                         builds, ["l", "r", "r"]))
 
 
 PARTS = ("overhead", "concurrent", "listing")
@@ -283,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=800, help="listing: per scenario")
     parser.add_argument("--page", type=int, default=50, help="listing: the lean page's limit")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--server-src", type=Path, default=None,
-                        help="listing: serve eden from this src directory (a before run)")
+    parser.add_argument("--before-src", type=Path, default=None,
+                        help="listing: also serve eden from this src directory, alongside")
     args = parser.parse_args(argv)
     parts = args.parts or list(PARTS)
     latency = args.latency_ms / 1000
@@ -292,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         if "listing" in parts:
             (Path(tmp) / "c").mkdir()
             res = listing(url, Path(tmp) / "c", args.envs, args.list_concurrency,
-                          args.requests, args.page, args.server_src)
+                          args.requests, args.page, args.before_src)
             args.out.write_text(json.dumps(res, indent=2) + "\n")
             _print_listing(res)
         if "overhead" in parts or "concurrent" in parts:
