@@ -80,6 +80,17 @@ def access_table(raw: Any, *, where: str) -> Access | None:
             where=at,
             hint='use letters, digits and "-", e.g. bypass_header = "X-Eden-Bypass"',
         )
+    if header is not None or "bypass_secret_env" in raw:
+        # Refused rather than ignored: a CI job would otherwise meet the sign-in page with
+        # no clue why. docs/teams.md ("Access") says why it is not built yet and how it
+        # will be: one rule per ALB, forwarding to eden's proxy, not one per environment.
+        raise ConfigError(
+            "access.bypass_header is not supported yet: an ALB rule cannot skip its sign-in "
+            "for a header, so a bypass needs a proxy eden does not have yet",
+            where=at,
+            hint="remove bypass_header; until then give CI its own sign-in (a test user of "
+            "your identity provider) or test previews from inside the VPC",
+        )
     return Access(
         kind=kind,
         settings=settings,
