@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import pytest
@@ -9,7 +10,8 @@ from fastapi import Response
 
 from eden.api import cursors
 from eden.api.answers import Answers
-from eden.api.listing import ListQuery, matches
+from eden.api.listing import ListQuery, full_view, matches, summary_view
+from eden.core.secrets import REDACTED
 from eden.errors import UsageError
 from state_records import record
 
@@ -79,3 +81,13 @@ def test_the_records_dict_is_asdicts_without_shared_values() -> None:
     d["names"]["service"] = "changed"
     assert rec.extra == {"nested": {"list": [1, {"x": 2}]}}
     assert rec.names["service"] == "eden-a"
+
+
+def test_the_full_and_lean_views_show_no_secret_values() -> None:
+    """The list's full view is the record's dict, redacted; the lean one has no variables."""
+    rec = record("a")
+    rec.extra = {"env_overrides": {"DB_PASSWORD": "hunter2", "LOG_LEVEL": "debug"}}
+    full = full_view(rec, 24)
+    assert full["extra"]["env_overrides"] == {"DB_PASSWORD": REDACTED, "LOG_LEVEL": "debug"}
+    assert rec.extra["env_overrides"]["DB_PASSWORD"] == "hunter2"  # the record is untouched
+    assert "hunter2" not in json.dumps(summary_view(rec, 24))
