@@ -28,6 +28,7 @@ from eden.state import (
     DynamoStore,
     EnvQuery,
     EnvRecord,
+    EnvSummary,
     LockInfo,
     SqliteStore,
     StateStore,
@@ -247,6 +248,24 @@ def test_list_page_filters_by_status_and_branch_prefix(store: StateStore) -> Non
     ) == ["f-b"]
     assert _names(store, branch_prefix="%") == []
     assert [r.name for r in store.list_page("staging", EnvQuery())] == ["other"]
+
+
+def test_list_summaries_are_the_pages_records_in_brief(store: StateStore) -> None:
+    """Lean rows (SQLite reads them from its columns) hold what the records say, for a
+    record deployed again (created_at stays the first put's), pinned, or with no service."""
+    _fleet(store)
+    bare = record("bare", created_at=50.0)
+    bare.pinned, bare.services, bare.last_deploy_at = True, [], None
+    store.put(bare)
+    store.put(record("f-a", created_at=999.0, image="repo/api:2"))  # a deploy
+    for query in (EnvQuery(), EnvQuery(statuses=("ready",), limit=2),
+                  EnvQuery(branch_prefix="feature/", after="f-a")):
+        records = store.list_page("dev", query)
+        assert store.list_summaries("dev", query) == [EnvSummary.of(r) for r in records]
+    lean = {s.name: s for s in store.list_summaries("dev", EnvQuery())}
+    assert (lean["f-a"].created_at, lean["f-a"].image) == (100.0, "repo/api:2")
+    assert (lean["bare"].pinned, lean["bare"].image, lean["bare"].url) == (
+        True, "", "https://api-bare.dev.example.com")
 
 
 def test_changes_moves_with_every_write_of_its_profile_only(store: StateStore) -> None:

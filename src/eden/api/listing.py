@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -31,7 +31,7 @@ from eden.envs.gc import expires_at
 from eden.envs.observe import Observer
 from eden.envs.records import EnvRecord
 from eden.errors import UsageError
-from eden.state.base import EnvQuery
+from eden.state.base import EnvQuery, EnvSummary
 
 STATUSES = ("creating", "ready", "failed", "deleting")
 DEFAULT_LIMIT = 100  # view=summary; view=full lists everything unless asked (see ListQuery)
@@ -97,13 +97,19 @@ def answer(context: ApiContext, request: Request, q: ListQuery) -> Response:
         kept = context.answers.get(etag)
         if kept is not None:
             return kept
-    records, more = _read(context, profiles, q, position)
     ttl = {p.name: p.ttl_hours for p in profiles}
-    view = summary_view if q.view == "summary" else full_view
-    rows = [view(r, ttl[r.profile]) for r in records]
-    if q.health:
-        _add_health(context, records, rows)
-    token = cursors.encode(records[-1].profile, records[-1].name, q.filters()) if more else None
+    page: Sequence[EnvRecord | EnvSummary]
+    if q.view == "summary" and not q.health:  # health surveys records: read them whole
+        page, more = _read(context, profiles, q, position, lean=True)
+        rows = [summary_view(r, ttl[r.profile]) for r in page]
+    else:
+        records, more = _read(context, profiles, q, position, lean=False)
+        view = summary_view if q.view == "summary" else full_view
+        rows = [view(r, ttl[r.profile]) for r in records]
+        if q.health:
+            _add_health(context, records, rows)
+        page = records
+    token = cursors.encode(page[-1].profile, page[-1].name, q.filters()) if more else None
     link = str(request.url.include_query_params(cursor=token)) if token else None
     body = {"profiles": [p.name for p in profiles], "environments": rows,
             "next": link, "next_cursor": token}
@@ -113,18 +119,28 @@ def answer(context: ApiContext, request: Request, q: ListQuery) -> Response:
     return response
 
 
+@overload
 def _read(context: ApiContext, profiles: list[Profile], q: ListQuery,
-          position: tuple[str, str] | None) -> tuple[list[EnvRecord], bool]:
-    """The page's records, profile after profile from the cursor's position, and whether
-    more follow: each store is asked for one more than the page still needs."""
-    out: list[EnvRecord] = []
+          position: tuple[str, str] | None, *, lean: Literal[True]
+          ) -> tuple[list[EnvSummary], bool]: ...
+@overload
+def _read(context: ApiContext, profiles: list[Profile], q: ListQuery,
+          position: tuple[str, str] | None, *, lean: Literal[False]
+          ) -> tuple[list[EnvRecord], bool]: ...
+def _read(context: ApiContext, profiles: list[Profile], q: ListQuery,
+          position: tuple[str, str] | None, *, lean: bool) -> tuple[list[Any], bool]:
+    """The page's records (``lean``: summaries), profile after profile from the cursor's
+    position, and whether more follow: each store is asked for one more than the page
+    still needs."""
+    out: list[Any] = []
     for p in profiles:
         if position is not None and p.name < position[0]:
             continue
         after = position[1] if position is not None and p.name == position[0] else None
         want = None if q.limit is None else q.limit + 1 - len(out)
         query = EnvQuery(q.statuses, q.branch_prefix, after, want)
-        out += context.registry.store(p).list_page(p.name, query)
+        store = context.registry.store(p)
+        out += (store.list_summaries if lean else store.list_page)(p.name, query)
         if q.limit is not None and len(out) > q.limit:
             return out[: q.limit], True
     return out, False
@@ -147,7 +163,7 @@ def full_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
     return data
 
 
-def summary_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
+def summary_view(record: EnvRecord | EnvSummary, ttl_hours: float) -> dict[str, Any]:
     """The lean row (``SUMMARY_FIELDS``): about a tenth of the full one."""
     return {
         "profile": record.profile, "name": record.name, "branch": record.branch,

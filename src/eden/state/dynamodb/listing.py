@@ -12,7 +12,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from eden.state.base import EnvQuery, EnvRecord
+from eden.state.base import EnvQuery, EnvRecord, EnvSummary
 from eden.state.dynamodb.items import Item, as_s, escape_name, float_of, item_key, str_of
 from eden.state.dynamodb.table import DynamoTable
 
@@ -65,6 +65,10 @@ class EnvListing(DynamoTable):
             if len(out) == query.limit:
                 break  # before the generator asks for another page
         return out
+
+    def list_summaries(self, profile: str, query: EnvQuery) -> list[EnvSummary]:
+        """The same page: an item holds its record as one JSON attribute, read anyway."""
+        return [EnvSummary.of(r) for r in self.list_page(profile, query)]
 
     def changes(self, profile: str) -> str:
         """The profile's write count and the table's epoch, and the minute.
