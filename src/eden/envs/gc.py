@@ -21,6 +21,7 @@ from eden.envs.engine import Engine
 from eden.envs.records import EnvRecord
 from eden.envs.resources import RESOURCES
 from eden.errors import EdenError
+from eden.state.base import EnvSummary
 from eden.state.leases import LockPolicy
 from eden.state.sqlite import SqliteStore
 
@@ -28,11 +29,11 @@ HOUR = 3600.0
 ALIVE_CHECKS = 16  # tagged resources checked at once
 
 
-def last_activity(record: EnvRecord) -> float:
+def last_activity(record: EnvRecord | EnvSummary) -> float:
     return record.last_deploy_at or record.created_at
 
 
-def expires_at(record: EnvRecord, ttl_hours: float) -> float | None:
+def expires_at(record: EnvRecord | EnvSummary, ttl_hours: float) -> float | None:
     """When the cleaner may take it; None for a pinned environment."""
     return None if record.pinned else last_activity(record) + ttl_hours * HOUR
 
