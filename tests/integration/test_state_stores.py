@@ -26,7 +26,9 @@ from eden.errors import ConfigError
 from eden.state import (
     ApiKey,
     DynamoStore,
+    EnvQuery,
     EnvRecord,
+    EnvSummary,
     LockInfo,
     SqliteStore,
     StateStore,
@@ -201,6 +203,119 @@ def test_names_with_separators_never_collide(store: StateStore) -> None:
     store.add_event(event("b#c", 2.0, profile="a"))
     assert [e.started_at for e in store.events("a#b", "c")] == [1.0]
     assert [e.started_at for e in store.events("a", "b#c")] == [2.0]
+
+
+# -- pages and the change token (the API's list: paging, filters, ETags) ------------------
+
+
+def _fleet(store: StateStore) -> None:
+    for name, status, branch in [
+        ("f-b", "ready", "feature/b"), ("a-x", "failed", "fix/a"), ("f-a", "ready", "feature/a"),
+        ("f-c", "creating", "feature/c"), ("fea", "ready", "feat"), ("z", "ready", "Feature/z"),
+    ]:
+        rec = record(name, status=status)
+        rec.branch = branch
+        store.put(rec)
+    store.put(record("other", profile="staging"))
+
+
+def _names(store: StateStore, **query: Any) -> list[str]:
+    return [r.name for r in store.list_page("dev", EnvQuery(**query))]
+
+
+def test_list_page_in_name_order_after_a_name_up_to_a_limit(store: StateStore) -> None:
+    _fleet(store)
+    assert _names(store) == ["a-x", "f-a", "f-b", "f-c", "fea", "z"]
+    assert _names(store, limit=3) == ["a-x", "f-a", "f-b"]
+    assert _names(store, after="f-b", limit=3) == ["f-c", "fea", "z"]
+    assert _names(store, after="f-bb") == ["f-c", "fea", "z"]  # after a name that is gone
+    assert _names(store, after="z") == []
+    assert _names(store, limit=0) == []
+    got = store.list_page("dev", EnvQuery(limit=1))[0]
+    assert got == store.get("dev", "a-x")
+
+
+def test_list_page_filters_by_status_and_branch_prefix(store: StateStore) -> None:
+    _fleet(store)
+    assert _names(store, statuses=("ready",)) == ["f-a", "f-b", "fea", "z"]
+    assert _names(store, statuses=("creating", "failed")) == ["a-x", "f-c"]
+    # A prefix is case-sensitive and literal ("feature/" is not "feat" nor "Feature/").
+    assert _names(store, branch_prefix="feature/") == ["f-a", "f-b", "f-c"]
+    assert _names(store, branch_prefix="feat") == ["f-a", "f-b", "f-c", "fea"]
+    assert _names(store, branch_prefix="feature/", statuses=("ready",), limit=1) == ["f-a"]
+    assert _names(
+        store, branch_prefix="feature/", statuses=("ready",), after="f-a", limit=1
+    ) == ["f-b"]
+    assert _names(store, branch_prefix="%") == []
+    assert [r.name for r in store.list_page("staging", EnvQuery())] == ["other"]
+
+
+def test_list_summaries_are_the_pages_records_in_brief(store: StateStore) -> None:
+    """Lean rows (SQLite reads them from its columns) hold what the records say, for a
+    record deployed again (created_at stays the first put's), pinned, or with no service."""
+    _fleet(store)
+    bare = record("bare", created_at=50.0)
+    bare.pinned, bare.services, bare.last_deploy_at = True, [], None
+    store.put(bare)
+    store.put(record("f-a", created_at=999.0, image="repo/api:2"))  # a deploy
+    for query in (EnvQuery(), EnvQuery(statuses=("ready",), limit=2),
+                  EnvQuery(branch_prefix="feature/", after="f-a")):
+        records = store.list_page("dev", query)
+        assert store.list_summaries("dev", query) == [EnvSummary.of(r) for r in records]
+    lean = {s.name: s for s in store.list_summaries("dev", EnvQuery())}
+    assert (lean["f-a"].created_at, lean["f-a"].image) == (100.0, "repo/api:2")
+    assert (lean["bare"].pinned, lean["bare"].image, lean["bare"].url) == (
+        True, "", "https://api-bare.dev.example.com")
+
+
+def test_changes_moves_with_every_write_of_its_profile_only(store: StateStore) -> None:
+    empty = store.changes("dev")
+    assert store.changes("dev") == empty  # reading changes nothing
+    store.put(record("a"))
+    one = store.changes("dev")
+    assert one != empty
+    staging = store.changes("staging")
+    store.put(record("b", profile="staging"))
+    assert store.changes("dev") == one
+    assert store.changes("staging") != staging
+    rec = record("a")
+    rec.pinned = True
+    store.put(rec)
+    pinned = store.changes("dev")
+    assert pinned not in (empty, one)
+    store.add_event(event("a", 5.0))  # history is not in the list: no change
+    store.list_page("dev", EnvQuery())
+    assert store.changes("dev") == pinned
+    store.delete("dev", "a")
+    assert store.changes("dev") not in (empty, one, pinned)
+
+
+def test_changes_seen_by_another_store_on_the_same_state(backend: Backend) -> None:
+    other = open_store(backend.url)
+    try:
+        before = other.changes("dev")
+        backend.store.put(record("a"))
+        after = other.changes("dev")
+        assert after != before
+        assert backend.store.changes("dev") == after
+    finally:
+        other.close()
+
+
+def test_changes_never_repeat_in_a_new_store(backend: Backend, tmp_path: Path) -> None:
+    """A count alone would repeat in a new file or table: the epoch tells them apart."""
+    backend.store.put(record("a"))
+    fresh: StateStore
+    if isinstance(backend.store, SqliteStore):
+        fresh = SqliteStore(tmp_path / "new.db")
+    else:
+        fresh = DynamoStore(f"eden-test-{uuid.uuid4().hex[:12]}", backend.store.clients)
+        fresh.create_table()
+    try:
+        fresh.put(record("a", image="repo/api:2"))
+        assert fresh.changes("dev") != backend.store.changes("dev")
+    finally:
+        fresh.close()
 
 
 # -- events and journal -----------------------------------------------------------------
@@ -483,6 +598,37 @@ def test_dynamodb_ignores_an_environment_item_still_being_written(
     assert store.get("dev", "b") is None
     assert [r.name for r in store.list_envs("dev")] == ["a"]
     assert [r.name for r in store.list_envs()] == ["a"]
+
+
+def test_dynamodb_page_reads_what_it_returns(dynamo_clients: AwsClients) -> None:
+    """A page of 3 out of 9 costs the Queries for 3 items, not a read of all 9."""
+    store = DynamoStore(f"eden-test-{uuid.uuid4().hex[:12]}", dynamo_clients)
+    store.create_table()
+    for i in range(9):
+        store.put(record(f"e{i}"))
+    dynamo_clients.reset_calls()
+    assert [r.name for r in store.list_page("dev", EnvQuery(after="e2", limit=3))] == [
+        "e3", "e4", "e5"
+    ]
+    queries = [c for c in dynamo_clients.calls() if c.operation == "Query"]
+    assert len(queries) == 2  # PAGE = 2 items per Query: 2 + 1
+
+
+def test_dynamodb_register_keeps_the_change_count(dynamo_clients: AwsClients) -> None:
+    """Each new process registers the profile again; that must not reset the count (a
+    count that went back could repeat a token with other records behind it)."""
+    table = f"eden-test-{uuid.uuid4().hex[:12]}"
+    first = DynamoStore(table, dynamo_clients)
+    first.create_table()
+    first.put(record("a"))
+    first.put(record("b"))
+    before = first.changes("dev")
+    DynamoStore(table, dynamo_clients).put(record("c"))  # a new process: registers again
+    item = dynamo_clients.client("dynamodb").get_item(
+        TableName=table, Key={"pk": {"S": "ENVPROFILE"}, "sk": {"S": "dev"}}, ConsistentRead=True
+    )["Item"]
+    assert item["changes"] == {"N": "3"}
+    assert first.changes("dev").split(".")[:2] == [before.split(".")[0], "3"]
 
 
 def test_dynamodb_missing_table_is_a_config_error(dynamo_clients: AwsClients) -> None:

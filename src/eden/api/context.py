@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from eden.api.answers import Answers
 from eden.api.auth import requires
 from eden.api.metrics import Metrics
 from eden.api.operations import Deliveries, Operations
@@ -23,6 +24,7 @@ class ApiContext:
     metrics: Metrics
     deliveries: Deliveries = field(default_factory=Deliveries)
     github: GitHubService | None = None  # reports to GitHub, when [api.github] has credentials
+    answers: Answers = field(default_factory=Answers)  # list answers by ETag
 
     def close(self) -> None:
         self.operations.close()
@@ -31,14 +33,20 @@ class ApiContext:
         self.registry.close()
 
 
-def ctx(request: Request) -> ApiContext:
+def _context(request: Request) -> ApiContext:
     context = request.app.state.eden
     assert isinstance(context, ApiContext)
     return context
 
 
+async def ctx(request: Request) -> ApiContext:
+    """The dependency: async, as it only reads the app's state (FastAPI runs a sync
+    dependency on a worker thread, a hop that cost more than this does)."""
+    return _context(request)
+
+
 def _key_store(request: Request) -> StateStore:
-    return ctx(request).registry.key_store()
+    return _context(request).registry.key_store()
 
 
 read_key = requires("read", _key_store)

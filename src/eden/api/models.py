@@ -44,6 +44,39 @@ class PutEnvironment(BaseModel):
     )
 
 
+class EnvironmentSummary(BaseModel):
+    """One environment in the lean list (``view=summary``)."""
+
+    profile: str
+    name: str
+    branch: str
+    host: str
+    url: str
+    status: str = Field(description="creating, ready, failed or deleting.")
+    image: str = Field(description="The image the (first) service runs.")
+    created_at: float = Field(description="Epoch seconds.")
+    last_deploy_at: float | None = Field(description="Epoch seconds.")
+    expires_at: float | None = Field(
+        description="When the stale cleaner may delete it (epoch seconds); null when pinned."
+    )
+    pinned: bool
+
+
+class EnvironmentList(BaseModel):
+    """A page of environments, by profile and then by name."""
+
+    profiles: list[str] = Field(description="The profiles listed (all of the server's, or one).")
+    environments: list[EnvironmentSummary | dict[str, Any]] = Field(
+        description="view=summary: the fields of EnvironmentSummary; view=full: the whole "
+        "record as GET /environments/{name} shows it (without its history); with "
+        "health=true each also has health, drift and status_error."
+    )
+    next: str | None = Field(
+        description="The URL of the next page (also in the Link header); null on the last."
+    )
+    next_cursor: str | None = Field(description="The cursor in `next`, for ?cursor=.")
+
+
 class ErrorBody(BaseModel):
     """Every error the API returns (the 2019 routes use their own shape)."""
 
@@ -61,6 +94,10 @@ class LegacyBody(BaseModel):
     name: str | None
     cname: str | None
 
+
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag in If-None-Match is current (no body)."}
+}
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No valid API key."},

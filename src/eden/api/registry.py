@@ -22,9 +22,10 @@ import re
 import threading
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from eden.api.settings import ApiSettings
-from eden.config import Profile, load_profile, profile_names, read_file, resolve_profile_name
+from eden.config import Profile, load_profile, read_file, resolve_profile_name
 from eden.envs.engine import Engine
 from eden.errors import ConfigError, NotFound
 from eden.state.base import StateStore, open_store
@@ -42,6 +43,9 @@ class Registry:
         self._profiles: dict[str, Profile] = {}
         self._engines: dict[str, Engine] = {}
         self._stores: dict[str, StateStore] = {}
+        # The file, parsed, with the fingerprint it was read under.
+        self._data: tuple[tuple[int, int, int] | None, dict[str, Any]] | None = None
+        self._given: Path | None = None  # the file named in the settings, resolved once
         self._seen: tuple[int, int, int] | None = self._fingerprint()
         self.reloads = 0  # how often the profiles file changed under the server
 
@@ -73,13 +77,33 @@ class Registry:
 
     @property
     def path(self) -> Path:
-        return self.settings.config_path()
+        # A file given by name is that file for good (``config_path`` only expands ``~``):
+        # kept, since every request looks at it. Otherwise found again each time, as a
+        # ./eden.toml may appear.
+        if self.settings.config is None:
+            return self.settings.config_path()
+        if self._given is None:
+            self._given = self.settings.config_path()
+        return self._given
+
+    def _file(self) -> dict[str, Any]:
+        """The profiles file as last read: TOML is parsed again only when it changed, not
+        on each request (parsing cost more than answering a 304)."""
+        self._check_file()
+        seen, cached = self._seen, self._data
+        if cached is not None and cached[0] == seen:
+            return cached[1]
+        # Tagged with the fingerprint seen before reading: a file that changes while it
+        # is read is read again on the next call, never kept under the new fingerprint.
+        data = read_file(self.path)
+        self._data = (seen, data)
+        return data
 
     def default_profile(self) -> str:
-        return resolve_profile_name(self.settings.default_profile, read_file(self.path))
+        return resolve_profile_name(self.settings.default_profile, self._file())
 
     def names(self) -> list[str]:
-        return profile_names(self.path)
+        return sorted(self._file().get("profiles", {}))
 
     def profile(self, name: str | None = None) -> Profile:
         """The named (or default) profile; NotFound (404) when the file has no such profile."""

@@ -13,12 +13,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from eden.api import cursors, listing
 from eden.api.context import ApiContext, ctx, read_key, write_key
 from eden.api.jobs import Job, create_job, delete_job
-from eden.api.models import ERRORS, PutEnvironment
+from eden.api.models import ERRORS, NOT_MODIFIED, EnvironmentList, PutEnvironment
 from eden.api.problems import ApiProblem
-from eden.envs.gc import expires_at
-from eden.envs.observe import Observer, Survey
 from eden.envs.records import EnvRecord
 from eden.state.base import ApiKey
 
@@ -50,9 +49,7 @@ NameQ = Annotated[str, Query(min_length=1, max_length=255, description="Branch o
 
 def env_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
     """A record as the API shows it: everything, plus when the stale cleaner may take it."""
-    data = record.as_dict()
-    data["expires_at"] = expires_at(record, ttl_hours)
-    return data
+    return listing.full_view(record, ttl_hours)
 
 
 def _answer(context: ApiContext, job: Job, wait: str) -> Response:
@@ -68,48 +65,84 @@ def _answer(context: ApiContext, job: Job, wait: str) -> Response:
 
 
 StatusQ = Annotated[
+    list[Literal["creating", "ready", "failed", "deleting", "true", "false"]] | None,
+    Query(
+        description="Only environments with this status (repeat it for several). "
+        "`true`/`false` alone are the old spelling of `health`.",
+    ),
+]
+HealthQ = Annotated[
     bool,
     Query(description="Also each environment's health and drift, read from AWS (slower)."),
 ]
+PrefixQ = Annotated[
+    str,
+    Query(max_length=255, description="Only branches that start with this (case-sensitive), "
+          "e.g. `feature/`."),
+]
+ViewQ = Annotated[
+    Literal["full", "summary"],
+    Query(description="summary: name, branch, url, status, image and times only "
+          "(about a tenth of full)."),
+]
+LimitQ = Annotated[
+    int | None,
+    Query(ge=1, le=listing.MAX_LIMIT, description="Environments per page, 1-500 (default: "
+          "100 with view=summary; every environment with view=full, as before pages)."),
+]
+CursorQ = Annotated[
+    str | None,
+    Query(min_length=1, max_length=cursors.MAX_LENGTH,
+          description="Where to go on: `next_cursor` of the previous page (opaque)."),
+]
 
 
-@router.get("/environments", tags=["environments"])
+@router.get(
+    "/environments", tags=["environments"], response_model=EnvironmentList,
+    responses=NOT_MODIFIED,
+)
 def list_environments(
-    context: Ctx, _key: Reader, profile: ProfileQ = None, status: StatusQ = False
-) -> dict[str, Any]:
-    """Every environment, of one profile or of all the server's profiles."""
-    registry = context.registry
-    profiles = [registry.profile(profile)] if profile else registry.all_profiles()
-    records: list[EnvRecord] = []
-    ttl = {p.name: p.ttl_hours for p in profiles}
-    surveys: dict[tuple[str, str], Survey] = {}
-    for p in profiles:
-        mine = registry.store(p).list_envs(p.name)
-        records += mine
-        if status:
-            found = Observer(registry.engine(p.name)).survey(mine)
-            surveys.update({(p.name, name): s for name, s in found.items()})
-    records.sort(key=lambda r: (r.profile, r.name))
-    views = [env_view(r, ttl[r.profile]) for r in records]
-    if status:
-        for view, r in zip(views, records, strict=True):
-            view.update(surveys[(r.profile, r.name)].brief())
-    return {"profiles": [p.name for p in profiles], "environments": views}
+    request: Request,
+    context: Ctx,
+    _key: Reader,
+    profile: ProfileQ = None,
+    status: StatusQ = None,
+    health: HealthQ = False,
+    branch_prefix: PrefixQ = "",
+    view: ViewQ = "full",
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> Response:
+    """Environments by profile and name, a page at a time, with filters.
+
+    The answer carries an `ETag`: send it back in `If-None-Match` and an unchanged list
+    is a `304` with no body. Follow `next` (or the `Link` header) until it is null.
+    """
+    query = listing.ListQuery.of(
+        profile=profile, status=status or [], health=health, branch_prefix=branch_prefix,
+        view=view, limit=limit, cursor=cursor,
+    )
+    return listing.answer(context, request, query)
 
 
-@router.get("/environments/{name:path}", tags=["environments"])
+@router.get("/environments/{name:path}", tags=["environments"], responses=NOT_MODIFIED)
 def get_environment(
-    name: str, context: Ctx, _key: Reader, profile: ProfileQ = None
-) -> dict[str, Any]:
-    """One environment (by name, alias or branch) with its deploy history."""
+    name: str, request: Request, context: Ctx, _key: Reader, profile: ProfileQ = None
+) -> Response:
+    """One environment (by name, alias or branch) with its deploy history.
+
+    With `If-None-Match` holding the `ETag` of the last answer: `304` while nothing shown
+    (the record, its events, its last operation) changed.
+    """
     engine = context.registry.engine(profile)
     record, events = engine.show(name)
     last = engine.last_operation(record.name)
-    return {
+    body = {
         **env_view(record, engine.profile.ttl_hours),
         "events": [e.as_dict() for e in events],
         "last_operation": last.as_dict() if last else None,
     }
+    return listing.json_answer(request, body, None, {})
 
 
 @router.put("/pins/{name:path}", tags=["environments"])

@@ -23,6 +23,7 @@ from eden.cli.common import (
 from eden.cli.dayto_cmd import print_health, read_health, survey_cells
 from eden.cli.progress import notes, progress, ready_reporter, say_now, took
 from eden.cli.suggest import close_matches
+from eden.cli.vars_cmd import brief as vars_brief
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
 from eden.envs.observe import Observer, Survey, refresh_inputs
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # for annotations only
     from eden.envs.records import EnvRecord
 
 
-def _print_plan(outcome: Outcome) -> None:
+def print_plan(outcome: Outcome) -> None:
     from eden.envs.plan import render as plan_params
 
     plan = outcome.plan
@@ -188,7 +189,11 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
     """
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.delete(
-            name, dry_run=dry_run, listener=progress(opts), on_wait=wait_reporter(opts)
+            name,
+            dry_run=dry_run,
+            listener=progress(opts),
+            on_wait=wait_reporter(opts),
+            notes=notes(opts),
         )
         if outcome.record is None and not outcome.plan.steps and not opts.json:
             _say_no_such(name, engine)
@@ -231,7 +236,7 @@ def _print_outcome(
             print_json({**outcome.as_dict(), "command_seconds": round(timing.elapsed(), 3)})
         return
     if dry_run:
-        _print_plan(outcome)
+        print_plan(outcome)
         return
     for message in outcome.messages:
         if message not in said:
@@ -325,6 +330,8 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    service:         {svc.service_arn}")
         out.print(f"    target group:    {svc.target_group_arn}")
         out.print(f"    listener rule:   {svc.rule_arn}")
+    for line in vars_brief(record):
+        out.print(line, markup=False)
     if last is not None:
         _print_last_operation(last)
     out.print("  history (each operation's AWS reads and changes; start-up not counted):")

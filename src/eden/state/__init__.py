@@ -6,7 +6,9 @@ the one a team shares. ``open_store`` turns a profile's ``state`` URL into a sto
 
 from eden.state.base import (
     ApiKey,
+    EnvQuery,
     EnvRecord,
+    EnvSummary,
     Event,
     JournalEntry,
     LockInfo,
@@ -20,7 +22,9 @@ from eden.state.sqlite import SqliteStore
 __all__ = [
     "ApiKey",
     "DynamoStore",
+    "EnvQuery",
     "EnvRecord",
+    "EnvSummary",
     "Event",
     "JournalEntry",
     "LockInfo",

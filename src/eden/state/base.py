@@ -41,6 +41,53 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
+class EnvQuery:
+    """Which of one profile's environments a listing wants, in name order.
+
+    ``after`` is the last name of the previous page (keyset paging: an environment made or
+    deleted meanwhile never shifts the rest); ``limit`` None means all. Names compare by
+    code point, which is SQLite's BINARY order and DynamoDB's sort-key (UTF-8) order.
+    """
+
+    statuses: tuple[str, ...] = ()  # any status when empty
+    branch_prefix: str = ""
+    after: str | None = None
+    limit: int | None = None
+
+    def matches(self, record: EnvRecord) -> bool:
+        return (
+            (not self.statuses or record.status in self.statuses)
+            and record.branch.startswith(self.branch_prefix)
+            and (self.after is None or record.name > self.after)
+        )
+
+
+@dataclass(frozen=True)
+class EnvSummary:
+    """What a lean listing shows of an environment, read without rebuilding its record
+    (SQLite takes it from its columns; building 500 records cost 50-80 ms)."""
+
+    profile: str
+    name: str
+    branch: str
+    host: str
+    status: str
+    image: str
+    created_at: float
+    last_deploy_at: float | None
+    pinned: bool
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}"  # as EnvRecord.url
+
+    @classmethod
+    def of(cls, record: EnvRecord) -> EnvSummary:
+        return cls(record.profile, record.name, record.branch, record.host, record.status,
+                   record.image, record.created_at, record.last_deploy_at, record.pinned)
+
+
+@dataclass(frozen=True)
 class LockInfo:
     key: str
     owner: str
@@ -52,6 +99,18 @@ class StateStore(Protocol):
     def put(self, record: EnvRecord) -> None: ...
     def delete(self, profile: str, name: str) -> None: ...
     def list_envs(self, profile: str | None = None) -> list[EnvRecord]: ...
+
+    # A listing's page, filtered and cut where the store reads (SQLite: WHERE and LIMIT;
+    # DynamoDB: a Query from the last name with a filter), never all records then a slice.
+    def list_page(self, profile: str, query: EnvQuery) -> list[EnvRecord]: ...
+    # The same page, lean: only what ``EnvSummary`` holds.
+    def list_summaries(self, profile: str, query: EnvQuery) -> list[EnvSummary]: ...
+
+    # A token that is different after any environment of ``profile`` was written or
+    # deleted (by any process), and never repeats with other contents, even in a new
+    # store: the API's ETags on lists are built from it without reading the records.
+    def changes(self, profile: str) -> str: ...
+
     def add_event(self, event: Event) -> None: ...
     def events(self, profile: str, name: str, limit: int = 50) -> list[Event]: ...
     def put_api_key(self, key: ApiKey) -> None: ...
@@ -197,7 +256,9 @@ def _open_dynamodb(url: str, clients: AwsClients | None) -> StateStore:
 
 __all__ = [
     "ApiKey",
+    "EnvQuery",
     "EnvRecord",
+    "EnvSummary",
     "Event",
     "JournalEntry",
     "LockInfo",

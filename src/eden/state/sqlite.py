@@ -3,18 +3,32 @@
 WAL mode and a busy timeout let a CLI, an API server and a scheduler share one file.
 Records are stored as JSON next to the columns that are queried, so the schema stays
 small while the record grows.
+
+Triggers count the writes to each profile's environments (``env_changes``), so whichever
+process writes (a CLI, a server, an older eden that knows nothing of the count) the count
+moves in the same transaction as the write; with the file's random ``epoch`` it makes
+``changes``, from which the API builds its list ETags without reading any record.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
+from eden.state.base import (
+    ApiKey,
+    EnvQuery,
+    EnvRecord,
+    EnvSummary,
+    Event,
+    JournalEntry,
+    LockInfo,
+)
 from eden.state.retention import DEFAULT_RETENTION_DAYS, cutoff
 
 SCHEMA = """
@@ -27,6 +41,32 @@ CREATE TABLE IF NOT EXISTS environments (
     last_deploy_at REAL,
     record TEXT NOT NULL,
     PRIMARY KEY (profile, name)
+);
+-- Not INSERT OR IGNORE in the triggers: the upsert in put() would override its IGNORE.
+CREATE TABLE IF NOT EXISTS env_changes (
+    profile TEXT PRIMARY KEY,
+    counter INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS env_inserted AFTER INSERT ON environments BEGIN
+    INSERT INTO env_changes (profile, counter) SELECT NEW.profile, 0
+        WHERE NOT EXISTS (SELECT 1 FROM env_changes WHERE profile = NEW.profile);
+    UPDATE env_changes SET counter = counter + 1 WHERE profile = NEW.profile;
+END;
+CREATE TRIGGER IF NOT EXISTS env_updated AFTER UPDATE ON environments BEGIN
+    INSERT INTO env_changes (profile, counter) SELECT NEW.profile, 0
+        WHERE NOT EXISTS (SELECT 1 FROM env_changes WHERE profile = NEW.profile);
+    INSERT INTO env_changes (profile, counter) SELECT OLD.profile, 0
+        WHERE NOT EXISTS (SELECT 1 FROM env_changes WHERE profile = OLD.profile);
+    UPDATE env_changes SET counter = counter + 1 WHERE profile IN (NEW.profile, OLD.profile);
+END;
+CREATE TRIGGER IF NOT EXISTS env_deleted AFTER DELETE ON environments BEGIN
+    INSERT INTO env_changes (profile, counter) SELECT OLD.profile, 0
+        WHERE NOT EXISTS (SELECT 1 FROM env_changes WHERE profile = OLD.profile);
+    UPDATE env_changes SET counter = counter + 1 WHERE profile = OLD.profile;
+END;
+CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,6 +119,14 @@ _TIMED: dict[type, tuple[str, str]] = {
 }
 T = TypeVar("T", Event, JournalEntry)
 
+# A lean row's fields, in EnvSummary's order after the profile. The columns are the
+# record's values (put() writes both, and keeps the first put's created_at in both).
+_SUMMARY_COLUMNS = (
+    "name, branch, json_extract(record, '$.host'), status,"
+    " json_extract(record, '$.services[0].image'), created_at, last_deploy_at,"
+    " json_extract(record, '$.pinned')"
+)
+
 
 class SqliteStore:
     def __init__(self, path: Path | str, *, retention_days: int = DEFAULT_RETENTION_DAYS):
@@ -95,6 +143,13 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode = WAL")
         with self._lock:
             self._db.executescript(SCHEMA)
+            # The first process to open a new file picks its epoch; the others read it.
+            self._db.execute(
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('epoch', ?)",
+                (secrets.token_hex(8),),
+            )
+            row = self._db.execute("SELECT value FROM store_meta WHERE key = 'epoch'").fetchone()
+        self._epoch = str(row[0])
 
     def get(self, profile: str, name: str) -> EnvRecord | None:
         with self._lock:
@@ -141,6 +196,46 @@ class SqliteStore:
                     (profile,),
                 ).fetchall()
         return [EnvRecord.from_json(r[0]) for r in rows]
+
+    def list_page(self, profile: str, query: EnvQuery) -> list[EnvRecord]:
+        rows = self._page(profile, query, "record")
+        return [EnvRecord.from_json(r[0]) for r in rows]
+
+    def list_summaries(self, profile: str, query: EnvQuery) -> list[EnvSummary]:
+        # From the columns, and the record's JSON only where a lean row needs a field the
+        # columns lack: SQLite's json_extract costs a fraction of rebuilding the record.
+        rows = self._page(profile, query, _SUMMARY_COLUMNS)
+        return [
+            EnvSummary(profile, name, branch, str(host), status, str(image or ""),
+                       float(created_at), last_deploy_at, bool(pinned))
+            for name, branch, host, status, image, created_at, last_deploy_at, pinned in rows
+        ]
+
+    def _page(self, profile: str, query: EnvQuery, columns: str) -> list[Any]:
+        sql = [f"SELECT {columns} FROM environments WHERE profile = ?"]
+        args: list[object] = [profile]
+        if query.after is not None:
+            sql.append("AND name > ?")
+            args.append(query.after)
+        if query.statuses:
+            sql.append(f"AND status IN ({', '.join('?' * len(query.statuses))})")
+            args.extend(query.statuses)
+        if query.branch_prefix:
+            sql.append("AND substr(branch, 1, ?) = ?")  # not LIKE: it ignores ASCII case
+            args.extend((len(query.branch_prefix), query.branch_prefix))
+        sql.append("ORDER BY name")  # the primary key's order: LIMIT stops the index walk
+        if query.limit is not None:
+            sql.append("LIMIT ?")
+            args.append(query.limit)
+        with self._lock:
+            return self._db.execute(" ".join(sql), args).fetchall()
+
+    def changes(self, profile: str) -> str:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT counter FROM env_changes WHERE profile = ?", (profile,)
+            ).fetchone()
+        return f"{self._epoch}.{row[0] if row else 0}"
 
     def add_event(self, event: Event) -> None:
         self._add_timed(event)

@@ -178,3 +178,30 @@ def test_health_column_and_details_with_the_last_log_lines(
     row.locator("button.details-toggle").click()
     playwright_api.expect(details).to_have_count(0)
     assert errors == []
+
+
+POLLED = "/api/v1/environments?view=summary&limit=500"  # all profiles, no health
+
+
+def test_the_list_is_lean_and_revalidated_with_its_etag(served: Any, page: Any) -> None:
+    """The dashboard asks for the lean view, and asking again for a list it has costs a
+    304: the server builds nothing, and the rows stay as they were."""
+    _create(served, "feature/lean", served.seeded.image_uris[0])
+    listed: list[tuple[str, int]] = []
+    page.on("response", lambda r: listed.append((r.url, r.status))
+            if "/api/v1/environments?" in r.url else None)
+    with page.expect_response(lambda r: r.url.endswith(POLLED)) as first:
+        _use_key(page, served, served.read_key)
+    assert first.value.status == 200
+    row = page.locator("tr[data-env='feature-lean']")
+    playwright_api.expect(row).to_contain_text("feature/lean")
+    assert row.locator("a").inner_text() == "api-feature-lean.dev.example.com"
+
+    with page.expect_response(lambda r: "profile=sandbox" in r.url):
+        page.select_option("#profile", "sandbox")  # another URL, its own answer
+    with page.expect_response(lambda r: r.url.endswith(POLLED)) as again:
+        page.select_option("#profile", "")  # the first URL again: revalidated
+    assert again.value.status == 304
+    assert again.value.request.headers["if-none-match"] == first.value.headers["etag"]
+    playwright_api.expect(row).to_contain_text("feature/lean")
+    assert listed and all("view=summary" in url for url, _ in listed)

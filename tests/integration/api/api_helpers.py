@@ -7,6 +7,20 @@ from typing import Any
 
 import httpx
 
+from eden.state import EnvRecord
+from state_records import record
+
+PREFIXES = ("feature/", "fix/", "chore/")
+STATUSES = ("ready", "ready", "failed", "creating")
+
+
+def fleet_record(i: int, profile: str) -> EnvRecord:
+    """The ``i``-th environment of a made-up fleet: branches and statuses take turns."""
+    rec = record(f"env-{i:03d}", profile=profile, status=STATUSES[i % 4],
+                 image=f"repo/api:{i}", created_at=1000.0 + i)
+    rec.branch = f"{PREFIXES[i % 3]}env-{i:03d}"
+    return rec
+
 
 def wait_for(
     client: httpx.Client, href: str, headers: dict[str, str], timeout: float = 60.0

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from api_helpers import fleet_record
 
 from eden.api import ApiSettings, WebhookSettings, create_app
 from eden.api.auth import issue_key
@@ -128,3 +129,23 @@ def api_allowing_forks(
     """Like ``api``, with webhooks that deploy pull requests from forks."""
     with running_api(tmp_path, moto_url, seeded, profile_values, allow_forks=True) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterator[Api]:
+    """One server for a module, its store holding 100 environments in `sandbox` and 20
+    in `other` (a second profile on the same state), written straight into the store.
+    For tests that only read."""
+    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10).close()
+    seeded = seed(sandbox_clients(moto_url))
+    tmp = tmp_path_factory.mktemp("fleet")
+    values = sandbox_profile_values(seeded, moto_url)
+    values["state"] = f"sqlite:///{tmp / 'state.db'}"
+    with running_api(tmp, moto_url, seeded, values) as api:
+        write_profile(api.config, "other", values)
+        for i in range(100):
+            api.store.put(fleet_record(i, "sandbox"))
+        for i in range(20):
+            api.store.put(fleet_record(i, "other"))
+        yield api

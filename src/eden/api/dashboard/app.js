@@ -8,6 +8,10 @@ const KEY_STORAGE = "eden.apiKey";
 const REFRESH_MS = 5000;
 const STATUS_MS = 30000; // health and drift read AWS: not on every refresh
 const LOG_LINES = 50;
+// The lean rows, as many as the API gives in one page: most fleets fit in one request.
+const LIST = "/api/v1/environments?view=summary&limit=500";
+const MAX_PAGES = 40; // a guard against a server that never ends its pages
+const KEPT_PAGES = 64; // answers kept for If-None-Match (one per page and profile asked)
 
 const state = {
   key: localStorage.getItem(KEY_STORAGE) || "",
@@ -15,7 +19,8 @@ const state = {
   envs: [],
   timer: null,
   statusAt: 0,
-  health: {}, // "profile/name" -> {health, drift, status_error} from ?status=true
+  health: {}, // "profile/name" -> {health, drift, status_error} from &health=true
+  pages: new Map(), // list URL -> {etag, body}: the last answer, revalidated with its ETag
   open: new Set(), // details rows shown
   details: {}, // "profile/name" -> {health, logs, error}
 };
@@ -109,6 +114,50 @@ async function loadScope() {
   }
 }
 
+// One page of the list. The last answer for the same URL is sent back as If-None-Match,
+// so while nothing changed the server answers 304 with no body and builds nothing.
+// cache: "no-store" keeps the browser's own cache out of it: the 304 comes to us.
+async function listPage(url) {
+  const kept = state.pages.get(url);
+  const headers = { "x-api-key": state.key };
+  if (kept) headers["if-none-match"] = kept.etag;
+  const response = await fetch(url, { headers, cache: "no-store" });
+  if (response.status === 304 && kept) return kept.body;
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (_) {
+    body = null;
+  }
+  if (!response.ok) {
+    const error = new Error((body && body.message) || `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  const etag = response.headers.get("etag");
+  state.pages.delete(url);
+  if (etag) state.pages.set(url, { etag, body });
+  if (state.pages.size > KEPT_PAGES) state.pages.delete(state.pages.keys().next().value);
+  return body;
+}
+
+// Every page of a listing, following next_cursor (not `next`: behind a proxy its host
+// may not be the one this page was loaded from).
+async function listAll(query) {
+  let url = `${LIST}${query}`;
+  const envs = [];
+  let profiles = [];
+  for (let n = 0; url && n < MAX_PAGES; n += 1) {
+    const body = await listPage(url);
+    envs.push(...body.environments);
+    profiles = body.profiles;
+    url = body.next_cursor
+      ? `${LIST}${query}&cursor=${encodeURIComponent(body.next_cursor)}`
+      : null;
+  }
+  return { envs, profiles };
+}
+
 async function refresh() {
   if (!state.key) {
     state.envs = [];
@@ -117,19 +166,21 @@ async function refresh() {
     return;
   }
   const profile = $("profile").value;
-  const params = new URLSearchParams();
-  if (profile) params.set("profile", profile);
+  const query = profile ? `&profile=${encodeURIComponent(profile)}` : "";
   const withStatus = Date.now() - state.statusAt >= STATUS_MS;
-  if (withStatus) params.set("status", "true");
-  const query = params.toString() ? `?${params}` : "";
   try {
-    const data = await api("GET", `/api/v1/environments${query}`);
-    state.envs = data.environments;
-    if (withStatus) {
+    // Health reads AWS, so it is its own request, every STATUS_MS; the list itself is
+    // the same URL every time, which is what lets it be answered 304.
+    const [listed, healthy] = await Promise.all([
+      listAll(query),
+      withStatus ? listAll(`${query}&health=true`) : null,
+    ]);
+    state.envs = listed.envs;
+    if (healthy) {
       state.statusAt = Date.now();
-      for (const env of data.environments) state.health[envKey(env)] = env;
+      for (const env of healthy.envs) state.health[envKey(env)] = env;
     }
-    fillProfiles(data.profiles);
+    fillProfiles(listed.profiles);
     showMessage("");
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (error) {
@@ -348,6 +399,7 @@ async function togglePin(env, button) {
 
 async function useKey(key) {
   state.key = key.trim();
+  state.pages.clear(); // answers kept for another key are not this key's to reuse
   if (state.key) localStorage.setItem(KEY_STORAGE, state.key);
   else localStorage.removeItem(KEY_STORAGE);
   $("api-key").value = "";

@@ -22,13 +22,13 @@ from eden.state.dynamodb.items import (
     time_sk,
     value_of,
 )
-from eden.state.dynamodb.table import TTL_ATTRIBUTE, DynamoTable
+from eden.state.dynamodb.listing import EnvListing, complete_env, env_of
+from eden.state.dynamodb.table import TTL_ATTRIBUTE
 from eden.state.retention import DEFAULT_RETENTION_DAYS, cutoff, expiry
 
 if TYPE_CHECKING:
     from eden.aws.clients import AwsClients
 
-_ENV_PROFILES = "ENVPROFILE"
 _KEYS = "KEY"
 _KEY_HASH_SK = "KEYHASH"
 _LOCKS = "LOCK"
@@ -42,7 +42,7 @@ _TIMED: dict[type, tuple[str, str, str]] = {
 T = TypeVar("T", Event, JournalEntry)
 
 
-class DynamoStore(DynamoTable):
+class DynamoStore(EnvListing):
     """A ``StateStore`` on one DynamoDB table; safe to share between threads.
 
     ``clients`` is the one boto3 seam (endpoint, region, credentials, retries); its
@@ -55,15 +55,12 @@ class DynamoStore(DynamoTable):
     ):
         super().__init__(table, clients)
         self.retention_days = retention_days
-        # Profiles whose ENVPROFILE item this process has written: the item is never
-        # deleted, so one write per profile and process is enough.
-        self._registered: set[str] = set()
 
     # -- environments ------------------------------------------------------------------
 
     def get(self, profile: str, name: str) -> EnvRecord | None:
         item = self._get_item(item_key(f"ENV#{escape_name(profile)}", name))
-        return _env(item) if item and _complete(item) else None
+        return env_of(item) if item and complete_env(item) else None
 
     def put(self, record: EnvRecord) -> None:
         key = item_key(f"ENV#{escape_name(record.profile)}", record.name)
@@ -92,31 +89,13 @@ class DynamoStore(DynamoTable):
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=attr_values,
         )
+        self._changed(record.profile)
 
     def delete(self, profile: str, name: str) -> None:
         self._call(
             "delete_item", TableName=self.table, Key=item_key(f"ENV#{escape_name(profile)}", name)
         )
-
-    def list_envs(self, profile: str | None = None) -> list[EnvRecord]:
-        """Oldest first; with no profile, by profile and then oldest first (as SQLite)."""
-        if profile is not None:
-            # Only what a record is rebuilt from: less to send and to parse (on AWS the
-            # read still costs the whole item).
-            items = self._query(f"ENV#{escape_name(profile)}", project=("record", "created_at"))
-            envs = [_env(item) for item in items if _complete(item)]
-            # Ties on created_at go by name: SQLite leaves their order unspecified.
-            return sorted(envs, key=lambda r: (r.created_at, r.name))
-        profiles = sorted(str_of(item, "sk") for item in self._query(_ENV_PROFILES))
-        return [r for p in profiles for r in self.list_envs(p)]
-
-    def _register_profile(self, profile: str) -> None:
-        # Written before the environment: a crash in between leaves an empty profile
-        # (harmless), never an environment that list_envs(None) cannot see.
-        if profile in self._registered:
-            return
-        self._put({**item_key(_ENV_PROFILES, profile), "kind": as_s("env-profile")})
-        self._registered.add(profile)
+        self._changed(profile)
 
     # -- events and journal ------------------------------------------------------------
 
@@ -314,22 +293,6 @@ class DynamoStore(DynamoTable):
 
 def _hash_key(secret_hash: str) -> Item:
     return item_key(f"KEYHASH#{secret_hash}", _KEY_HASH_SK)
-
-
-def _complete(item: Item) -> bool:
-    """False for an environment item that is still being written, which only moto shows.
-
-    DynamoDB applies an UpdateItem at once. moto's server (the sandbox, the tests) first
-    stores a new item with its key alone and then sets the attributes, so a read running
-    on another thread can see the bare key; it is treated as not written yet.
-    """
-    return "record" in item and "created_at" in item
-
-
-def _env(item: Item) -> EnvRecord:
-    record = EnvRecord.from_json(str_of(item, "record"))
-    record.created_at = float_of(item, "created_at")  # the first put's, kept by put()
-    return record
 
 
 def _api_key(item: Item) -> ApiKey:

@@ -153,6 +153,42 @@ class DynamoTable:
             kwargs["ExclusiveStartKey"] = start
 
 
+    def _query_after(
+        self, pk: str, after: str | None, page_size: int | None, *, where: str = "",
+        names: dict[str, str] | None = None, values: Item | None = None,
+        project: tuple[str, ...] = (),
+    ) -> Iterator[Item]:
+        """A partition's items with a sort key past ``after``, in order, that pass the
+        filter ``where``, page after page; the next page is asked for only when the
+        caller reads past this one, so a caller that stops early pays for no more.
+
+        ``page_size`` is DynamoDB's ``Limit``, which counts the items read before the
+        filter; None lets DynamoDB fill 1 MB pages.
+        """
+        kwargs = self._query_args(pk)
+        attr_names = dict(names or {})
+        attr_values = {**kwargs["ExpressionAttributeValues"], **(values or {})}
+        if after is not None:
+            kwargs["KeyConditionExpression"] += " AND sk > :after"
+            attr_values[":after"] = as_s(after)
+        if where:
+            kwargs["FilterExpression"] = where
+        if project:
+            attr_names.update({f"#p{i}": attr for i, attr in enumerate(project)})
+            kwargs["ProjectionExpression"] = ", ".join(f"#p{i}" for i in range(len(project)))
+        if attr_names:
+            kwargs["ExpressionAttributeNames"] = attr_names
+        kwargs["ExpressionAttributeValues"] = attr_values
+        if page_size is not None:
+            kwargs["Limit"] = page_size
+        while True:
+            page = self._call("query", **kwargs)
+            yield from page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+            kwargs["ExclusiveStartKey"] = start
+
     def _newest(self, pk: str, limit: int) -> list[Item]:
         """Up to ``limit`` items of a partition, newest first; a negative limit means all
         (SQLite's ``LIMIT -1``), zero means none."""
