@@ -129,10 +129,15 @@ def test_hooks_run_as_tasks_in_the_reference_network_and_their_logs_are_shown(
 def test_a_failing_postdeploy_undoes_the_create_and_shows_the_log_tail(world: World) -> None:
     before = inventory(world.checker, world.seed)
     hooks = {"postdeploy": 'echo "loading fixtures"; echo "relation users missing" >&2; exit 3'}
-    with _engine(world, hooks) as engine, pytest.raises(StepFailedError) as failed:
+    with (
+        _engine(world, hooks) as engine,
+        pytest.raises(
+            StepFailedError,
+            match=r"^step hook_postdeploy failed: the postdeploy hook exited with code 3",
+        ) as failed,
+    ):
         engine.create("feature/bad-seed", world.image)
     message = failed.value.message
-    assert "step hook_postdeploy failed: the postdeploy hook exited with code 3" in message
     assert "  | loading fixtures\n  | relation users missing" in message
     assert inventory(world.checker, world.seed) == before
     assert world.store.get("sandbox", "feature-bad-seed") is None
