@@ -1,0 +1,109 @@
+"""What bench/mutate.py mutates: each module of the pure core with the unit tests that hold
+it, and the survivors judged equivalent (docs/testing.md lists them with the same reasons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _tests(*names: str) -> tuple[str, ...]:
+    """``naming``: tests/unit/test_naming.py; ``scaler/x``: tests/unit/scaler/test_scaler_x.py."""
+    return tuple(f"tests/unit/scaler/test_scaler_{n[7:]}.py" if n.startswith("scaler/")
+                 else f"tests/unit/test_{n}.py" for n in names)
+
+
+@dataclass(frozen=True)
+class Suite:
+    module: str
+    tests: tuple[str, ...]
+    skip: tuple[str, ...] = ()  # functions that are I/O, not the pure core
+
+
+RESOURCE_TESTS = _tests("planner", "plan_records_journal", "alb_pool_order", "quota_check")
+SCALER_POLICY_TESTS = _tests("scaler/target_tracking", "scaler/target_tracking_edges",
+                             "scaler/threshold", "scaler/seed_flaws")
+
+
+def _resource(name: str, *skip: str) -> Suite:
+    return Suite(f"src/eden/envs/resources/{name}.py", RESOURCE_TESTS, skip)
+
+
+SUITES: tuple[Suite, ...] = (
+    Suite("src/eden/core/naming.py", _tests("naming", "naming_rules", "planner")),
+    Suite("src/eden/core/limits.py", _tests("core_limits", "naming", "naming_rules", "planner",
+                                            "quota_check")),
+    Suite("src/eden/core/images.py", _tests("engine_inputs")),
+    Suite("src/eden/core/arns.py", _tests("alb_pool_order")),
+    Suite("src/eden/core/envvars.py", _tests("engine_inputs")),
+    Suite("src/eden/core/tags.py", _tests("planner")),
+    Suite("src/eden/core/urls.py", _tests("core_urls")),
+    Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc")),
+    Suite("src/eden/envs/planner.py", _tests("planner")),
+    _resource("base"),
+    _resource("target_group"),
+    _resource("task_definition"),
+    _resource("listener_rule"),
+    _resource("service"),
+    _resource("dns_record"),
+    _resource("endpoints_entry"),
+    Suite("src/eden/envs/quota.py", _tests("quota_check", "alb_pool_order")),
+    Suite("src/eden/envs/albs.py", _tests("alb_pool_order")),
+    Suite("src/eden/envs/readiness.py", _tests("readiness"), ("wait_until_ready",)),
+    Suite("src/eden/scaler/windows.py", _tests("scaler/windows")),
+    Suite("src/eden/scaler/target_tracking.py", SCALER_POLICY_TESTS),
+    Suite("src/eden/scaler/governor.py", (*_tests("scaler/governor"), *SCALER_POLICY_TESTS)),
+    Suite("src/eden/scaler/threshold.py", _tests("scaler/threshold", "scaler/seed_flaws")),
+)
+
+# Survivors judged equivalent: no input can tell the mutant from the original. Keyed by
+# (module, the mutated line's text, the change), so an edit elsewhere does not unhook them;
+# docs/testing.md lists them with the same reasons. A survivor not in this table is a
+# missing test.
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("src/eden/scaler/windows.py", "while items and items[-1][1] <= value:", "LtE -> Lt"):
+        "an equal value kept behind a newer equal one never changes the maximum (only the "
+        "deque's length)",
+    ("src/eden/core/naming.py", "if ch.isascii():", "delete If"):
+        "anyascii returns an ASCII character unchanged: the fast path gives the same text",
+    ("src/eden/core/naming.py",
+     "if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():", "Gt -> GtE"):
+        "a one-letter reading has reading[1:] == '', and ''.islower() is False: not a syllable "
+        "either way",
+    ("src/eden/core/naming.py",
+     "if len(reading) > 1 and reading[0].isupper() and reading[1:].islower():", "1 -> 0"):
+        "as above: len > 0 and len > 1 differ only for one-letter readings, which "
+        "''.islower() already refuses",
+    ("src/eden/scaler/governor.py", 'return ""', "return x -> return None"):
+        "_held's answer is only tested for truth: None and '' are both false",
+    ("src/eden/scaler/governor.py", 'return ""', "delete Return"):
+        "the same: falling off the end returns None, which is false like ''",
+    ("src/eden/scaler/governor.py", 'edge = "max" if clamped < wanted else "min"', "Lt -> LtE"):
+        "only reached when clamped != wanted, where < and <= agree",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "delete Assign"):
+        "read only while panicking, and the tick that starts a panic sets it first",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "0.0 -> 1.0"):
+        "the same: the first value is never read",
+    ("src/eden/scaler/target_tracking.py", "self._panic_last_trigger = 0.0", "0.0 -> -1.0"):
+        "the same: the first value is never read",
+    ("src/eden/scaler/target_tracking.py", "self._panic_peak = 0", "delete Assign"):
+        "read only while panicking, and the tick that starts a panic resets it to 0 first",
+    ("src/eden/scaler/target_tracking.py", "self._panic_peak = 0", "0 -> 1"):
+        "the first value is never read (in __init__), or, when a panic starts, is below "
+        "want_panic, which is at least panic_threshold > 1, so the max() ignores it",
+    ("src/eden/scaler/target_tracking.py", "self._step_per_task = 0.0", "0.0 -> -1.0"):
+        "compared only after a step (which sets it) or, before any step, when per_task is 0 "
+        "on a settled tick that could not step (at max_tasks): every proposal is clamped to "
+        "the same max then",
+    ("src/eden/scaler/target_tracking.py",
+     "proposal = max(want_stable, want_panic or 0, self._panic_peak, current)", "0 -> 1"):
+        "while panicking the peak is at least the first panic proposal, itself at least "
+        "want_panic >= 2 then: a 1 in the max() never wins",
+    ("src/eden/scaler/target_tracking.py", "return load <= 0", "return x -> return None"):
+        "with no tasks (current 0) and a load >= 0: within tolerance (0 load) proposes current"
+        " = 0, and not within it proposes ceil(0 / target) = 0 too; any load > 0 is not "
+        "within either way",
+    ("src/eden/scaler/target_tracking.py", "return load <= 0", "LtE -> Lt"):
+        "the same: load is never negative, so only load == 0 differs, and it proposes 0 "
+        "either way",
+}
