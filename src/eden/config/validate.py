@@ -23,6 +23,7 @@ from eden.config.model import (
     Profile,
     ServiceTemplate,
 )
+from eden.config.sleep import sleep_table
 from eden.config.tables import endpoints_table, env_table
 from eden.errors import ConfigError
 
@@ -72,6 +73,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         ttl_hours=ttl_hours,
         allow_exec=bool(values.get("allow_exec", False)),
         access=access_table(values.get("access"), where=where),
+        sleep=sleep_table(values.get("sleep"), where=where),
     )
 
 

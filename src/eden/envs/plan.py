@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
-Operation = Literal["create", "deploy", "delete"]
+Operation = Literal["create", "deploy", "delete", "sleep", "wake"]
 PLAN_VERSION = 1
 
 
