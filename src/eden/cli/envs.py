@@ -270,7 +270,7 @@ def ls(no_status: bool, opts: Options) -> None:
     for r in records:
         row = {"NAME": r.name, "BRANCH": r.branch, "URL": r.url, "IMAGE": r.image,
                "CREATED": when(r.created_at), "LAST DEPLOY": when(r.last_deploy_at),
-               "STATUS": r.status}
+               "STATUS": _status_cell(r)}
         if pooled:
             row["ALB"] = r.alb or "-"
         if not no_status:
@@ -280,6 +280,13 @@ def ls(no_status: bool, opts: Options) -> None:
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     for line in listing.render(rows, width):
         click.echo(line)
+
+
+def _status_cell(record: EnvRecord) -> str:
+    """ready, or sleeping / waking for a ready environment that is not awake."""
+    if record.power == "awake":
+        return record.status
+    return record.power if record.status == "ready" else f"{record.status} ({record.power})"
 
 
 def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
@@ -309,12 +316,17 @@ def show(name: str, opts: Options) -> None:
             }
         )
         return
-    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
+    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({_status_cell(record)})")
     out.print(f"  branch:      {record.branch}")
     if record.alias:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    if record.power != "awake":
+        nap = record.extra.get("sleep") or {}
+        counts = ", ".join(f"{k} {v}" for k, v in (nap.get("counts") or {}).items())
+        out.print(f"  {record.power}:    since {when(nap.get('since'))} ({nap.get('reason', '')}); "
+                  f"wakes to {counts} task(s)", markup=False)
     if record.alb:
         out.print(f"  shared ALB:  {record.alb}  ({record.extra['alb_arn']})", markup=False)
     print_health(health, problem)
