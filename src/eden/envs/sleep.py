@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from eden.core.tags import TAG_SLEEPING
 from eden.envs.executor import DryRunExecutor, Executor, Listener, StepFailedError
 from eden.envs.journal import Journal
 from eden.envs.outcome import Outcome
@@ -29,7 +30,6 @@ from eden.envs.resources import ACTIONS
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import AlbUsage
 from eden.envs.sleep_plan import (
-    TAG_SLEEPING,
     Member,
     WakerGroup,
     plan_sleep,

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from eden.config import Profile
+from eden.core.tags import TAG_SLEEPING
 from eden.envs.plan import Ref, Step
 
 WAKER_STEP = "waker_group"
 WAKER_HEALTH_PATH = "/_eden/waker/health"
-TAG_SLEEPING = "eden:sleeping"
 SIGN_IN_TYPES = ("authenticate-oidc", "authenticate-cognito")
 
 
