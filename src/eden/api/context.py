@@ -11,6 +11,7 @@ from eden.api.metrics import Metrics
 from eden.api.operations import Deliveries, Operations
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.api.waker import Waker
 from eden.github.service import GitHubService
 from eden.state.base import StateStore
 
@@ -23,11 +24,14 @@ class ApiContext:
     metrics: Metrics
     deliveries: Deliveries = field(default_factory=Deliveries)
     github: GitHubService | None = None  # reports to GitHub, when [api.github] has credentials
+    waker: Waker | None = None  # wakes sleeping environments (``eden serve --waker-port``)
 
     def close(self) -> None:
         self.operations.close()
         if self.github is not None:
             self.github.close()
+        if self.waker is not None:
+            self.waker.close()
         self.registry.close()
 
 

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eden.config import Profile
+from eden.core import naming
 from eden.core.tags import TAG_SLEEPING
 from eden.envs.plan import Ref, Step
+from eden.errors import UsageError
 
 WAKER_STEP = "waker_group"
 WAKER_HEALTH_PATH = "/_eden/waker/health"
@@ -213,3 +215,20 @@ def plan_wake_finish(profile: Profile, members: Sequence[Member]) -> list[Step]:
         for m in members
         if m.rule_arn and m.target_group_arn
     ]
+
+
+def hosts_of(profile: Profile, record: Any) -> list[str]:
+    """Every host that routes to the environment: its own, and in a group each served
+    service's (``web-feature-x.zone``), derived from the stored names as a create does."""
+    hosts = [record.host]
+    base = record.stored_names()
+    if profile.is_group and base is not None:
+        for member in profile.services:
+            try:
+                names = naming.member_names(base, role=member.role,
+                                            name_prefix=profile.name_prefix,
+                                            domain_prefix=member.domain_prefix)  # fmt: skip
+            except UsageError:
+                continue  # a host too long for DNS was never made
+            hosts.append(names.host)
+    return [h.lower() for h in hosts]
