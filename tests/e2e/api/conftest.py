@@ -81,7 +81,10 @@ def served(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the sandbox state path follows XDG_DATA_HOME
     try:
-        write_profile(config, "sandbox", sandbox_profile_values(seeded, moto), default=True)
+        values = sandbox_profile_values(seeded, moto)
+        # `eden serve` runs the waker on this port (a 127.0.0.1 waker is served by default).
+        values["sleep"] = {"waker": f"127.0.0.1:{_free_port()}"}
+        write_profile(config, "sandbox", values, default=True)
     finally:
         for k, v in old.items():
             if v is None:

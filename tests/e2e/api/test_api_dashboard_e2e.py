@@ -178,3 +178,26 @@ def test_health_column_and_details_with_the_last_log_lines(
     row.locator("button.details-toggle").click()
     playwright_api.expect(details).to_have_count(0)
     assert errors == []
+
+
+def test_sleep_and_wake_buttons(served: Any, page: Any) -> None:
+    """Sleep from the dashboard, then Wake: the status says sleeping, then ready again
+    once `eden serve` (its waker's finisher) has put the rule back."""
+    _create(served, "feature/nap", served.seeded.image_uris[0])
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _use_key(page, served, served.write_key)
+    row = page.locator("tr[data-env='feature-nap']")
+    button = row.locator("button.power")
+    playwright_api.expect(button).to_have_text("Sleep")
+    button.click()
+    playwright_api.expect(row.locator("span.status")).to_have_text("sleeping")
+    playwright_api.expect(button).to_have_text("Wake")
+    shown = httpx.get(
+        f"{served.url}/api/v1/environments/feature-nap", headers={"x-api-key": served.read_key}
+    ).json()
+    assert shown["power"] == "sleeping" and shown["extra"]["sleep"]["counts"] == {"app": 1}
+    button.click()
+    playwright_api.expect(row.locator("span.status")).to_have_text("ready", timeout=30_000)
+    playwright_api.expect(button).to_have_text("Sleep")
+    assert errors == []
