@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
 Operation = Literal["create", "deploy", "delete", "sleep", "wake"]
+OPERATIONS = ("create", "deploy", "delete", "sleep", "wake")
 PLAN_VERSION = 1
 
 
@@ -134,7 +135,7 @@ class Plan:
         if version != PLAN_VERSION:
             raise ValueError(f"plan_version {version!r} is not {PLAN_VERSION}")
         operation = str(data["operation"])
-        if operation not in ("create", "deploy", "delete"):
+        if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
         return cls(
             operation=cast(Operation, operation),
