@@ -21,6 +21,41 @@ from eden.aws.clients import CallRecord
 
 
 @contextmanager
+def moto_process(drain_seconds: float = 0.3) -> Iterator[str]:
+    """The sandbox's moto server (eden's AWS model installed, no local tasks) in a process
+    of its own, as AWS is: its CPU is not the benchmark's, and it holds no GIL eden needs."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "EDEN_SANDBOX_LOCAL_TASKS": "0",
+           "EDEN_SANDBOX_DRAIN_SECONDS": str(drain_seconds)}
+    cmd = [sys.executable, "-m", "eden.sandbox.moto_server", "-H", "127.0.0.1", "-p", str(port)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the moto server did not start: {cmd}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
 def moto_server() -> Iterator[str]:
     """A quiet moto server on 127.0.0.1 (a free port), in this process; yields its URL.
 

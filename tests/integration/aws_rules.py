@@ -33,6 +33,42 @@ def _check_tags(tags: list[dict[str, str]], key_field: str, op: str) -> None:
             raise _fail("InvalidParameterException", "aws: tag keys are reserved", op)
 
 
+# ECS's own checks of a container's secrets at RegisterTaskDefinition (moto makes none).
+# Messages as AWS gives them: hashicorp/terraform-provider-aws#6503 and
+# fabfuel/ecs-deploy#87 (execution role), dagster-io/dagster#11622 (a name both a variable
+# and a secret), aws/copilot-cli#3446 (a valueFrom that is neither an ARN nor a name).
+SSM_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-/]{1,2048}$")
+
+
+def _check_secrets(container: dict[str, Any], body: dict[str, Any], op: str) -> None:
+    secrets = container.get("secrets") or []
+    if secrets and not body.get("executionRoleArn"):
+        raise _fail(
+            "ClientException",
+            "When you are specifying container secrets, you must also specify a value for "
+            "'executionRoleArn'.",
+            op,
+        )
+    env = {e["name"] for e in container.get("environment") or []}
+    for secret in secrets:
+        if secret["name"] in env:
+            raise _fail(
+                "ClientException",
+                "The secret name must be unique and not shared with any new or existing "
+                f"environment variables set on the container, such as '{secret['name']}'.",
+                op,
+            )
+        value = secret["valueFrom"]
+        if not value.startswith("arn:") and not SSM_NAME_RE.fullmatch(value):
+            raise _fail(
+                "ClientException",
+                f"The Systems Manager parameter name specified for secret {secret['name']} is "
+                "invalid. The parameter name can be up to 2048 characters and include the "
+                "following letters and symbols: a-zA-Z0-9_.-",
+                op,
+            )
+
+
 class AwsRules:
     """Installs the rules on ``clients``; ``checker`` reads moto's state without hooks."""
 
@@ -102,6 +138,8 @@ class AwsRules:
         ):
             raise _fail("ClientException", "Fargate needs awsvpc, cpu and memory", op)
         _check_tags(body.get("tags", []), "key", op)
+        for container in body["containerDefinitions"]:
+            _check_secrets(container, body, op)
 
     def create_target_group(self, body: dict[str, Any]) -> None:
         op = "CreateTargetGroup"

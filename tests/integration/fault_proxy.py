@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 _CHANGES = re.compile(
     r"^(Create|Delete|Update|Put|Register|Deregister|Change|Modify|Add|Remove|Set|Tag|"
-    r"Untag|Transact|BatchWrite)"
+    r"Untag|Transact|BatchWrite|Run|Stop)"
 )
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
@@ -83,6 +83,7 @@ class FaultProxy:
         self.throttle = throttle
         self.lose = lose
         self.down = False
+        self.lose_next: set[str] = set()  # operations whose next answer is lost, once each
         self.lock = threading.Lock()
         self.stats: Counter[str] = Counter()
         proxy = self
@@ -141,7 +142,10 @@ class FaultProxy:
             self._reply(req, status, {"Content-Type": kind}, answer)
             return
         status, headers, answer = self._forward(req, body)
-        if _changes(req.command, operation) and self._draw() < self.lose:
+        with self.lock:
+            once = operation in self.lose_next
+            self.lose_next.discard(operation)
+        if once or (_changes(req.command, operation) and self._draw() < self.lose):
             self._count(f"lost:{service}:{operation}")
             if self._draw() < 0.5:
                 self._reply(req, 503, {"Content-Type": "text/plain"}, b"Service Unavailable")

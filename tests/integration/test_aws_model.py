@@ -150,3 +150,42 @@ def test_deployment_controllers_refuse_what_aws_refuses(world: World) -> None:
         )
     with pytest.raises(AwsError, match="EXTERNAL deployment controller"):
         _service(world, "external", deploymentController={"type": "EXTERNAL"})
+
+
+def _run_hook_task(world: World, token: str, command: list[str]) -> dict[str, Any]:
+    ecs = world.checker.clients.client("ecs")
+    ref = ecs.describe_services(
+        cluster=world.seed.cluster, services=[world.seed.reference_service]
+    )["services"][0]
+    out = ecs.run_task(
+        cluster=world.seed.cluster,
+        taskDefinition=ref["taskDefinition"],
+        launchType="FARGATE",
+        networkConfiguration=ref["networkConfiguration"],
+        clientToken=token,
+        overrides={"containerOverrides": [{"name": world.seed.container, "command": command}]},
+    )
+    assert out["failures"] == []
+    return dict(out["tasks"][0])
+
+
+def test_run_task_on_fargate_runs_the_command_and_stops_with_its_exit_code(
+    world: World,
+) -> None:
+    """moto answered this RunTask (Fargate, awsvpc) with a 500 and never ran anything."""
+    task = _run_hook_task(world, "token-1", ["sh", "-c", "echo from the task; exit 5"])
+    # A retry with the same token (an answer lost on the way back) starts nothing new.
+    again = _run_hook_task(world, "token-1", ["sh", "-c", "echo from the task; exit 5"])
+    assert again["taskArn"] == task["taskArn"]
+    ecs = world.checker.clients.client("ecs")
+    waiter = ecs.get_waiter("tasks_stopped")
+    waiter.wait(cluster=world.seed.cluster, tasks=[task["taskArn"]],
+                WaiterConfig={"Delay": 1, "MaxAttempts": 60})  # fmt: skip
+    done = ecs.describe_tasks(cluster=world.seed.cluster, tasks=[task["taskArn"]])["tasks"][0]
+    assert done["stopCode"] == "EssentialContainerExited"
+    assert [(c["name"], c["exitCode"]) for c in done["containers"]] == [(world.seed.container, 5)]
+    task_id = task["taskArn"].rsplit("/", 1)[-1]
+    events = world.checker.clients.client("logs").get_log_events(
+        logGroupName="/ecs/api", logStreamName=f"app/{world.seed.container}/{task_id}"
+    )["events"]
+    assert [e["message"] for e in events] == ["from the task"]

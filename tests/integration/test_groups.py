@@ -11,9 +11,11 @@ from eden_world import World
 from inventory import inventory
 
 from eden.config import ServiceTemplate
+from eden.core.envvars import VarsChange
 from eden.envs import gc
 from eden.envs.engine import Engine
 from eden.envs.resources.listener_rule import parse_rule
+from eden.envs.vars_ops import VarsEditor
 from eden.wiring import open_engine
 
 pytestmark = pytest.mark.integration
@@ -118,6 +120,15 @@ def test_a_group_is_made_deployed_one_member_at_a_time_and_removed(
     assert deployed.record is not None
     now = {s.role: s.image for s in deployed.record.services}
     assert now == {"api": api_image, "web": web_image, "worker": world.seed.image_uris[0]}
+    # The environment's own variables (`eden vars`): every member is deployed again, each
+    # with the image it runs, and each one's container gets them.
+    changed = VarsEditor(group).change("feature/shop", VarsChange(env={"FEATURE_X": "on"}))
+    assert changed.deployed and changed.outcome is not None
+    assert {s.id.split(":")[0] for s in changed.outcome.plan.steps} == {"api", "web", "worker"}
+    assert {s.role: s.image for s in changed.record.services} == now
+    for family in ("eden-feature-shop-api", "eden-feature-shop-web", "eden-feature-shop-worker"):
+        assert _env_vars(world, family)["FEATURE_X"] == "on"
+    assert changed.record.extra["vars_pending"] is False
     # Delete removes every member's resources.
     gone = group.delete("feature/shop")
     assert {s.id.split(":")[0] for s in gone.plan.steps} == {"api", "web", "worker"}

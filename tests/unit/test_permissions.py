@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_call_eden_makes_but_does_not_grant_is_reported() -> None:
-    called = {("ecs", "CreateService"), ("ecs", "RunTask"), ("elbv2", "CreateRule")}
-    assert ungranted(called) == [("ecs", "RunTask")]
+    called = {("ecs", "CreateService"), ("ecs", "StartTask"), ("elbv2", "CreateRule")}
+    assert ungranted(called) == [("ecs", "StartTask")]
     assert ungranted(granted(FEATURES)) == []
 
 

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eden import __version__
-from eden.api import dayto, legacy, power, problems, rest, webhooks
+from eden.api import dayto, legacy, power, problems, rest, vars_routes, webhooks
 from eden.api.auth import secret_from, verify
 from eden.api.context import ApiContext, read_key
 from eden.api.metrics import Metrics
@@ -172,6 +172,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(rest.router)
     app.include_router(power.router)
     app.include_router(dayto.router)
+    app.include_router(vars_routes.router)
     app.include_router(legacy.router)
     app.include_router(webhooks.router)
     _system_routes(app, context)

@@ -36,7 +36,10 @@ def create_job(
     origin: str | None = None,
     adopt: bool = False,
     ready_timeout: float | None = None,
+    role: str | None = None,
 ) -> Job:
+    """``role``: the group's service ``image`` is for (a repository mapped to one member);
+    None: the profile's first (or only) service."""
     engine = context.registry.engine(profile)
     naming.env_name(branch, alias)
     naming.validate_branch(branch)
@@ -46,7 +49,8 @@ def create_job(
     def work() -> Outcome:
         return engine.create(
             branch,
-            image,
+            None if role else image,
+            images={role: image} if role else None,
             alias=alias,
             env=dict(env or {}),
             dry_run=dry_run,

@@ -106,6 +106,7 @@ def _deploy_job(
     except EdenError as exc:
         return failed_job(context, profile=profile, target=pr.branch, error=exc)
     github = context.settings.github
+    role = github.service_for(pr.repository) if github is not None else None
     return create_job(
         context,
         profile=profile,
@@ -116,4 +117,5 @@ def _deploy_job(
         adopt=not pr.fork,
         # Reporting to GitHub: "success" only once the environment really serves.
         ready_timeout=github.ready_timeout if github is not None and github.reports else None,
+        role=role,
     )

@@ -157,6 +157,26 @@ class Ecs(Adapter):
             tasks += out.get("tasks", [])
         return [dict(t) for t in tasks if t.get("group") == f"service:{service}"]
 
+    def run_task(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Starts one task (a hook). AWS reports a task it could not place in ``failures``
+        with a 200: that is an error here, with AWS's reason."""
+        out = self.client.run_task(**params)
+        tasks = out.get("tasks", [])
+        if not tasks:
+            failure = (out.get("failures") or [{}])[0]
+            reason = failure.get("reason") or "no task was started"
+            detail = f" ({failure['detail']})" if failure.get("detail") else ""
+            raise AwsError(f"RunTask started no task: {reason}{detail}", code="RunTaskFailure")
+        return dict(tasks[0])
+
+    def describe_task(self, cluster: str, task: str) -> dict[str, Any] | None:
+        out = self.client.describe_tasks(cluster=cluster, tasks=[task])
+        tasks = out.get("tasks", [])
+        return dict(tasks[0]) if tasks else None
+
+    def stop_task(self, cluster: str, task: str, reason: str) -> None:
+        self.client.stop_task(cluster=cluster, task=task, reason=reason[:255])
+
     def region(self) -> str:
         return str(self.client.meta.region_name)
 

@@ -81,7 +81,10 @@ CALLS: tuple[Call, ...] = (
     *_calls(
         _ENV, "ecs", "ecs", "RegisterTaskDefinition DeregisterTaskDefinition DeleteTaskDefinitions"
     ),
-    Call(_ENV, "ecs", "TagResource", "ecs:TagResource", (SERVICE_ARN, TASK_DEF_ARN)),
+    Call(_ENV, "ecs", "TagResource", "ecs:TagResource", (SERVICE_ARN, TASK_DEF_ARN, TASK_ARN)),
+    # Hooks ([hooks]): a task of the environment's own task definition, stopped on timeout.
+    Call(_ENV, "ecs", "RunTask", "ecs:RunTask", (TASK_DEF_ARN,)),
+    Call(_ENV, "ecs", "StopTask", "ecs:StopTask", (TASK_ARN,)),
     # The reference task definition's roles, passed on to the environment's.
     Call(_ENV, "iam", "PassRole", "iam:PassRole", ("{task_role}", "{execution_role}")),
     *_calls(

@@ -51,6 +51,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "eden.cli.dayto_cmd:diff",
         "Show how environment NAME differs from what its reference makes today.",
     ),
+    "vars": (
+        "eden.cli.vars_cmd:vars_group",
+        "An environment's own variables and secrets, kept across deploys.",
+    ),
     "endpoints": ("eden.cli.envs:endpoints", "The endpoints document in S3 that client apps read."),
     "gc": (
         "eden.cli.gc_cmd:gc_command",

@@ -22,7 +22,9 @@ from eden.cli.common import (
 )
 from eden.cli.dayto_cmd import print_health, read_health, survey_cells
 from eden.cli.progress import notes, progress, ready_reporter, say_now, took
+from eden.cli.sleep_cmd import power_line, status_cell
 from eden.cli.suggest import close_matches
+from eden.cli.vars_cmd import brief as vars_brief
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
 from eden.envs.observe import Observer, Survey, refresh_inputs
@@ -35,7 +37,7 @@ if TYPE_CHECKING:  # for annotations only
     from eden.envs.records import EnvRecord
 
 
-def _print_plan(outcome: Outcome) -> None:
+def print_plan(outcome: Outcome) -> None:
     from eden.envs.plan import render as plan_params
 
     plan = outcome.plan
@@ -188,7 +190,11 @@ def delete(name: str, dry_run: bool, on_locked: str, lock_timeout: float, opts: 
     """
     with opts.engine(LockPolicy.from_env(on_locked, lock_timeout)) as engine:
         outcome = engine.delete(
-            name, dry_run=dry_run, listener=progress(opts), on_wait=wait_reporter(opts)
+            name,
+            dry_run=dry_run,
+            listener=progress(opts),
+            on_wait=wait_reporter(opts),
+            notes=notes(opts),
         )
         if outcome.record is None and not outcome.plan.steps and not opts.json:
             _say_no_such(name, engine)
@@ -231,7 +237,7 @@ def _print_outcome(
             print_json({**outcome.as_dict(), "command_seconds": round(timing.elapsed(), 3)})
         return
     if dry_run:
-        _print_plan(outcome)
+        print_plan(outcome)
         return
     for message in outcome.messages:
         if message not in said:
@@ -270,7 +276,7 @@ def ls(no_status: bool, opts: Options) -> None:
     for r in records:
         row = {"NAME": r.name, "BRANCH": r.branch, "URL": r.url, "IMAGE": r.image,
                "CREATED": when(r.created_at), "LAST DEPLOY": when(r.last_deploy_at),
-               "STATUS": _status_cell(r)}
+               "STATUS": status_cell(r)}
         if pooled:
             row["ALB"] = r.alb or "-"
         if not no_status:
@@ -280,13 +286,6 @@ def ls(no_status: bool, opts: Options) -> None:
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     for line in listing.render(rows, width):
         click.echo(line)
-
-
-def _status_cell(record: EnvRecord) -> str:
-    """ready, or sleeping / waking for a ready environment that is not awake."""
-    if record.power == "awake":
-        return record.status
-    return record.power if record.status == "ready" else f"{record.status} ({record.power})"
 
 
 def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
@@ -316,17 +315,14 @@ def show(name: str, opts: Options) -> None:
             }
         )
         return
-    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({_status_cell(record)})")
+    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({status_cell(record)})")
     out.print(f"  branch:      {record.branch}")
     if record.alias:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
     if record.power != "awake":
-        nap = record.extra.get("sleep") or {}
-        counts = ", ".join(f"{k} {v}" for k, v in (nap.get("counts") or {}).items())
-        out.print(f"  {record.power}:    since {when(nap.get('since'))} ({nap.get('reason', '')}); "
-                  f"wakes to {counts} task(s)", markup=False)
+        out.print(power_line(record), markup=False)
     if record.alb:
         out.print(f"  shared ALB:  {record.alb}  ({record.extra['alb_arn']})", markup=False)
     print_health(health, problem)
@@ -337,6 +333,8 @@ def show(name: str, opts: Options) -> None:
         out.print(f"    service:         {svc.service_arn}")
         out.print(f"    target group:    {svc.target_group_arn}")
         out.print(f"    listener rule:   {svc.rule_arn}")
+    for line in vars_brief(record):
+        out.print(line, markup=False)
     if last is not None:
         _print_last_operation(last)
     out.print("  history (each operation's AWS reads and changes; start-up not counted):")

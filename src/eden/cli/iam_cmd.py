@@ -30,16 +30,28 @@ from eden.errors import ConfigError
     is_flag=True,
     help="Scope the resources to the profile's cluster, prefix, ALB, zone and bucket.",
 )
+@click.option(
+    "--secrets",
+    "for_secrets",
+    is_flag=True,
+    help="Instead: the policy for the previews' task execution role, from the profile's "
+    "deny_secrets and allow_secrets (the real boundary; see docs/config-and-secrets.md).",
+)
 @common_options(output=False)
 def iam_policy(
-    scaler: bool, state_kind: str, api: bool, with_exec: bool, for_profile: bool, opts: Options
-) -> None:
+    scaler: bool, state_kind: str, api: bool, with_exec: bool, for_profile: bool,
+    for_secrets: bool, opts: Options,
+) -> None:  # fmt: skip
     """Print the IAM policy (JSON) that allows exactly the calls eden makes.
 
     \b
     eden iam-policy > eden-policy.json
     eden iam-policy --state dynamodb --scaler --for-profile -p dev
+    eden iam-policy --secrets -p dev > previews-execution-role.json
     """
+    if for_secrets:
+        _secrets_policy(opts.load())
+        return
     features = ["environments"]
     if state_kind == "dynamodb" or api:
         features.append("state-dynamodb")
@@ -72,6 +84,32 @@ def _profile_values(profile: Profile) -> dict[str, str]:
     if profile.endpoints:
         values.update(bucket=profile.endpoints.bucket, key=profile.endpoints.key)
     return values
+
+
+def _secrets_policy(profile: Profile) -> None:
+    """The execution role's policy on stdout; on stderr, which role it belongs to."""
+    import json
+
+    from eden.core.secret_policy import execution_role_policy
+    from eden.envs.variables import home_of
+
+    document = execution_role_policy(
+        home_of(profile), profile.deny_secrets, profile.allow_secrets
+    )
+    click.echo(json.dumps(document, indent=2))
+    role = profile.execution_role_arn or "the reference task definition's execution role"
+    click.echo(f"attach it to {role} (with AmazonECSTaskExecutionRolePolicy)", err=True)
+    if not profile.execution_role_arn:
+        click.echo(
+            "note: previews share that role with the reference service; set "
+            "execution_role_arn in the profile to give them their own", err=True
+        )
+    if not profile.allow_secrets:
+        click.echo(
+            "note: the profile has no allow_secrets: the Allow covers every secret and "
+            "parameter of the account in its region, and the Deny is what keeps previews out",
+            err=True,
+        )
 
 
 def _albs(profile: Profile) -> list[str]:

@@ -60,7 +60,9 @@ def notes(opts: Options) -> Any:
         now = time.monotonic()
         with lock:
             shown, at = last.get(step.id, ("", -10.0))
-            if message.split(" (")[0] == shown.split(" (")[0] and now - at < 10:
+            # A hook's log lines are output, each shown; other notes only when they change.
+            repeated = message.split(" (")[0] == shown.split(" (")[0] and now - at < 10
+            if repeated and step.action != "ecs.run_hook":
                 return
             last[step.id] = (message, now)
         click.echo(f"  {paint('…', dim=True)} {message}", err=True)

@@ -6,13 +6,29 @@ from typing import TYPE_CHECKING
 
 import click
 
-from eden.cli.common import Options, common_options, lock_options, out, print_json
+from eden.cli.common import Options, common_options, lock_options, out, print_json, when
 from eden.cli.progress import progress, took
 from eden.errors import UsageError
 from eden.state.leases import LockPolicy
 
 if TYPE_CHECKING:
     from eden.envs.outcome import Outcome
+    from eden.envs.records import EnvRecord
+
+
+def status_cell(record: EnvRecord) -> str:
+    """``eden ls``: ready, or sleeping / waking for a ready environment not awake."""
+    if record.power == "awake":
+        return record.status
+    return record.power if record.status == "ready" else f"{record.status} ({record.power})"
+
+
+def power_line(record: EnvRecord) -> str:
+    """``eden show``: since when it sleeps (or wakes), why, and what a wake restores."""
+    nap = record.extra.get("sleep") or {}
+    counts = ", ".join(f"{k} {v}" for k, v in (nap.get("counts") or {}).items())
+    return (f"  {record.power}:    since {when(nap.get('since'))} ({nap.get('reason', '')}); "
+            f"wakes to {counts} task(s)")  # fmt: skip
 
 
 @click.command()

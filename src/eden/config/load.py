@@ -108,4 +108,6 @@ def _coerce(key: str, value: str, kind: type, *, where: str) -> Any:
         if lowered in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{key} must be true or false, got {value!r}", where=where)
+    if kind is list:  # EDEN_DENY_SECRETS="/prod/*,/shared/*"
+        return [part.strip() for part in value.split(",") if part.strip()]
     return value

@@ -15,6 +15,7 @@ from typing import Any
 
 from eden import paths
 from eden.config.access import Access
+from eden.config.hooks import Hook
 from eden.config.sleep import SleepSettings
 
 DEFAULT_NAME_PREFIX = "eden"
@@ -57,6 +58,10 @@ class ServiceTemplate:
     # Its key in the endpoints document's entry (a group's members share one entry);
     # default: the document's update_key for a single service, the role in a group.
     endpoint_key: str | None = None
+    hooks: tuple[Hook, ...] = ()  # postdeploy, migrate, predestroy (``eden.config.hooks``)
+
+    def hook(self, kind: str) -> Hook | None:
+        return next((h for h in self.hooks if h.kind == kind), None)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,13 @@ class Profile:
     # Off by default: a shell in a preview needs SSM permissions on the task role, and a
     # team opts in to it (docs/dayto.md lists them).
     allow_exec: bool = False
+    # Secrets previews may read (docs/config-and-secrets.md): no preview's task definition
+    # may read a secret matching ``deny_secrets``; with ``allow_secrets`` it may read only
+    # those matching one. ``execution_role_arn``: the previews' own task execution role
+    # (default: the reference's), which ``eden iam-policy --secrets`` is written for.
+    deny_secrets: tuple[str, ...] = ()
+    allow_secrets: tuple[str, ...] = ()
+    execution_role_arn: str | None = None
     # Previews behind sign-in (an authenticate action on each rule), or open: None.
     access: Access | None = None
     # Sleep and wake (``[sleep]``): idle limit, the waker's address, the wake cool-down.
@@ -120,10 +132,13 @@ FILE_FIELDS: dict[str, type] = {
     "retry_mode": str,
     "ttl_hours": int,
     "allow_exec": bool,
+    "deny_secrets": list,
+    "allow_secrets": list,
+    "execution_role_arn": str,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env", "services", "access", "sleep")
-SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key")
+FILE_TABLES = ("endpoints", "env", "services", "access", "hooks", "sleep")
+SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key", "hooks")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
     "private",
@@ -159,6 +174,11 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["ttl_hours"] = profile.ttl_hours
     if profile.allow_exec:
         values["allow_exec"] = True
+    for key in ("deny_secrets", "allow_secrets"):
+        if getattr(profile, key):
+            values[key] = list(getattr(profile, key))
+    if profile.execution_role_arn:
+        values["execution_role_arn"] = profile.execution_role_arn
     if profile.endpoints:
         e = profile.endpoints
         values["endpoints"] = {
@@ -173,6 +193,8 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["endpoints"] = {k: v for k, v in values["endpoints"].items() if v is not None}
     if profile.env:
         values["env"] = dict(profile.env)
+    if svc.hooks:
+        values["hooks"] = {h.kind: h.to_toml() for h in svc.hooks}
     if profile.access is not None and profile.access.table:
         values["access"] = dict(profile.access.table)
     if profile.sleep.as_table():

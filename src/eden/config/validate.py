@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.config.access import access_table
+from eden.config.hooks import hooks_table
 from eden.config.model import (
     DEFAULT_DOMAIN_PREFIX,
     DEFAULT_NAME_PREFIX,
@@ -23,6 +24,7 @@ from eden.config.model import (
     Profile,
     ServiceTemplate,
 )
+from eden.config.secret_rules import execution_role, secret_patterns
 from eden.config.sleep import sleep_table
 from eden.config.tables import endpoints_table, env_table
 from eden.errors import ConfigError
@@ -72,6 +74,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         retry_mode=retry_mode,
         ttl_hours=ttl_hours,
         allow_exec=bool(values.get("allow_exec", False)),
+        deny_secrets=secret_patterns(values, "deny_secrets", where),
+        allow_secrets=secret_patterns(values, "allow_secrets", where),
+        execution_role_arn=execution_role(values, where),
         access=access_table(values.get("access"), where=where),
         sleep=sleep_table(values.get("sleep"), where=where),
     )
@@ -124,15 +129,19 @@ def _services_and_cluster(
         reference, cluster = _reference_and_cluster(values, where)
         container = _container(values.get("container"), where)
         domain_prefix = _domain_prefix(values.get("domain_prefix", DEFAULT_DOMAIN_PREFIX), where)
-        single = ServiceTemplate(SINGLE_ROLE, reference, container, domain_prefix)
+        hooks = hooks_table(values.get("hooks"), where=where)
+        single = ServiceTemplate(SINGLE_ROLE, reference, container, domain_prefix, hooks=hooks)
         return (single,), cluster
-    both = sorted(k for k in ("reference_service", "container", "domain_prefix") if k in values)
+    both = sorted(
+        k for k in ("reference_service", "container", "domain_prefix", "hooks") if k in values
+    )
     if both:
         raise ConfigError(
             f"{', '.join(both)} and [services] are both set",
             where=where,
             hint="give one service with reference_service, or a group with one "
-            "[profiles.NAME.services.ROLE] table per service, not both",
+            "[profiles.NAME.services.ROLE] table per service, not both (a group's hooks go "
+            "in [profiles.NAME.services.ROLE.hooks])",
         )
     group = _group(values["services"], where)
     found = values.get("cluster") or cluster_from_service_arn(group[0].reference_service)
@@ -183,6 +192,7 @@ def _group(raw: Any, where: str) -> tuple[ServiceTemplate, ...]:
                 container=_container(table.get("container"), at),
                 domain_prefix=_domain_prefix(table.get("domain_prefix", role), at),
                 endpoint_key=key,
+                hooks=hooks_table(table.get("hooks"), where=at),
             )
         )
     prefixes = [s.domain_prefix for s in out]

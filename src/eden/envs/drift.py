@@ -10,9 +10,9 @@ diff is exactly what ``eden create --refresh`` changes.
 
 Views are normalised so that only real differences show: values AWS leaves out and
 values it reports as empty or off are the same; ``environment`` and ``secrets`` become
-name -> value maps; containers are keyed by name. The text form is a unified diff of the
-views as JSON, in the style of ecspresso's ``diff``: ``-`` the environment now, ``+``
-what the reference gives it.
+name -> value maps (values whose names look secret redacted, yet compared); containers
+are keyed by name. The text form is a unified diff of the views as JSON, in the style of
+ecspresso's ``diff``: ``-`` the environment now, ``+`` what the reference gives it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from eden.core.secrets import fingerprint
 
 TASK_DEFINITION = "task definition"
 SERVICE = "service"
@@ -85,7 +87,7 @@ def normalise(value: Any) -> Any:
         out: dict[str, Any] = {}
         for key, item in value.items():
             if key in _NAMED_LISTS and isinstance(item, list):
-                named = {str(e.get("name")): e.get("value", e.get("valueFrom")) for e in item}
+                named = {str(e.get("name")): _shown(e) for e in item}
                 if named:
                     out[str(key)] = named  # an empty value is a value here
                 continue
@@ -100,6 +102,14 @@ def normalise(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [normalise(v) for v in value]
     return value
+
+
+def _shown(entry: Mapping[str, Any]) -> Any:
+    """An env var's value, redacted when its name looks secret but still comparable (a
+    per-process fingerprint); a secret's ``valueFrom`` (an ARN, not a value) as it is."""
+    if "value" in entry and isinstance(entry["value"], str):
+        return fingerprint(str(entry.get("name")), entry["value"])
+    return entry.get("value", entry.get("valueFrom"))
 
 
 def task_definition_view(td: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:

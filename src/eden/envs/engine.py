@@ -17,9 +17,9 @@ from typing import Any
 from eden.aws import Aws
 from eden.config import Profile
 from eden.config.access import client_secret, require_client_secret
-from eden.core import naming
+from eden.core import envvars, naming
 from eden.core.images import validate_image
-from eden.envs import albs
+from eden.envs import albs, hooks
 from eden.envs.executor import (
     DryRunExecutor,
     Executor,
@@ -142,6 +142,7 @@ class Engine:
         notes: NoteListener | None = None,
         refresh: bool = False,
         on_message: Callable[[str], None] | None = None,
+        vars_change: envvars.VarsChange | None = None,
     ) -> Outcome:
         """``origin`` keys the environment to a pull request (webhooks): an environment of
         another origin is never touched, even when the branch names collide.
@@ -157,7 +158,7 @@ class Engine:
             wanted_images.setdefault(self.profile.service.role, image)
         for each in wanted_images.values():
             validate_image(each)
-        check_images(self.profile, wanted_images)
+        check_images(self.profile, wanted_images, redeploy=vars_change is not None)
         existing = self.directory.target(branch, origin, adopt, by_name=False)
         name = None
         if existing is not None:
@@ -168,7 +169,7 @@ class Engine:
         name = name or naming.env_name(branch, alias)
         req = CreateRequest(
             branch, wanted_images, alias, env, keep_on_failure, origin, adopt, refresh,
-            on_message,
+            on_message, vars_change,
         )
         if dry_run:
             return self._create(name, req, True, listener, notes)
@@ -219,6 +220,7 @@ class Engine:
             self.history.event(name, plan.operation, started, "failed", exc.message, shown)
             raise
         journal.end(True)
+        messages = [*messages, *hooks.warnings(result.outputs())]
         self.history.made(record, snap, result, items, overrides=req.env)
         detail = f"{len(plan.steps)} steps"
         self.history.event(name, plan.operation, started, "ok", detail, shown)
@@ -241,11 +243,9 @@ class Engine:
         for attempt, alb in enumerate(pool.candidates):
             snap = self.reader.snapshot_group(self.profile, members, shared_alb=alb)
             messages = image_messages(snap, req.images)
-            env = dict(req.env or {})
             try:
-                items = wanted(
-                    self.profile, snap, req.images, env, refresh=req.refresh, record=taken
-                )
+                items = wanted(self.profile, snap, req.images, dict(req.env or {}),
+                               refresh=req.refresh, record=taken, change=req.vars_change)
                 plan = plan_group(self.profile, items, name)
                 url = f"https://{snap.names.host}"
                 if dry_run:
@@ -289,6 +289,7 @@ class Engine:
         on_wait: WaitCallback | None = None,
         origin: str | None = None,
         adopt: bool = False,
+        notes: NoteListener | None = None,
     ) -> Outcome:
         """With ``origin`` only that origin's environment is deleted; none is no error."""
         record, name = self.directory.delete_target(name_or_branch, origin, adopt)
@@ -307,7 +308,7 @@ class Engine:
                 )
             if origin is not None and record is None:
                 return self._nothing_for(origin, name)
-            return self._delete(name_or_branch, record, False, listener)
+            return self._delete(name_or_branch, record, False, listener, notes)
 
     def _nothing_for(self, origin: str, name: str) -> Outcome:
         plan = Plan(operation="delete", profile=self.profile.name, env=name)
@@ -320,6 +321,7 @@ class Engine:
         record: EnvRecord | None,
         dry_run: bool,
         listener: Listener | None,
+        notes: NoteListener | None = None,
     ) -> Outcome:
         # Not in state (lost, or made by hand): find its resources by the names eden
         # would have given them, so delete still cleans up.
@@ -343,7 +345,7 @@ class Engine:
         journal = Journal(self.store, self.profile.name, name, self.clock)
         journal.begin("delete")
         try:
-            result = self.executor.run(plan, listener=journal.listener(listener))
+            result = self.executor.run(plan, listener=journal.listener(listener), notes=notes)
         except StepFailedError as exc:
             journal.end(False, exc.message)
             if record is not None:
@@ -352,6 +354,7 @@ class Engine:
             self.history.event(name, "delete", started, "failed", exc.message)
             raise
         journal.end(True)
+        messages += hooks.warnings(result.outputs())
         self.store.delete(self.profile.name, name)
         if plan.steps or record is not None:
             detail = f"{len(plan.steps)} steps"

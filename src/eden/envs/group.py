@@ -25,7 +25,9 @@ from typing import Any
 
 from eden.config import Profile, ServiceTemplate
 from eden.core import naming
+from eden.core.envvars import VarsChange
 from eden.core.naming import EnvNames
+from eden.envs import hooks, variables
 from eden.envs.plan import Operation, Plan, Ref, Step
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import MemberSnapshot, MemberSpec, Snapshot
@@ -64,9 +66,10 @@ def _member_names(profile: Profile, member: ServiceTemplate, base: NamesInZone) 
     return in_zone
 
 
-def check_images(profile: Profile, images: Mapping[str, str]) -> None:
-    """A single service needs its image; a group's services are named by role (the ones not
-    named keep or take their reference's image)."""
+def check_images(profile: Profile, images: Mapping[str, str], *, redeploy: bool = False) -> None:
+    """A single service needs its image (unless ``redeploy``: with the one it runs); a
+    group's services are named by role (the ones not named keep or take their reference's
+    image)."""
     roles = {m.role for m in profile.services}
     unknown = sorted(set(images) - roles)
     if unknown:
@@ -76,7 +79,7 @@ def check_images(profile: Profile, images: Mapping[str, str]) -> None:
             hint=f"its services are {', '.join(m.role for m in profile.services)}: "
             "use --image ROLE=URI",
         )
-    if not profile.is_group and not images:
+    if not profile.is_group and not images and not redeploy:
         raise UsageError("no image given", hint="use --image URI")
 
 
@@ -105,22 +108,27 @@ def wanted(
     *,
     refresh: bool,
     record: EnvRecord | None,
+    change: VarsChange | None = None,
 ) -> list[Wanted]:
     """The services this create or deploy changes, with their requests.
 
-    A group's service that exists and was not named keeps what it runs (no step at all);
-    one that does not exist yet is made with the image its reference runs.
+    A group's service that exists and was not named keeps what it runs (no step at all),
+    unless the environment's own variables change (``eden vars``: every service is
+    deployed again); one that does not exist yet is made with the image its reference
+    runs. Each gets the environment's own variables, with ``change`` made.
     """
+    own = variables.resolve(profile, record, change)
+    redeploy = change is not None
     urls = sibling_urls(snap) if profile.is_group else {}
     out = []
     for m in snap.members:
         assert m.reference is not None
         exists = m.current["service"] is not None
         image = images.get(m.member.role)
-        if image is None and exists and not refresh:
+        if image is None and exists and not (refresh or redeploy):
             continue
         image = image or _running_image(record, m) or _reference_image(m.reference)
-        request = Request(m.names, image, {**urls, **env}, refresh=refresh)
+        request = Request(m.names, image, {**urls, **env}, refresh=refresh, vars=own)
         out.append(Wanted(m.member, request, m.reference, m))
     return out
 
@@ -168,18 +176,22 @@ def plan_group(profile: Profile, items: list[Wanted], env: str) -> Plan:
             steps += plan.steps
             notes += plan.notes
     operation: Operation = "deploy" if deploying else "create"
-    return Plan(operation, profile.name, env, tuple(steps), tuple(notes))
+    return hooks.add_to_create(
+        profile, Plan(operation, profile.name, env, tuple(steps), tuple(notes)), items
+    )
 
 
 def plan_removal(profile: Profile, snap: Snapshot) -> Plan:
     """Each service's removal; in a group, merged with the steps named by role."""
     if not profile.is_group:
-        return plan_delete(profile, snap.names, snap.current, member=snap.members[0].member)
+        plan = plan_delete(profile, snap.names, snap.current, member=snap.members[0].member)
+        return hooks.add_to_delete(profile, plan, snap.members)
     steps: list[Step] = []
     for m in snap.members:
         plan = plan_delete(profile, m.names, m.current, member=m.member)
         steps += [qualify(s, m.member.role) for s in plan.steps]
-    return Plan("delete", profile.name, snap.names.name, tuple(steps))
+    merged = Plan("delete", profile.name, snap.names.name, tuple(steps))
+    return hooks.add_to_delete(profile, merged, snap.members)
 
 
 def step_id(profile: Profile, role: str, key: str) -> str:

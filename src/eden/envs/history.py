@@ -16,6 +16,7 @@ from typing import Any
 
 from eden.config import Profile
 from eden.core.arns import alb_of_listener
+from eden.envs import variables
 from eden.envs.executor import RunResult, StepFailedError
 from eden.envs.group import Wanted, step_id
 from eden.envs.reader import Snapshot
@@ -94,7 +95,9 @@ class History:
         was there; a service the run did not touch keeps its record as it was.
 
         The request's env-var overrides are kept too: they are the environment's own
-        values, which `eden diff` leaves out and `create --refresh` keeps."""
+        values, which `eden diff` leaves out and `create --refresh` keeps. So are the
+        environment's own variables (``eden vars``), set in each service deployed: pending
+        no more once every service has them."""
         outputs = result.outputs()
         images = {i.member.role: i.request.image for i in items}
         before = {s.role: s for s in record.services}
@@ -117,6 +120,9 @@ class History:
             record.extra["alb_rules"] = served
         record.extra["zone_id"] = self.profile.zone_id
         record.extra["env_overrides"] = dict(overrides or {})
+        if items:
+            record.extra[variables.KEPT] = items[0].request.vars.to_record()
+            record.extra[variables.PENDING] = len(items) < len(snap.members)
         record.status = "ready"
         record.last_deploy_at = self.clock()
         self.store.put(record)
@@ -131,6 +137,8 @@ class History:
         undone = {r.id.removeprefix("undo_") for r in exc.result.undone if r.ok}
         if brand_new and created <= undone:  # nothing of it is left: forget it
             self.store.delete(record.profile, record.name)
+        elif not brand_new and created <= undone and exc.failure.action == "ecs.run_hook":
+            pass  # the migrate hook failed before the service update: it runs as it was
         else:
             record.status = "failed"
             self.store.put(record)

@@ -18,6 +18,7 @@ from typing import Any
 
 from eden.core.naming import EnvNames
 from eden.envs import drift as d
+from eden.envs import variables
 from eden.envs.engine import Engine
 from eden.envs.health import Health, assess_health
 from eden.envs.logs import LogReader, log_sources
@@ -106,7 +107,8 @@ class Observer:
             target_group=now["target_group_arn"],
             service=now["service"],
         )
-        p = PlanInput(self.profile, Request(names, record.image, overrides), ref, current)
+        request = Request(names, record.image, overrides, vars=variables.stored(record))
+        p = PlanInput(self.profile, request, ref, current)
         return d.combine(
             (
                 _section(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from eden.core.envvars import VarsChange
 from eden.envs.executor import RunResult
 from eden.envs.group import Wanted
 from eden.envs.plan import Plan
@@ -53,6 +54,9 @@ class CreateRequest:
     adopt: bool = False  # with origin: take over the branch's environment from before origins
     refresh: bool = False  # also the reference's service settings and health check
     on_message: Callable[[str], None] | None = None  # told the messages before the work
+    # `eden vars`: the environment's own variables to change; every service is deployed
+    # again, with the image it runs.
+    vars_change: VarsChange | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
+from eden.core.secrets import redact
+
 Operation = Literal["create", "deploy", "delete", "sleep", "wake"]
 OPERATIONS = ("create", "deploy", "delete", "sleep", "wake")
 PLAN_VERSION = 1
@@ -172,10 +174,13 @@ def decode(value: Any) -> Any:
 
 
 def render(value: Any) -> Any:
-    """Params with every Ref shown as ``<step.Key>`` (JSON-ready)."""
+    """Params with every Ref shown as ``<step.Key>`` (JSON-ready), and the values of
+    environment variables whose names look secret redacted (``core.secrets.redact``)."""
     if isinstance(value, Ref):
         return str(value)
     if isinstance(value, Mapping):
+        if set(value) == {"name", "value"} and isinstance(value["value"], str):
+            return {"name": value["name"], "value": redact(str(value["name"]), value["value"])}
         return {k: render(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [render(v) for v in value]

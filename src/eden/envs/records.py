@@ -14,6 +14,7 @@ from typing import Any
 
 from eden.core.arns import alb_name
 from eden.core.naming import EnvNames
+from eden.core.secrets import redact
 
 SCHEMA_VERSION = 2
 # Schema 1 kept one field per resource ARN on the service record.
@@ -134,7 +135,10 @@ class EnvRecord:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def as_dict(self) -> dict[str, Any]:
+        """The record for people and the API: plain values of variables whose names look
+        secret are redacted (``eden vars ls --show-values`` shows them)."""
         d = asdict(self)
+        d["extra"] = _redacted_extra(d["extra"])
         d["services"] = [s.as_dict() for s in self.services]
         d["url"] = self.url
         d["image"] = self.image
@@ -151,6 +155,20 @@ class EnvRecord:
     def alb(self) -> str:
         """The name of the shared ALB the environment is on ('' for workers only)."""
         return alb_name(self.extra.get("alb_arn"))
+
+
+def _redacted_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    def shown(values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        return {k: redact(str(k), str(v)) for k, v in values.items()}
+
+    out = dict(extra)
+    if "env_overrides" in out:
+        out["env_overrides"] = shown(out["env_overrides"])
+    if isinstance(out.get("vars"), dict):
+        out["vars"] = {**out["vars"], "env": shown(out["vars"].get("env") or {})}
+    return out
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ which profile. Read from the ``[api.github]`` table of ``eden.toml`` (and ``$EDE
 
     [api.github.repositories]
     "acme/api" = "dev"                      # owner/name = the profile its PRs deploy with
+    "acme/web" = "shop:web"                 # a group's member: PROFILE:ROLE (the service
+                                            # its PRs build; the others keep their images)
 
 Plain data and its validation only: nothing here talks to GitHub.
 """
@@ -18,6 +20,7 @@ Plain data and its validation only: nothing here talks to GitHub.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +31,7 @@ from eden.errors import ConfigError
 
 GITHUB_API = "https://api.github.com"
 DEFAULT_CHECK = "eden/preview"
+_MAPPED_RE = re.compile(r"^[^:\s]+(:[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?)?$")  # PROFILE[:ROLE]
 _NUMBERS = ("ready_timeout", "max_wait", "timeout", "repair_seconds", "sweep_seconds")
 
 
@@ -38,6 +42,8 @@ class GitHubSettings:
     app_id: str | None = None
     private_key: str | None = field(default=None, repr=False)
     repositories: Mapping[str, str] = field(default_factory=dict)  # lower owner/name -> profile
+    # lower owner/name -> the role of the group's service its pull requests build
+    services: Mapping[str, str] = field(default_factory=dict)
     check_name: str = DEFAULT_CHECK
     ready_timeout: float = 600.0
     public_url: str | None = None
@@ -57,6 +63,10 @@ class GitHubSettings:
 
     def profile_for(self, repository: str) -> str | None:
         return self.repositories.get(repository.lower())
+
+    def service_for(self, repository: str) -> str | None:
+        """The group member a repository builds (``"shop:web"``), or None: the first."""
+        return self.services.get(repository.lower())
 
 
 def _str(raw: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -121,6 +131,7 @@ def parse_github(
         app_id=app_id,
         private_key=key if app_id else None,
         repositories=_repositories(raw.get("repositories", {}), where),
+        services=_services(raw.get("repositories", {})),
         check_name=_str(raw, "check_name", where) or DEFAULT_CHECK,
         public_url=(_str(raw, "public_url", where) or "").rstrip("/") or None,
         **numbers,
@@ -158,9 +169,20 @@ def _repositories(raw: Any, where: str) -> dict[str, str]:
             raise ConfigError(
                 f"repository {name!r} must be written owner/name", where=f"{where}.repositories"
             )
-        if not isinstance(profile, str) or not profile:
+        if not isinstance(profile, str) or not _MAPPED_RE.fullmatch(profile):
             raise ConfigError(
-                f"repository {name!r} must map to a profile name", where=f"{where}.repositories"
+                f"repository {name!r} must map to a profile name, or PROFILE:ROLE for one "
+                f"service of a group, not {profile!r}",
+                where=f"{where}.repositories",
             )
-        out[name.lower()] = profile
+        out[name.lower()] = profile.split(":", 1)[0]
     return out
+
+
+def _services(raw: Any) -> dict[str, str]:
+    """The roles of ``"PROFILE:ROLE"`` mappings (already validated by ``_repositories``)."""
+    return {
+        str(repo).lower(): value.split(":", 1)[1]
+        for repo, value in raw.items()
+        if isinstance(value, str) and ":" in value
+    }

@@ -55,7 +55,7 @@ from moto.core.exceptions import ServiceException
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend
 
-from eden.sandbox import alb_quotas, ecs_requests, target_keys
+from eden.sandbox import alb_quotas, ecs_requests, run_tasks, target_keys
 
 NOT_IDEMPOTENT = "Creation of service was not idempotent."
 STAND_IN_PREFIX = "127.99."
@@ -135,6 +135,7 @@ def _patch_ecs(model: Model) -> None:
     _patch(cls, "delete_service", _delete_service(cls.delete_service, model))
     _patch(cls, "describe_services", _describe_services(cls.describe_services, model))
     ecs_requests.install()
+    run_tasks.install()
     _MODEL_HOOKS["advance_all"] = lambda backend: _advance_all(backend, model)
 
 

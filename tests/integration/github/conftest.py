@@ -175,8 +175,8 @@ def running_hub(
         credentials = {"app_id": "4242", "private_key": pem} if auth == "app" else {"token": TOKEN}
         settings_github = GitHubSettings(
             api_url=gh.url,
-            repositories={REPO.lower(): "sandbox"},
             **{
+                "repositories": {REPO.lower(): "sandbox"},
                 "ready_timeout": 5.0,
                 "max_wait": 3.0,
                 "timeout": 5.0,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from eden.envs.resources import (
     dns_record,
     endpoints_entry,
+    hook_task,
     listener_rule,
     service,
     target_group,
@@ -37,6 +38,8 @@ def actions() -> dict[str, Action]:
             if name in registry:
                 raise ValueError(f"action {name} is registered twice")
             registry[name] = action
+    # Steps that are not a resource of their own: a hook's task (``eden.envs.hooks``).
+    registry.update(hook_task.ACTIONS)
     return registry
 
 

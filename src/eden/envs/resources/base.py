@@ -17,6 +17,7 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile, ServiceTemplate
+from eden.core.envvars import EnvVars
 from eden.core.naming import EnvNames
 from eden.envs.plan import Ref, Step
 from eden.envs.resources.apply import Action
@@ -106,6 +107,8 @@ class Request:
     # `create --refresh`: existing resources are brought up to date with the reference
     # (service settings, target group health check), not only deployed to.
     refresh: bool = False
+    # The environment's own variables and secrets (`eden vars`), set on every deploy.
+    vars: EnvVars = field(default_factory=EnvVars)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from eden.core.tags import eden_tags, merge_tags
 from eden.envs.plan import Ref, Step
 from eden.envs.resources.apply import Apply
 from eden.envs.resources.base import Collect, PlanInput, Planned, ReadContext, RemoveInput, Resource
+from eden.envs.variables import apply_to_container, check_task_definition
 from eden.errors import AwsError, ConfigError
 
 KEY = "task_definition"
@@ -88,10 +89,14 @@ def read(ctx: ReadContext) -> Collect:
 
 def plan(p: PlanInput) -> Planned:
     names = p.names
+    registered = params(p)
+    # Before anything is registered: no denied secret, and an execution role to read any.
+    container = p.reference.container
+    check_task_definition(registered, p.profile, p.request.vars, container, names.name)
     step = Step(
         id=KEY,
         action="ecs.register_task_definition",
-        params=params(p),
+        params=registered,
         description=f"register task definition {names.task_family} with image {p.request.image}",
         undo=removal(f"undo_{KEY}", [Ref(KEY, "taskDefinitionArn")], names),
     )
@@ -99,8 +104,9 @@ def plan(p: PlanInput) -> Planned:
 
 
 def params(p: PlanInput) -> dict[str, Any]:
-    """The reference's task definition, with the image (and env overrides) in the target
-    container and eden's tags; everything else as the reference has it."""
+    """The reference's task definition, with the image, the variables (the profile's, the
+    environment's own, the deploy's) in the target container and eden's tags; the
+    profile's execution role if it has one; everything else as the reference has it."""
     ref = p.reference
     td = ref.task_definition
     containers = [dict(c) for c in td.get("containerDefinitions", [])]
@@ -113,15 +119,13 @@ def params(p: PlanInput) -> dict[str, Any]:
             + ", ".join(str(c.get("name")) for c in containers),
         )
     target["image"] = p.request.image
-    overrides = {**p.profile.env, **p.request.env_overrides}
-    if overrides:
-        env = {e["name"]: e["value"] for e in target.get("environment", [])}
-        env.update(overrides)
-        target["environment"] = [{"name": k, "value": v} for k, v in sorted(env.items())]
+    apply_to_container(target, p.profile.env, p.request.vars, p.request.env_overrides)
     out: dict[str, Any] = {"family": p.names.task_family, "containerDefinitions": containers}
     for key in FIELDS:
         if td.get(key) not in (None, [], {}):
             out[key] = td[key]
+    if p.profile.execution_role_arn:
+        out["executionRoleArn"] = p.profile.execution_role_arn
     out["tags"] = merge_tags(ref.task_definition_tags, eden_tags(p.profile.name, p.names.name))
     return out
 
