@@ -13,7 +13,8 @@ For each request:
   state store is read at most once a second however many unknown hosts arrive);
 * a sleeping environment is woken once per cool-down (``[sleep] cooldown_seconds``),
   across every replica: the first request takes a lease in the state store that is
-  never released, only left to expire, and only its holder calls UpdateService;
+  never released, only left to expire, and only its holder calls UpdateService, from a
+  background thread (the request itself is answered at once);
 * a waking one is checked at most every 2 s (another lease): once every target group has
   a healthy target its rules go back to the environment's groups;
 * the answer is a small page that refreshes itself (``Accept: text/html``), or 503 with
@@ -100,6 +101,7 @@ class Waker:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._finishers: dict[Target, threading.Thread] = {}
+        self._threads: list[threading.Thread] = []  # every one started, joined at close
 
     def lookup(self, host: str) -> Target | None:
         with self._lock:
@@ -138,24 +140,29 @@ class Waker:
         return PlainTextResponse(f"{host} is waking up; retry in a few seconds\n", 503, headers)
 
     def _wake(self, engine: Engine, target: Target) -> None:
-        """Only the request that takes the cool-down lease wakes (on any replica)."""
+        """Only the request that takes the cool-down lease wakes (on any replica); the
+        wake itself runs in the background, so even that request is answered at once."""
         key = shared_key(f"wake:{target.profile}:{target.name}")
         owner = new_owner()
         cooldown = float(engine.profile.sleep.cooldown_seconds)
         if not engine.store.acquire_lock(key, owner, cooldown, self.clock()):
             return
-        try:
-            Power(engine).wake(target.name, by="a request to its URL", policy=NO_WAIT)
-        except LockedError:
-            engine.store.release_lock(key, owner)  # a deploy holds it: the next request tries
-            return
-        except EdenError as exc:
-            log.warning("waking %s/%s failed: %s", target.profile, target.name, exc.message)
-            self.metrics.waker("wake-failed")
-            return
-        log.info("woke %s/%s on a request to its URL", target.profile, target.name)
-        self.metrics.wake(target.profile)
-        self.finish_later(engine, target)
+
+        def wake() -> bool:
+            try:
+                Power(engine).wake(target.name, by="a request to its URL", policy=NO_WAIT)
+            except LockedError:
+                engine.store.release_lock(key, owner)  # a deploy holds it: the next request
+                return False
+            except EdenError as exc:
+                log.warning("waking %s/%s failed: %s", target.profile, target.name, exc.message)
+                self.metrics.waker("wake-failed")
+                return False
+            log.info("woke %s/%s on a request to its URL", target.profile, target.name)
+            self.metrics.wake(target.profile)
+            return True
+
+        self.finish_later(engine, target, first=wake)
 
     def _check(self, engine: Engine, target: Target) -> None:
         key = shared_key(f"wake-check:{target.profile}:{target.name}")
@@ -171,11 +178,15 @@ class Waker:
             log.warning("finishing the wake of %s failed: %s", target.name, exc.message)
             return "waking"
 
-    def finish_later(self, engine: Engine, target: Target) -> None:
-        """A thread that restores the rules once the targets are healthy, so a wake
-        finishes even when no further request arrives."""
+    def finish_later(
+        self, engine: Engine, target: Target, first: Callable[[], bool] | None = None
+    ) -> None:
+        """A thread that runs ``first`` (the wake), then restores the rules once the
+        targets are healthy, so a wake finishes even when no further request arrives."""
 
         def run() -> None:
+            if first is not None and not first():
+                return
             deadline = time.monotonic() + FINISH_WITHIN
             while not self._stop.wait(CHECK_EVERY / 4):
                 if self._finish(engine, target) != "waking" or time.monotonic() > deadline:
@@ -183,15 +194,18 @@ class Waker:
 
         with self._lock:
             running = self._finishers.get(target)
-            if running is not None and running.is_alive():
+            if running is not None and running.is_alive() and first is None:
                 return
             thread = threading.Thread(target=run, name=f"waker:{target.name}", daemon=True)
             self._finishers[target] = thread
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
     def close(self) -> None:
         self._stop.set()
-        for thread in list(self._finishers.values()):
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout=10)
 
 

@@ -91,10 +91,11 @@ def test_a_request_wakes_a_sleeping_environment_once(
     assert all(a.headers["retry-after"] == "5" for a in answers)
     assert all(f"<h1>Waking up {HOST}</h1>" in a.body for a in answers[0::2])
     assert all(a.body == f"{HOST} is waking up; retry in a few seconds\n" for a in answers[1::2])
+    # The one request that took the wake lease woke it in the background.
+    wait_for("the record to say waking",
+             lambda: served.engine.store.get("sandbox", "feature-login").power == "waking")
     updates = [c for c in served.clients.calls() if c.operation == "UpdateService"]
     assert len(updates) == 1
-    record = served.engine.store.get("sandbox", "feature-login")
-    assert record.power == "waking"
     assert ask(local_tasks.router, accepts[0]).status == 503  # still the waker: not started
 
     local_tasks.model.advance(START)
