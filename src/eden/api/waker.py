@@ -221,6 +221,14 @@ def create_waker_app(waker: Waker) -> FastAPI:
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
                                             "OPTIONS"])  # fmt: skip
     def wake(request: Request) -> Response:
-        return waker.answer(request.headers.get("host"), request.headers.get("accept", ""))
+        try:
+            return waker.answer(request.headers.get("host"), request.headers.get("accept", ""))
+        except EdenError as exc:  # the state store or AWS: say so, and to come back
+            log.warning("the waker could not answer: %s", exc.message)
+            waker.metrics.waker("error")
+            return PlainTextResponse(
+                "the waker cannot reach its state store or AWS right now; retry shortly\n",
+                503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
+            )
 
     return app
