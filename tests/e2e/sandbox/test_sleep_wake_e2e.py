@@ -108,3 +108,41 @@ def test_a_request_wakes_a_sleeping_environment_once(
     wait_for("the record to say awake",
              lambda: served.engine.store.get("sandbox", "feature-login").power == "awake")
     assert len([c for c in served.clients.calls() if c.operation == "UpdateService"]) == 1
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_chromium_sees_the_waking_page_then_the_app_without_a_reload(
+    local_tasks: Sandbox, served: Served
+) -> None:
+    """The browser resolves the environment's host to the router (as its DNS record would
+    send it to the ALB); the waking page reloads itself until the app answers."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    image = local_tasks.seed.image_uris[0]
+    served.engine.create("feature/login", image)
+    wait_for("the task's page", page_showing(local_tasks.router, HOST, environment="feature-login"))
+    Power(served.engine).sleep("feature/login")
+    tasks_dir = local_tasks.plane.settings.tasks_dir
+    wait_for("the environment's task to stop", lambda: len(task_pids(tasks_dir)) == 1)
+    local_tasks.model.start_seconds = START
+    port = urllib.parse.urlsplit(local_tasks.router).port
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            f"--host-resolver-rules=MAP {HOST} 127.0.0.1:{port}"]  # fmt: skip
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(f"http://{HOST}/")
+            assert page.locator("h1").inner_text() == f"Waking up {HOST}"
+            wait_for("the wake to start",
+                     lambda: served.engine.store.get("sandbox", "feature-login").power == "waking")
+            local_tasks.model.advance(START)
+            # No reload by the test: the page's own refresh brings the app.
+            page.wait_for_selector("#environment", timeout=30_000)
+            assert page.locator("#environment").inner_text() == "feature-login"
+            assert page.locator("#image").inner_text() == image
+        finally:
+            browser.close()
