@@ -152,3 +152,28 @@ def test_idle_sweep_sleeps_only_the_idle_with_one_metrics_call(
                       fresh: "awake"}  # fmt: skip
     again = sweep(Power(clocked), now=NOW, dry_run=True)
     assert {v.name: v.why for v in again.verdicts}[quiet] == "already sleeping"
+
+
+def test_outside_office_hours_the_sweep_sleeps_without_reading_metrics(
+    world: World, clocked: Engine
+) -> None:
+    schedule = {"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                "from": "08:00", "to": "19:00"}  # fmt: skip
+    clocked.profile = replace(clocked.profile, sleep=sleep_table(
+        {"waker": "127.0.0.1:18081", "schedule": schedule}, where="t"))  # fmt: skip
+    used = _made_an_hour_ago(world, clocked, "feature/used")  # NOW is a Sunday evening
+    woken = _made_an_hour_ago(world, clocked, "feature/woken")
+    _requests(world, used, 50, NOW - 60)  # busy, but office hours are over
+    power = Power(clocked)
+    power.sleep(woken)
+    power.wake(woken)
+    assert power.wait_awake(woken, timeout=10)  # by hand: it stays up until Monday 08:00
+    world.clients.reset_calls()
+
+    done = sweep(power, now=NOW, dry_run=False)
+
+    assert [c.operation for c in world.clients.calls() if c.service == "cloudwatch"] == []
+    assert done.slept == [used]
+    assert {v.name: v.why for v in done.verdicts}[woken] == (
+        "woken by hand: awake until office hours change")
+    assert world.store.get("sandbox", used).power == "sleeping"  # type: ignore[union-attr]

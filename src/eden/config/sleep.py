@@ -5,6 +5,12 @@
     waker = "10.0.3.17:8081"       # where the ALB reaches `eden serve --waker-port`
     cooldown_seconds = 60          # a host wakes its environment at most once per this
 
+    [profiles.dev.sleep.schedule]  # office hours (core/office_hours.py); optional
+    timezone = "Europe/Berlin"
+    days = ["mon", "tue", "wed", "thu", "fri"]
+    from = "08:00"
+    to = "19:00"
+
 ``waker`` is registered as an IP target of the waker target group on each shared ALB,
 so it must be an address the ALB can reach (on AWS a private IP of the VPC; in the
 sandbox 127.0.0.1). Without it, `eden sleep` refuses: nothing would wake the environment.
@@ -17,11 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eden.core.office_hours import OfficeHours, office_hours
 from eden.errors import ConfigError
 
 DEFAULT_IDLE_MINUTES = 30
 DEFAULT_COOLDOWN = 60
-FIELDS = ("idle_minutes", "waker", "cooldown_seconds")
+FIELDS = ("idle_minutes", "waker", "cooldown_seconds", "schedule")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class SleepSettings:
     idle_minutes: int = DEFAULT_IDLE_MINUTES
     waker: Waker | None = None
     cooldown_seconds: int = DEFAULT_COOLDOWN
+    schedule: OfficeHours | None = None  # office hours ([sleep.schedule]); None: none
 
     def as_table(self) -> dict[str, Any]:
         """The file form, defaults left out."""
@@ -50,6 +58,8 @@ class SleepSettings:
             out["waker"] = str(self.waker)
         if self.cooldown_seconds != DEFAULT_COOLDOWN:
             out["cooldown_seconds"] = self.cooldown_seconds
+        if self.schedule is not None:
+            out["schedule"] = self.schedule.as_table()
         return out
 
 
@@ -68,7 +78,7 @@ def sleep_table(raw: Any, *, where: str) -> SleepSettings:
     idle = _int(raw, "idle_minutes", DEFAULT_IDLE_MINUTES, 1, 7 * 24 * 60, at)
     cooldown = _int(raw, "cooldown_seconds", DEFAULT_COOLDOWN, 1, 3600, at)
     waker = parse_waker(raw["waker"], at) if raw.get("waker") is not None else None
-    return SleepSettings(idle, waker, cooldown)
+    return SleepSettings(idle, waker, cooldown, office_hours(raw.get("schedule"), where=where))
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int, at: str) -> int:

@@ -1,5 +1,7 @@
 """`eden sleep --idle`: which environments had no request for the profile's
-``idle_minutes``, from one CloudWatch GetMetricData call for all of them.
+``idle_minutes``, from one CloudWatch GetMetricData call for all of them, and, outside
+the profile's office hours (``[sleep.schedule]``), every environment but pinned ones and
+ones woken by hand since the last boundary.
 
 Idle means: awake, ready, not pinned, awake for at least the idle window (an environment
 deployed or woken a minute ago has had no chance to be used yet), and no request counted
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eden.aws.cloudwatch import GroupQuery
+from eden.core.office_hours import OfficeHours
 from eden.envs.records import EnvRecord
 from eden.errors import EdenError
 
@@ -28,6 +31,7 @@ class Verdict:
     idle: bool
     why: str
     requests: float | None = None  # None: not asked (not a candidate)
+    scheduled: bool = False  # sleeps because office hours are over, not for being idle
 
 
 def awake_since(record: EnvRecord) -> float:
@@ -36,9 +40,17 @@ def awake_since(record: EnvRecord) -> float:
     return max(float(t) for t in times if t is not None)
 
 
-def candidates(records: Sequence[EnvRecord], now: float, idle_minutes: int) -> list[Verdict]:
-    """Why each environment is or is not asked about (pure)."""
+def candidates(
+    records: Sequence[EnvRecord], now: float, idle_minutes: int,
+    hours: OfficeHours | None = None,
+) -> list[Verdict]:  # fmt: skip
+    """Why each environment is or is not asked about (pure). Outside office hours every
+    environment awake long enough sleeps, unless pinned or woken by hand since the last
+    boundary (that wake lasts until the next one)."""
     window = idle_minutes * 60
+    closed = hours is not None and not hours.is_open(now)
+    boundary = hours.last_boundary(now) if hours is not None and closed else now
+    shut = f"outside office hours ({hours.describe()})" if hours is not None else ""
     out = []
     for r in records:
         served = [s for s in r.services if s.target_group_arn]
@@ -48,14 +60,24 @@ def candidates(records: Sequence[EnvRecord], now: float, idle_minutes: int) -> l
             out.append(Verdict(r.name, False, f"{r.status}, not ready"))
         elif r.pinned:
             out.append(Verdict(r.name, False, "pinned"))
-        elif not served or not r.extra.get("alb_arn"):
-            out.append(Verdict(r.name, False, "no target group (workers only)"))
+        elif closed and _woken_by_hand_since(r, boundary):
+            out.append(Verdict(r.name, False, "woken by hand: awake until office hours change"))
         elif now - awake_since(r) < window:
             minutes = (now - awake_since(r)) / 60
             out.append(Verdict(r.name, False, f"awake for {minutes:.0f} min only"))
+        elif closed:
+            out.append(Verdict(r.name, True, shut, scheduled=True))
+        elif not served or not r.extra.get("alb_arn"):
+            out.append(Verdict(r.name, False, "no target group (workers only)"))
         else:
             out.append(Verdict(r.name, True, "candidate"))
     return out
+
+
+def _woken_by_hand_since(record: EnvRecord, boundary: float) -> bool:
+    by = str(record.extra.get("last_woken_by") or "")
+    at = record.extra.get("last_woken_at")
+    return bool(by) and by != "a request to its URL" and at is not None and at >= boundary
 
 
 def queries(records: Sequence[EnvRecord], names: set[str]) -> list[GroupQuery]:
@@ -83,7 +105,7 @@ def choose(
               for r in records}  # fmt: skip
     out = []
     for v in verdicts:
-        if not v.idle:
+        if not v.idle or v.scheduled:
             out.append(v)
             continue
         total = sum(by_group.get(str(g), 0.0) for g in groups.get(v.name, []))
@@ -114,8 +136,8 @@ def sweep(power: Power, *, now: float, dry_run: bool) -> Sweep:
     """Reads the counts of every candidate at once, then sleeps the idle ones."""
     minutes = power.profile.sleep.idle_minutes
     records = power.engine.environments()
-    verdicts = candidates(records, now, minutes)
-    asked = queries(records, {v.name for v in verdicts if v.idle})
+    verdicts = candidates(records, now, minutes, power.profile.sleep.schedule)
+    asked = queries(records, {v.name for v in verdicts if v.idle and not v.scheduled})
     counts = power.aws.cloudwatch.request_counts(asked, now - minutes * 60, now) if asked else {}
     result = Sweep(choose(verdicts, records, asked, counts, minutes))
     for v in result.verdicts:

@@ -254,6 +254,7 @@ class Power:
             self._run(record, Plan("wake", self.profile.name, name, tuple(steps)), None)
             state = record.extra.pop("sleep", {}) or {}
             record.extra["last_woken_at"] = state.get("woken_at", started)
+            record.extra["last_woken_by"] = state.get("woken_by", "")
             self.store.put(record)
             self.engine.history.event(name, "wake", started, "ok", "rules restored")
         return "awake"
