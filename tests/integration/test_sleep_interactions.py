@@ -136,3 +136,73 @@ def test_a_sleep_that_would_overfill_the_alb_is_refused_before_any_change(world:
     assert world.checker.elbv2.target_group_arn_by_name(waker_group_name("eden", alb)) is None
     service = world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-full")
     assert service is not None and service["desiredCount"] == 1
+
+
+def test_a_group_sleeps_and_wakes_every_service(world: World) -> None:
+    from test_groups import _reference_services  # the group's reference services
+
+    from eden.config import ServiceTemplate
+    from eden.envs.sleep_plan import forwards_to, hosts_of
+
+    _reference_services(world)
+    profile = replace(world.engine.profile, sleep=SLEEP, services=(
+        ServiceTemplate("api", world.seed.reference_service, domain_prefix="api"),
+        ServiceTemplate("web", "web", domain_prefix="web"),
+        ServiceTemplate("worker", "worker", domain_prefix="worker"),
+    ))  # fmt: skip
+    with open_engine(profile, store=world.store, clients=world.clients) as engine:
+        engine.create("feature/shop", images={"api": world.image})
+        power = Power(engine)
+        power.sleep("feature/shop")
+        record = world.store.get("sandbox", "feature-shop")
+        assert record is not None
+        assert record.extra["sleep"]["counts"] == {"api": 1, "web": 1, "worker": 1}
+        assert hosts_of(profile, record) == [
+            "api-feature-shop.dev.example.com", "api-feature-shop.dev.example.com",
+            "web-feature-shop.dev.example.com", "worker-feature-shop.dev.example.com",
+        ]  # fmt: skip
+        for role in ("api", "web", "worker"):
+            found = world.checker.ecs.describe_service(world.seed.cluster,
+                                                       f"eden-feature-shop-{role}")
+            assert found is not None and found["desiredCount"] == 0, role
+        wakers = set()
+        for svc in record.services:
+            if svc.rule_arn:
+                weights = forwards_to(_actions(world, svc.rule_arn))
+                assert weights[str(svc.target_group_arn)] == 0
+                wakers |= {arn for arn, w in weights.items() if w == 1}
+        assert len(wakers) == 1  # one waker group for the ALB, both rules to it
+        power.wake("feature/shop")
+        assert power.wait_awake("feature-shop", timeout=10)
+        for svc in record.services:
+            if svc.rule_arn:
+                assert forwards_to(_actions(world, svc.rule_arn)) == {str(svc.target_group_arn): 1}
+        worker = world.checker.ecs.describe_service(world.seed.cluster, "eden-feature-shop-worker")
+        assert worker is not None and worker["desiredCount"] == 1
+
+
+def test_sleep_and_wake_respect_the_environments_lease(world: World) -> None:
+    from eden.errors import LockedError
+    from eden.state.leases import LockPolicy, env_key, held
+
+    profile = replace(world.engine.profile, sleep=SLEEP)
+    with open_engine(profile, store=world.store, clients=world.clients) as engine:
+        engine.create("feature/busy", world.image)
+        power = Power(engine)
+        fail = LockPolicy(mode="fail")
+        key = env_key("sandbox", "feature-busy")
+        with (
+            held(world.store, key, "a-deploy", LockPolicy()),
+            pytest.raises(LockedError, match=r"env:sandbox:feature-busy is held by a-deploy"),
+        ):
+            power.sleep("feature/busy", policy=fail)
+        record = world.store.get("sandbox", "feature-busy")
+        assert record is not None and record.power == "awake"
+        power.sleep("feature/busy")
+        with (
+            held(world.store, key, "a-deploy", LockPolicy()),
+            pytest.raises(LockedError, match=r"held by a-deploy"),
+        ):
+            power.wake("feature/busy", policy=fail)
+        record = world.store.get("sandbox", "feature-busy")
+        assert record is not None and record.power == "sleeping"
