@@ -184,6 +184,9 @@ def test_sleep_and_wake_buttons(served: Any, page: Any) -> None:
     """Sleep from the dashboard, then Wake: the status says sleeping, then ready again
     once `eden serve` (its waker's finisher) has put the rule back."""
     _create(served, "feature/nap", served.seeded.image_uris[0])
+    # `eden serve` started the waker on the profile's port, with nothing of the API on it.
+    assert httpx.get(f"{served.waker_url}/_eden/waker/health").text == "ok\n"
+    assert httpx.get(f"{served.waker_url}/api/v1/environments").status_code == 404
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     _use_key(page, served, served.write_key)
