@@ -111,7 +111,7 @@ def test_the_waker_group_name_fits_aws_and_eden_policy() -> None:
         ({"waker": "10.0.0.1:0"}, "waker port 0 is not 1-65535"),
         ({"idle_minutes": 0}, "idle_minutes must be a whole number 1-10080, got 0"),
         ({"cooldown_seconds": True}, "cooldown_seconds must be a whole number 1-3600"),
-        ({"idle": 5}, r"unknown field\(s\) idle"),
+        ({"idle": 5}, r"unknown field\(s\) in \[sleep\]: idle"),
         ("30", r"\[sleep\] must be a table"),
     ],
 )

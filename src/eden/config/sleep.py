@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eden.config.fields import refuse_unknown
 from eden.core.office_hours import OfficeHours, office_hours
 from eden.errors import ConfigError
 
@@ -70,11 +71,7 @@ def sleep_table(raw: Any, *, where: str) -> SleepSettings:
     at = f"{where} [sleep]"
     if not isinstance(raw, Mapping):
         raise ConfigError("[sleep] must be a table", where=where)
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown field(s) {', '.join(unknown)}", where=at, hint=f"known: {', '.join(FIELDS)}"
-        )
+    refuse_unknown(raw, FIELDS, where=at, table="sleep")
     idle = _int(raw, "idle_minutes", DEFAULT_IDLE_MINUTES, 1, 7 * 24 * 60, at)
     cooldown = _int(raw, "cooldown_seconds", DEFAULT_COOLDOWN, 1, 3600, at)
     waker = parse_waker(raw["waker"], at) if raw.get("waker") is not None else None

@@ -25,6 +25,7 @@ from eden.state.leases import LockPolicy
 from eden.state.sqlite import SqliteStore
 
 HOUR = 3600.0
+ALIVE_CHECKS = 16  # tagged resources checked at once
 
 
 def last_activity(record: EnvRecord) -> float:
@@ -108,10 +109,18 @@ def tagged_resources(engine: Engine) -> Orphans:
     aws = engine.aws
     profile = engine.profile
     wanted = {MANAGED_BY: "eden", TAG_PROFILE: profile.name}
-    for arn, tags in aws.tagging.tagged(wanted):
+    tagged = [(arn, tags) for arn, tags in aws.tagging.tagged(wanted) if TAG_ENV in tags]
+
+    def alive(arn: str) -> bool:
+        # The tagging API lists deleted resources for a while: each is checked, at once
+        # (one call each, a fleet of hundreds would otherwise take minutes).
         resource = next((r for r in RESOURCES if r.owns_arn(arn)), None)
-        alive = resource.alive(aws, arn) if resource is not None else True
-        if TAG_ENV in tags and alive:
+        return resource.alive(aws, arn) if resource is not None else True
+
+    with ThreadPoolExecutor(max_workers=ALIVE_CHECKS) as pool:
+        checked = list(pool.map(alive, [arn for arn, _ in tagged]))
+    for (arn, tags), ok in zip(tagged, checked, strict=True):
+        if ok:
             found.add(tags[TAG_ENV], arn)
     for resource in RESOURCES:
         if resource.also_tagged is None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eden.core.limits import MAX_RULES_PER_ALB, MAX_TARGET_GROUPS_PER_ALB
+from eden.envs.docwriter import GroupCommit
 from eden.envs.records import EnvRecord
 from eden.envs.resources.base import AlbUsage
 from eden.errors import ConfigError
@@ -77,21 +78,57 @@ def check(usage: AlbUsage, in_flight: int, need: Need, alb_arn: str) -> None:
 
 
 class Ledger:
+    """Claims of room on the ALBs, made under a lease per ALB in the state store.
+
+    Claims made at once in one process (an API server's concurrent creates) are checked
+    together: one lease, one read of the environments, each claim counted against the room
+    the ones before it took (``GroupCommit``), instead of each waiting its turn for the
+    lease and reading everything again."""
+
     def __init__(self, store: StateStore, policy: LockPolicy):
         self.store = store
         self.policy = policy
+        self._claims: GroupCommit[_Claim, QuotaFull | None] = GroupCommit(
+            lambda key: held(store, key, new_owner(), policy)
+        )
 
     def claim(self, alb_arn: str, usage: AlbUsage, record: EnvRecord, need: Need) -> None:
         """Writes ``record`` (status creating, on this ALB) if the ALB has room for it."""
-        with held(self.store, shared_key(f"quota:{alb_arn}"), new_owner(), self.policy):
+        refused = self._claims.submit(
+            shared_key(f"quota:{alb_arn}"), _Claim(alb_arn, usage, record, need), self._decide
+        )
+        if refused is not None:
+            raise refused
+
+    def _decide(self, claims: list[_Claim]) -> list[QuotaFull | None]:
+        """Under the ALB's lease: each claim in turn, against the room left."""
+        everyone = self.store.list_envs(None)
+        out: list[QuotaFull | None] = []
+        granted: list[EnvRecord] = []
+        for c in claims:
+            skip = {(r.profile, r.name) for r in [c.record, *granted]}
+            others = [r for r in everyone if (r.profile, r.name) not in skip]
             in_flight = sum(
                 rules_of(r)
-                for r in self.store.list_envs(None)
-                if r.extra.get("alb_arn") == alb_arn
-                and r.host not in usage.hosts
-                and (r.profile, r.name) != (record.profile, record.name)
+                for r in [*others, *granted]
+                if r.extra.get("alb_arn") == c.alb_arn and r.host not in c.usage.hosts
             )
-            check(usage, in_flight, need, alb_arn)
-            record.extra["alb_arn"] = alb_arn
-            record.extra["alb_rules"] = need.rules
-            self.store.put(record)
+            try:
+                check(c.usage, in_flight, c.need, c.alb_arn)
+            except QuotaFull as full:
+                out.append(full)
+                continue
+            c.record.extra["alb_arn"] = c.alb_arn
+            c.record.extra["alb_rules"] = c.need.rules
+            self.store.put(c.record)
+            granted.append(c.record)
+            out.append(None)
+        return out
+
+
+@dataclass(frozen=True)
+class _Claim:
+    alb_arn: str
+    usage: AlbUsage
+    record: EnvRecord
+    need: Need

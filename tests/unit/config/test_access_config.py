@@ -81,6 +81,8 @@ def test_the_client_secret_comes_from_the_named_variable() -> None:
         ({"session_timeout": 604_801}, "session_timeout must be 1 to 604800 seconds"),
         ({"session_timeout": True}, "session_timeout must be a number of seconds"),
         ({"bypass_header": "X Eden"}, "is not an HTTP header name"),
+        ({"bypass_header": "X-Eden-Bypass"}, "access.bypass_header is not supported yet"),
+        ({"bypass_secret_env": "CI_BYPASS"}, "access.bypass_header is not supported yet"),
         ({"client_secret_env": "lower"}, "is not an environment variable name"),
         ({"colour": "blue"}, r"unknown field\(s\) in \[access\]: colour"),
     ],

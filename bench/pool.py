@@ -1,0 +1,153 @@
+"""A pool of ALBs filled to the brim: 500 environments over 5 ALBs, then `ls` and `gc`.
+
+What it measures
+    * fill -- creates environments 8 at a time (no injected latency: this part only builds
+      the fleet) until the pool refuses one; reports how many each ALB took, and that the
+      refusal came before anything was made;
+    * ls, records only -- ``store.list_envs``: what ``eden ls --no-status`` reads;
+    * ls -- the records plus every environment's health and drift (``Observer.survey``):
+      what ``eden ls`` and the API's full list read; with the AWS calls it made;
+    * gc, nothing stale -- ``gc.stale`` plus ``gc.find_orphans``: what ``eden gc
+      --orphans --dry-run`` does when the fleet is fresh;
+    * gc, all stale -- every environment aged past its TTL with a fake clock and deleted
+      by ``gc.collect`` 16 at a time.
+    The last three run with ``--latency-ms`` (default 100) injected before every AWS call.
+
+Why
+    The teams issue's goal: a pool that takes hundreds of previews, and the commands people
+    run every day staying usable at that size.
+
+How to run (from the repository root; several minutes on 2 cores)
+    .venv/bin/python bench/pool.py [--albs 5] [--envs 500] [--latency-ms 100]
+
+The moto server (with eden's AWS model, quotas included) runs in a process of its own.
+Markdown on stdout, JSON in bench/results/pool.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from _common import environment, markdown_table, moto_process
+
+from eden.aws.clients import AwsClients
+from eden.config import build_profile
+from eden.envs import gc
+from eden.envs.observe import Observer
+from eden.errors import EdenError
+from eden.sandbox.seed import add_shared_albs, sandbox_clients, sandbox_profile_values, seed
+from eden.state import SqliteStore
+from eden.wiring import aws_settings, open_engine
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def fill(profile: Any, store: SqliteStore, image: str, target: int, clock: Clock) -> dict[str, Any]:
+    """Creates up to ``target`` environments, 8 at a time, then one more that must be
+    refused. A create that fails for another reason (moto's server is not thread-safe and
+    answers 500 now and then under this load) is run again, as a user would."""
+    refusal: list[str] = []
+    retried: list[str] = []
+    t0 = time.monotonic()
+    with open_engine(profile, store=store, clock=clock, workers=64) as engine:
+
+        def one(i: int) -> bool:
+            for _attempt in range(3):
+                try:
+                    engine.create(f"feature/pool-{i:04d}", image)
+                    return True
+                except EdenError as exc:
+                    full = ("does not fit", "has room for a new environment")
+                    if any(words in exc.message for words in full):
+                        refusal.append(exc.message)
+                        return False
+                    retried.append(exc.message)
+            return False
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            made = sum(pool.map(one, range(target)))
+        over = one(target)  # the pool should be full now
+        by_alb = Counter(str(r.extra.get("alb_arn", "?")).split("/")[-2] for r in
+                         engine.environments())
+    return {"made": made, "seconds": time.monotonic() - t0, "by_alb": dict(sorted(by_alb.items())),
+            "one_more_made": over, "refusal": refusal[-1] if refusal else None,
+            "retried": len(retried), "retry_reasons": sorted(set(retried))[:5]}
+
+
+def timed(profile: Any, store: SqliteStore, latency: float, clock: Clock) -> dict[str, Any]:
+    clients = AwsClients(aws_settings(profile), inject_latency=latency)
+    out: dict[str, Any] = {}
+    with open_engine(profile, store=store, clients=clients, clock=clock, workers=32) as engine:
+        t0 = time.monotonic()
+        records = store.list_envs(profile.name)
+        out["ls_records"] = {"seconds": time.monotonic() - t0, "envs": len(records), "calls": 0}
+        for what, run in (
+            ("ls", lambda: Observer(engine).survey(records)),
+            ("gc_fresh", lambda: (gc.stale(records, clock(), profile.ttl_hours),
+                                  gc.find_orphans(engine))),
+        ):
+            clients.reset_calls()
+            t0 = time.monotonic()
+            run()
+            out[what] = {"seconds": time.monotonic() - t0, "calls": len(clients.calls())}
+        clock.offset = (profile.ttl_hours + 1) * 3600
+        candidates = gc.stale(engine.environments(), clock(), profile.ttl_hours)
+        clients.reset_calls()
+        t0 = time.monotonic()
+        results = gc.collect(engine, candidates, parallel=16)
+        out["gc_all"] = {"seconds": time.monotonic() - t0, "calls": len(clients.calls()),
+                         "deleted": sum(r.ok for r in results)}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--albs", type=int, default=5)
+    parser.add_argument("--envs", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pool.json")
+    args = parser.parse_args()
+    with moto_process() as url, tempfile.TemporaryDirectory() as tmp:
+        aws = sandbox_clients(url)
+        info = add_shared_albs(aws, seed(aws), args.albs)
+        profile = build_profile("sandbox", sandbox_profile_values(info, url))
+        store = SqliteStore(Path(tmp) / "state.db")
+        clock = Clock()
+        print(f"filling {args.albs} ALBs with up to {args.envs} environments", file=sys.stderr)
+        filled = fill(profile, store, info.image_uris[0], args.envs, clock)
+        print("ls and gc", file=sys.stderr)
+        measured = timed(profile, store, args.latency_ms / 1000, clock)
+        store.close()
+    results = {"albs": args.albs, "latency_ms": args.latency_ms, "fill": filled,
+               "measured": measured, "environment": environment()}
+    print(f"## {filled['made']} environments over {args.albs} ALBs\n")
+    print(markdown_table(["ALB", "environments"], [[k, str(v)] for k, v in
+                                                    filled["by_alb"].items()]))
+    print(f"\nfill: {filled['seconds']:.0f} s ({filled['retried']} creates run again after "
+          f"a moto 500); one more made: {filled['one_more_made']}; refusal: "
+          f"{filled['refusal']}\n")
+    print(f"## ls and gc at {measured['ls_records']['envs']} environments, "
+          f"{args.latency_ms:.0f} ms per AWS call\n")
+    rows = [[name, f"{m['seconds']:.2f}", str(m["calls"])] for name, m in measured.items()]
+    print(markdown_table(["what", "wall (s)", "AWS calls"], rows))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
