@@ -21,6 +21,7 @@ from eden.envs.engine import Engine
 from eden.envs.idle import sweep
 from eden.envs.sleep import Power
 from eden.sandbox.seed import SeedInfo
+from eden.state.leases import LockPolicy, env_key, held
 from eden.wiring import open_engine
 
 pytestmark = pytest.mark.integration
@@ -144,9 +145,12 @@ def test_idle_sweep_sleeps_only_the_idle_with_one_metrics_call(
     }
     assert dry.slept == [] and world.store.get("sandbox", quiet).power == "awake"  # type: ignore[union-attr]
 
+    with held(world.store, env_key("sandbox", stale), "a-deploy", LockPolicy()):
+        first = sweep(Power(clocked), now=NOW, dry_run=False)  # never waits for a lease
+    assert (first.slept, first.busy, first.failed) == ([quiet], [stale], {})
     done = sweep(Power(clocked), now=NOW, dry_run=False)
 
-    assert sorted(done.slept) == sorted([quiet, stale])
+    assert done.slept == [stale]
     powers = {r.name: r.power for r in world.store.list_envs("sandbox")}
     assert powers == {busy: "awake", quiet: "sleeping", stale: "sleeping", pinned: "awake",
                       fresh: "awake"}  # fmt: skip

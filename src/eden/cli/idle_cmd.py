@@ -25,6 +25,8 @@ def sleep_idle(engine: Engine, dry_run: bool, opts: Options) -> None:
             verb = ("would sleep" if dry_run else "sleeps") if v.idle else "stays"
             if v.name in result.failed:
                 verb = "FAILED"
+            elif v.name in result.busy:
+                verb = "stays (another operation holds it; the next sweep tries again)"
             out.print(f"  {v.name}: {verb} ({result.failed.get(v.name, v.why)})", markup=False)
     if result.failed:
         raise ExecutionFailed(

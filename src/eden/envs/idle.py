@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any
 from eden.aws.cloudwatch import GroupQuery
 from eden.core.office_hours import OfficeHours
 from eden.envs.records import EnvRecord
-from eden.errors import EdenError
+from eden.errors import EdenError, LockedError
+from eden.state.leases import LockPolicy
 
 if TYPE_CHECKING:
     from eden.envs.sleep import Power
+
+NO_WAIT = LockPolicy(mode="fail")
 
 
 @dataclass(frozen=True)
@@ -122,12 +125,13 @@ class Sweep:
     verdicts: list[Verdict]
     slept: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    aws_calls: int = 0
+    busy: list[str] = field(default_factory=list)  # another operation held them
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "environments": [v.__dict__ for v in self.verdicts],
             "slept": self.slept,
+            "busy": self.busy,
             "failed": self.failed,
         }
 
@@ -143,8 +147,10 @@ def sweep(power: Power, *, now: float, dry_run: bool) -> Sweep:
     for v in result.verdicts:
         if not v.idle or dry_run:
             continue
-        try:
-            power.sleep(v.name, reason=f"idle: {v.why}")
+        try:  # never queue behind a deploy: a busy environment waits for the next sweep
+            power.sleep(v.name, reason=f"idle: {v.why}", policy=NO_WAIT)
+        except LockedError:
+            result.busy.append(v.name)
         except EdenError as exc:
             result.failed[v.name] = exc.message
         else:
