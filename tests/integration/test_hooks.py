@@ -19,6 +19,7 @@ from inventory import inventory
 from eden.config.hooks import hooks_table
 from eden.envs.engine import Engine
 from eden.envs.executor import StepFailedError
+from eden.envs.observe import Observer
 from eden.envs.plan import Step
 from eden.wiring import open_engine
 
@@ -99,6 +100,14 @@ def test_hooks_run_as_tasks_in_the_reference_network_and_their_logs_are_shown(
         subnet = reference["networkConfiguration"]["awsvpcConfiguration"]["subnets"][0]
         details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
         assert details["subnetId"] == subnet
+        # `eden logs` reads the hook's task beside the service's.
+        assert made.record is not None
+        reader, _notes, _td = Observer(engine).logs(made.record)
+        lines, _more = reader.read(since=0)
+        hook_task_id = task["taskArn"].rsplit("/", 1)[-1]
+        assert [line.message for line in lines if line.task == hook_task_id] == [
+            "seeding the preview database", "seeded 3 rows",
+        ]  # fmt: skip
 
         # A deploy runs migrate with the new revision, before the service update.
         notes = Notes()

@@ -128,6 +128,26 @@ class Ecs(Adapter):
             raise
         return True
 
+    def hook_tasks(self, cluster: str, family: str, service: str) -> list[dict[str, Any]]:
+        """The hook tasks (``eden.envs.hooks``) run for ``service``: its task family's tasks
+        in the task group ``eden-hook:SERVICE``, running or stopped recently."""
+        arns: list[str] = []
+        for status in ("RUNNING", "STOPPED"):
+            for page in self.pages(
+                "list_tasks", cluster=cluster, family=family, desiredStatus=status
+            ):
+                arns += page.get("taskArns", [])
+        tasks = self._describe_tasks(cluster, arns)
+        return [t for t in tasks if t.get("group") == f"eden-hook:{service}"]
+
+    def _describe_tasks(self, cluster: str, arns: list[str]) -> list[dict[str, Any]]:
+        tasks: list[dict[str, Any]] = []
+        for i in range(0, len(arns), DESCRIBE_TASKS_BATCH):
+            batch = arns[i : i + DESCRIBE_TASKS_BATCH]
+            out = self.client.describe_tasks(cluster=cluster, tasks=batch)
+            tasks += [dict(t) for t in out.get("tasks", [])]
+        return tasks
+
     def service_tasks(self, cluster: str, service: str) -> list[dict[str, Any]]:
         """The service's tasks: running or starting, and those stopped recently (ECS keeps
         a stopped task for about an hour). Filtered by ``group`` too: moto ignores
@@ -143,12 +163,8 @@ class Ecs(Adapter):
             if exc.code in ("ServiceNotFoundException", "ClusterNotFoundException"):
                 return []
             raise
-        tasks: list[dict[str, Any]] = []
-        for i in range(0, len(arns), DESCRIBE_TASKS_BATCH):
-            batch = arns[i : i + DESCRIBE_TASKS_BATCH]
-            out = self.client.describe_tasks(cluster=cluster, tasks=batch)
-            tasks += out.get("tasks", [])
-        return [dict(t) for t in tasks if t.get("group") == f"service:{service}"]
+        tasks = self._describe_tasks(cluster, arns)
+        return [t for t in tasks if t.get("group") == f"service:{service}"]
 
     def run_task(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Starts one task (a hook). AWS reports a task it could not place in ``failures``

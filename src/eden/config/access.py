@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eden.config.fields import refuse_unknown
 from eden.errors import ConfigError
 
 KINDS = ("oidc", "cognito")
@@ -58,13 +59,7 @@ def access_table(raw: Any, *, where: str) -> Access | None:
     at = f"{where} [access]"
     if not isinstance(raw, Mapping):
         raise ConfigError("[access] must be a table", where=where)
-    unknown = sorted(set(raw) - set(FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown field(s) in [access]: {', '.join(unknown)}",
-            where=at,
-            hint=f"known fields: {', '.join(FIELDS)}",
-        )
+    refuse_unknown(raw, FIELDS, where=at, table="access")
     kind = raw.get("type")
     if kind not in KINDS:
         raise ConfigError(

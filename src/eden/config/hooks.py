@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eden.config.fields import refuse_unknown
 from eden.errors import ConfigError
 
 KINDS = ("postdeploy", "migrate", "predestroy")
@@ -82,13 +83,7 @@ def _hook(kind: str, raw: Any, at: str) -> Hook:
     table = {"command": raw} if isinstance(raw, str | list) else raw
     if not isinstance(table, Mapping):
         raise ConfigError(f"hook {kind} must be a command or a table", where=at)
-    unknown = sorted(set(table) - set(FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown field(s) {', '.join(unknown)}",
-            where=at,
-            hint=f"known fields: {', '.join(FIELDS)}",
-        )
+    refuse_unknown(table, FIELDS, where=at)
     on_failure = table.get("on_failure", "fail")
     if on_failure not in ON_FAILURE:
         raise ConfigError(

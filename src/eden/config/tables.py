@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from eden.config.fields import refuse_unknown
 from eden.config.model import CANNED_ACLS, ENDPOINT_FIELDS, EndpointsDoc
 from eden.errors import ConfigError
 
@@ -24,13 +25,7 @@ def endpoints_table(raw: Any, *, where: str) -> EndpointsDoc | None:
         return None
     if not isinstance(raw, Mapping):
         raise ConfigError("[endpoints] must be a table", where=where)
-    unknown = sorted(set(raw) - set(ENDPOINT_FIELDS))
-    if unknown:
-        raise ConfigError(
-            f"unknown field(s) in [endpoints]: {', '.join(unknown)}",
-            where=where,
-            hint=f"known fields: {', '.join(ENDPOINT_FIELDS)}",
-        )
+    refuse_unknown(raw, ENDPOINT_FIELDS, where=where, table="endpoints")
     for key in ENDPOINT_FIELDS:
         if key in raw and not isinstance(raw[key], str):
             raise ConfigError(f"endpoints.{key} must be a string", where=where)

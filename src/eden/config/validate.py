@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.config.access import access_table
+from eden.config.fields import refuse_unknown
 from eden.config.hooks import hooks_table
 from eden.config.model import (
     DEFAULT_DOMAIN_PREFIX,
@@ -170,13 +171,7 @@ def _group(raw: Any, where: str) -> tuple[ServiceTemplate, ...]:
             )
         if not isinstance(table, Mapping):
             raise ConfigError(f"[services.{role}] must be a table", where=at)
-        unknown = sorted(set(table) - set(SERVICE_FIELDS))
-        if unknown:
-            raise ConfigError(
-                f"unknown field(s) {', '.join(unknown)}",
-                where=at,
-                hint=f"known fields: {', '.join(SERVICE_FIELDS)}",
-            )
+        refuse_unknown(table, SERVICE_FIELDS, where=at)
         reference = _need(table, "reference_service", "the ECS service to clone", at)
         if not (_NAME_RE.fullmatch(reference) or _ARN_RE.fullmatch(reference)):
             raise ConfigError(f"reference_service {reference!r} is not a service", where=at)

@@ -31,6 +31,7 @@ class StepResult:
     seconds: float
     outputs: Any = None  # the action's typed output (see each resource module)
     error: str | None = None
+    hint: str | None = None  # what the failure's own error said to do
 
 
 @dataclass
@@ -156,7 +157,8 @@ class Executor:
             msg = f"{step.description or step.id}: {exc.message}" if exc.code else exc.message
             res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=msg)
         except EdenError as exc:
-            res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=exc.message)
+            took = time.monotonic() - t0
+            res = StepResult(step.id, step.action, False, took, error=exc.message, hint=exc.hint)
         except Exception as exc:  # a bug or a network error: still undo, still report
             msg = f"{type(exc).__name__}: {exc}"
             res = StepResult(step.id, step.action, False, time.monotonic() - t0, error=msg)
@@ -221,9 +223,11 @@ class DryRunExecutor:
 
 class StepFailedError(ExecutionFailed):
     def __init__(self, failure: StepResult, result: RunResult):
-        undone = [r.id for r in result.undone if r.ok]
-        not_undone = [r.id for r in result.undone if not r.ok]
-        hint = "fix the cause and run the same command again: every step is idempotent"
+        # What was taken back, by the step that made it (task_definition, not its undo's id).
+        undone = [r.id.removeprefix("undo_") for r in result.undone if r.ok]
+        not_undone = [r.id.removeprefix("undo_") for r in result.undone if not r.ok]
+        hint = f"{failure.hint}; then" if failure.hint else "fix the cause and"
+        hint += " run the same command again: every step is idempotent"
         if undone:
             hint = f"undid {', '.join(undone)}; " + hint
         if not_undone:

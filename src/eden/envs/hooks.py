@@ -18,6 +18,7 @@ what went wrong, and the engine reports it (``warnings``).
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -63,7 +64,7 @@ def run_step(
             run[key] = source[key]
     if "capacityProviderStrategy" in run:
         run.pop("launchType", None)  # AWS takes one or the other
-    shown = " ".join(hook.command)
+    shown = shlex.join(hook.command)
     return Step(
         id=hook_id(profile, member.role, hook.kind),
         action=RUN_HOOK,

@@ -178,7 +178,10 @@ class Observer:
         ecs, cluster = self.aws.ecs, self.profile.cluster
 
         def task_ids() -> list[str]:
+            # The service's tasks and its hooks' (migrations, seeds): their streams share
+            # the task definition's log configuration.
             tasks = ecs.service_tasks(cluster, names.service)
+            tasks += ecs.hook_tasks(cluster, names.task_family, names.service)
             return sorted(str(t["taskArn"]).rsplit("/", 1)[-1] for t in tasks)
 
         reader = LogReader(self.aws, task_ids, readable, clock=self.clock)

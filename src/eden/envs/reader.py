@@ -11,6 +11,7 @@ is created.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -96,6 +97,21 @@ class Reader:
     def __init__(self, aws: Aws, pool: ThreadPoolExecutor):
         self.aws = aws
         self.pool = pool
+        self._in_flight: dict[tuple[str, ...], Future[Any]] = {}
+        self._in_flight_lock = threading.Lock()
+
+    def shared(self, key: tuple[str, ...], what: str, fn: Callable[[], T]) -> Future[T]:
+        """A read of what eden never changes (the reference service, the shared listener,
+        the zone) that concurrent operations ask for at the same moment is made once: a
+        create that starts while the same read is on its way takes that read's answer.
+        An API server's burst of creates then reads the reference once, not once each."""
+        with self._in_flight_lock:
+            running = self._in_flight.get(key)
+            if running is not None and not running.done():
+                return running
+            started = self.submit(what, fn)
+            self._in_flight[key] = started
+            return started
 
     def submit(self, what: str, fn: Callable[[], T]) -> Future[T]:
         """Runs a read in the pool; an AWS refusal says which read it was."""
@@ -115,6 +131,11 @@ class Reader:
                 ) from exc
 
         return self.pool.submit(run)
+
+    def _shared_for(self, alb_arn: str) -> Callable[[str, Callable[[], Any]], Future[Any]]:
+        """``shared`` for the reads of one ALB (its listeners and target groups: creates in
+        flight are counted from state by the quota ledger, not from these)."""
+        return lambda what, fn: self.shared((what, alb_arn), what, fn)
 
     def snapshot(
         self,
@@ -158,8 +179,9 @@ class Reader:
             _chain(rules, first.rules)
         usage = None
         if with_reference:
+            alb_arn = str(listener["LoadBalancerArn"])
             alb = first.alb or reference.start_alb_reads(
-                self.aws, self.submit, str(listener["LoadBalancerArn"])
+                self.aws, self._shared_for(alb_arn), alb_arn
             )
             usage = reference.start_usage(self.aws, self.submit, alb, listener_arn, first.rules)
         members = []
@@ -218,15 +240,19 @@ class Reader:
             self._start_member(profile, spec, with_reference, rules, document) for spec in specs
         ]
         return _RoundOne(
-            listener=self.submit(
-                "read the shared listener", lambda: self._listener(profile, entry)
+            listener=self.shared(
+                ("listener", entry),
+                "read the shared listener",
+                lambda: self._listener(profile, entry),
             ),
-            zone=self.submit(
-                "read the hosted zone", lambda: aws.route53.zone_name(profile.zone_id)
+            zone=self.shared(
+                ("zone", profile.zone_id),
+                "read the hosted zone",
+                lambda: aws.route53.zone_name(profile.zone_id),
             ),
             rules=rules,
             members=members,
-            alb=reference.start_alb_reads(aws, self.submit, alb_arn)
+            alb=reference.start_alb_reads(aws, self._shared_for(alb_arn), alb_arn)
             if with_reference and alb_arn
             else None,
         )
@@ -257,7 +283,8 @@ class Reader:
             image=self.submit("look up the image in ECR", lambda: aws.ecr.check_image(image))
             if image
             else None,
-            reference_service=self.submit(
+            reference_service=self.shared(
+                ("reference", profile.cluster, spec.member.reference_service),
                 f"read the reference service {spec.member.reference_service}",
                 lambda: reference.read_service(aws, profile, spec.member),
             )

@@ -51,14 +51,20 @@ def install() -> None:
     backend._calculate_task_resource_requirements = staticmethod(_requirements)
     if not hasattr(NetworkInterface, "private_dns_name"):
         eni: Any = NetworkInterface
-        eni.private_dns_name = property(_private_dns_name)
+        # With a setter: moto's instances set the name on their own interfaces.
+        eni.private_dns_name = property(_private_dns_name, _set_private_dns_name)
     response: Any = EC2ContainerServiceResponse
     response.run_task = _run_task(response.run_task)
     backend.eden_run_tasks = True
 
 
 def _private_dns_name(eni: Any) -> str:
-    return f"ip-{str(eni.private_ip_address).replace('.', '-')}.ec2.internal"
+    given = eni.__dict__.get("_eden_private_dns_name")
+    return given or f"ip-{str(eni.private_ip_address).replace('.', '-')}.ec2.internal"
+
+
+def _set_private_dns_name(eni: Any, value: str) -> None:
+    eni.__dict__["_eden_private_dns_name"] = value
 
 
 def _requirements(task_definition: Any) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def _finish(p: Mapping[str, Any], out: HookRun) -> HookRun:
     if not out.ok and p["fails"]:
         raise ExecutionFailed(
             out.summary(),
-            hint="fix the hook (or set on_failure = \"warn\" for it), then run the command again",
+            hint="fix the hook (or set on_failure = \"warn\" for it)",
         )
     return out
 
