@@ -83,6 +83,7 @@ class AwsRules:
             "before-parameter-build.ecs.RegisterTaskDefinition": self.register_task_definition,
             f"{elb}.CreateTargetGroup": self.create_target_group,
             f"{elb}.CreateRule": self.create_rule,
+            f"{elb}.ModifyRule": self.modify_rule,
         }
         for event, rule in rules.items():
             clients.on(event, self._wrap(rule))
@@ -165,3 +166,18 @@ class AwsRules:
         ]
         if len(values) > 5:
             raise _fail("ValidationError", "at most 5 condition values per rule", op)
+
+    def modify_rule(self, body: dict[str, Any]) -> None:
+        """An OIDC action sent back with ModifyRule needs its client secret, or
+        ``UseExistingClientSecret`` (DescribeRules never returns the secret)."""
+        op = "ModifyRule"
+        for action in body.get("Actions", []):
+            config = action.get("AuthenticateOidcConfig")
+            if config is None:
+                continue
+            if not config.get("ClientSecret") and not config.get("UseExistingClientSecret"):
+                raise _fail(
+                    "ValidationError",
+                    "ClientSecret is required unless UseExistingClientSecret is true",
+                    op,
+                )

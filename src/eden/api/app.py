@@ -20,13 +20,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eden import __version__
-from eden.api import dayto, legacy, problems, rest, vars_routes, webhooks
+from eden.api import dayto, legacy, power, problems, rest, vars_routes, webhooks
 from eden.api.auth import secret_from, verify
 from eden.api.context import ApiContext, read_key
 from eden.api.metrics import Metrics
 from eden.api.operations import Operations
+from eden.api.power import power_gauges
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.api.waker import Waker
 from eden.github.service import GitHubService
 
 DASHBOARD = Path(__file__).parent / "dashboard"
@@ -143,7 +145,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         operations=Operations(metrics, settings.workers),
         metrics=metrics,
         github=_github(settings, registry),
+        waker=Waker(registry, metrics),
     )
+    metrics.extra = lambda: power_gauges(registry)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -166,6 +170,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.eden = context
     problems.install(app, lambda request: _authenticated(context, request))
     app.include_router(rest.router)
+    app.include_router(power.router)
     app.include_router(dayto.router)
     app.include_router(vars_routes.router)
     app.include_router(legacy.router)

@@ -12,6 +12,7 @@ from eden.api.metrics import Metrics
 from eden.api.operations import Deliveries, Operations
 from eden.api.registry import Registry
 from eden.api.settings import ApiSettings
+from eden.api.waker import Waker
 from eden.github.service import GitHubService
 from eden.state.base import StateStore
 
@@ -25,11 +26,14 @@ class ApiContext:
     deliveries: Deliveries = field(default_factory=Deliveries)
     github: GitHubService | None = None  # reports to GitHub, when [api.github] has credentials
     answers: Answers = field(default_factory=Answers)  # list answers by ETag
+    waker: Waker | None = None  # wakes sleeping environments (``eden serve --waker-port``)
 
     def close(self) -> None:
         self.operations.close()
         if self.github is not None:
             self.github.close()
+        if self.waker is not None:
+            self.waker.close()
         self.registry.close()
 
 

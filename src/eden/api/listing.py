@@ -39,7 +39,7 @@ MAX_LIMIT = 500
 # What a lean row holds: enough to show and address an environment, nothing AWS-made.
 SUMMARY_FIELDS = (
     "profile", "name", "branch", "host", "url", "status", "image",
-    "created_at", "last_deploy_at", "expires_at", "pinned",
+    "created_at", "last_deploy_at", "expires_at", "pinned", "power",
 )
 CACHE_CONTROL = "private, no-cache"  # may be kept, must be revalidated (If-None-Match)
 
@@ -170,6 +170,7 @@ def summary_view(record: EnvRecord | EnvSummary, ttl_hours: float) -> dict[str, 
         "host": record.host, "url": record.url, "status": record.status, "image": record.image,
         "created_at": record.created_at, "last_deploy_at": record.last_deploy_at,
         "expires_at": expires_at(record, ttl_hours), "pinned": record.pinned,
+        "power": record.power,  # the dashboard's Sleep / Wake button
     }
 
 

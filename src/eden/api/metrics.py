@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -36,6 +37,10 @@ class Metrics:
         self._op_sum: dict[Labels, float] = defaultdict(float)
         self._in_flight = 0
         self._webhooks: dict[Labels, int] = defaultdict(int)
+        self._waker: dict[Labels, int] = defaultdict(int)
+        self._wakes: dict[Labels, int] = defaultdict(int)
+        # More lines at each render (the environments' awake/sleeping/waking gauges).
+        self.extra: Callable[[], list[str]] = list
 
     def request(self, method: str, route: str, status: int) -> None:
         with self._lock:
@@ -44,6 +49,14 @@ class Metrics:
     def webhook(self, event: str, outcome: str) -> None:
         with self._lock:
             self._webhooks[(("event", event[:40]), ("outcome", outcome))] += 1
+
+    def waker(self, outcome: str) -> None:
+        with self._lock:
+            self._waker[(("outcome", outcome),)] += 1
+
+    def wake(self, profile: str) -> None:
+        with self._lock:
+            self._wakes[(("profile", profile),)] += 1
 
     def started(self) -> None:
         with self._lock:
@@ -96,4 +109,16 @@ class Metrics:
                 "# TYPE eden_webhooks_total counter",
             ]
             lines += [f"eden_webhooks_total{_labels(k)} {v}" for k, v in self._webhooks.items()]
+            lines += [
+                "# HELP eden_waker_requests_total Requests the waker answered, by the state "
+                "of their environment (or unknown-host).",
+                "# TYPE eden_waker_requests_total counter",
+            ]
+            lines += [f"eden_waker_requests_total{_labels(k)} {v}" for k, v in self._waker.items()]
+            lines += [
+                "# HELP eden_wakes_total Environments woken by a request to their URL.",
+                "# TYPE eden_wakes_total counter",
+            ]
+            lines += [f"eden_wakes_total{_labels(k)} {v}" for k, v in self._wakes.items()]
+        lines += self.extra()
         return "\n".join(lines) + "\n"

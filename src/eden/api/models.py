@@ -60,6 +60,9 @@ class EnvironmentSummary(BaseModel):
         description="When the stale cleaner may delete it (epoch seconds); null when pinned."
     )
     pinned: bool
+    power: str = Field(
+        default="awake", description="awake, sleeping or waking (see /api/v1/sleeping)."
+    )
 
 
 class EnvironmentList(BaseModel):

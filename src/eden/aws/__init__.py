@@ -10,6 +10,7 @@ AWS's ``code``), never botocore's.
 from __future__ import annotations
 
 from eden.aws.clients import AwsClients, AwsSettings
+from eden.aws.cloudwatch import CloudWatch
 from eden.aws.ecr import Ecr, ImageCheck
 from eden.aws.ecs import Ecs
 from eden.aws.elbv2 import Elbv2
@@ -31,6 +32,7 @@ class Aws:
         self.ecr = Ecr(clients)
         self.tagging = Tagging(clients)
         self.logs = Logs(clients)
+        self.cloudwatch = CloudWatch(clients)
 
 
 __all__ = ["Aws", "AwsClients", "AwsSettings", "ImageCheck", "JsonObject"]

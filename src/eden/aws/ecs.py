@@ -115,6 +115,13 @@ class Ecs(Adapter):
     def update_service(self, **params: Any) -> dict[str, Any]:
         return dict(self.client.update_service(**params)["service"])
 
+    def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
+        pairs = [{"key": k, "value": v} for k, v in tags.items()]
+        self.client.tag_resource(resourceArn=arn, tags=pairs)
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        self.client.untag_resource(resourceArn=arn, tagKeys=keys)
+
     def delete_service(self, cluster: str, service: str) -> bool:
         try:
             self.client.delete_service(cluster=cluster, service=service, force=True)

@@ -141,6 +141,19 @@ class Elbv2(Adapter):
         out = self.client.modify_rule(**params)
         return dict(out["Rules"][0])
 
+    def describe_rule(self, arn: str) -> dict[str, Any] | None:
+        try:
+            out = self.client.describe_rules(RuleArns=[arn])
+        except AwsError as exc:
+            if exc.code in ("RuleNotFound", "ValidationError"):
+                return None
+            raise
+        rules = out.get("Rules", [])
+        return dict(rules[0]) if rules else None
+
+    def register_targets(self, arn: str, targets: list[dict[str, Any]]) -> None:
+        self.client.register_targets(TargetGroupArn=arn, Targets=targets)
+
     def delete_rule(self, arn: str) -> bool:
         try:
             self.client.delete_rule(RuleArn=arn)

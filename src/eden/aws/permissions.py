@@ -120,6 +120,10 @@ CALLS: tuple[Call, ...] = (
     Call(_ENV, "s3", "HeadBucket", "s3:ListBucket", (BUCKET_ARN,)),
     *_calls(_ENV, "ecr", "ecr", "DescribeImages DescribePullThroughCacheRules"),
     Call(_ENV, "resourcegroupstaggingapi", "GetResources", "tag:GetResources"),
+    # --- sleep and wake (docs/sleep-wake.md): the waker group, the sleeping tag, idle ---
+    Call(_ENV, "elbv2", "RegisterTargets", "elasticloadbalancing:RegisterTargets", (TG_ARN,)),
+    Call(_ENV, "ecs", "UntagResource", "ecs:UntagResource", (SERVICE_ARN,)),
+    Call(_ENV, "cloudwatch", "GetMetricData", "cloudwatch:GetMetricData"),
     # --- day two: health (tasks), create --refresh, logs (docs/dayto.md) ------------------
     *_calls(_ENV, "ecs", "ecs", "ListTasks DescribeTasks"),
     Call(_ENV, "elbv2", "ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroup", (TG_ARN,)),

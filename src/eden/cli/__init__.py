@@ -65,6 +65,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "eden.cli.gc_cmd:unpin",
         "Let the stale cleaner delete NAME again once it is idle past the TTL.",
     ),
+    "sleep": (
+        "eden.cli.sleep_cmd:sleep",
+        "Put environment NAME to sleep: its tasks stop, its resources stay, and the next request "
+        "to its URL wakes it (through the waker). --idle: every idle environment.",
+    ),
+    "wake": (
+        "eden.cli.sleep_cmd:wake",
+        "Wake environment NAME: start its tasks, and once they are healthy send its requests "
+        "to them again.",
+    ),
     "config": ("eden.cli.config_cmd:config", "Profiles: what to clone and where environments go."),
     "state": (
         "eden.cli.state_cmd:state",

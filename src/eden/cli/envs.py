@@ -22,6 +22,7 @@ from eden.cli.common import (
 )
 from eden.cli.dayto_cmd import print_health, read_health, survey_cells
 from eden.cli.progress import notes, progress, ready_reporter, say_now, took
+from eden.cli.sleep_cmd import power_line, status_cell
 from eden.cli.suggest import close_matches
 from eden.cli.vars_cmd import brief as vars_brief
 from eden.core import endpoints_doc
@@ -275,7 +276,7 @@ def ls(no_status: bool, opts: Options) -> None:
     for r in records:
         row = {"NAME": r.name, "BRANCH": r.branch, "URL": r.url, "IMAGE": r.image,
                "CREATED": when(r.created_at), "LAST DEPLOY": when(r.last_deploy_at),
-               "STATUS": r.status}
+               "STATUS": status_cell(r)}
         if pooled:
             row["ALB"] = r.alb or "-"
         if not no_status:
@@ -314,12 +315,14 @@ def show(name: str, opts: Options) -> None:
             }
         )
         return
-    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({record.status})")
+    out.print(f"[bold]{record.name}[/bold]  {record.url}  ({status_cell(record)})")
     out.print(f"  branch:      {record.branch}")
     if record.alias:
         out.print(f"  alias:       {record.alias}")
     out.print(f"  created:     {when(record.created_at)}")
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
+    if record.power != "awake":
+        out.print(power_line(record), markup=False)
     if record.alb:
         out.print(f"  shared ALB:  {record.alb}  ({record.extra['alb_arn']})", markup=False)
     print_health(health, problem)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from eden.cli.common import Options, common_options, done, install_hint, out, print_json
-from eden.config import find_config_file
+from eden.config import find_config_file, read_file
 from eden.errors import SandboxError
 
 
@@ -54,6 +55,12 @@ def sandbox() -> None:
     show_default=True,
     help="Run a local nginx per task (needs nginx), or leave stand-in targets.",
 )
+@click.option(
+    "--waker-port",
+    type=click.IntRange(1, 65535),
+    help="Where `eden serve` runs the waker on 127.0.0.1, written as the profile's [sleep] "
+    "waker (default: the port it has, else a free one).",
+)
 @common_options()
 def up(
     port: int | None,
@@ -61,6 +68,7 @@ def up(
     router_port: int | None,
     start_delay: float | None,
     local_tasks: bool,
+    waker_port: int | None,
     opts: Options,
 ) -> None:
     """Start the sandbox in the background, seed it, and write the `sandbox` profile.
@@ -75,7 +83,7 @@ def up(
         settings["EDEN_SANDBOX_ROUTER_PORT"] = str(router_port)
     if start_delay is not None:
         settings["EDEN_SANDBOX_START_SECONDS"] = str(start_delay)
-    info, seed = sb.up(path, port, albs, settings)
+    info, seed = sb.up(path, port, albs, settings, waker_port)
     plane = sb.plane(info)
     if opts.json:
         print_json(
@@ -85,17 +93,25 @@ def up(
                 **_plane_json(plane),
                 "seed": seed.as_dict(),
                 "config": str(path),
+                "waker": _waker(path),
             }
         )
         return
     out.print(f"sandbox running at {info.endpoint_url} (pid {info.pid})")
     _print_plane(plane)
     out.print(f"profile [bold]sandbox[/bold] written to {path}")
+    out.print(f"waker: `eden serve` runs it on {_waker(path)}; a request to a sleeping "
+              "environment wakes it through the router")
     out.print(f"try: eden create feature/login --image {seed.image_uris[0]} -p sandbox")
     if plane:
         out.print(
             f"then: curl -H 'Host: api-feature-login.{seed.zone_name}' {plane['router']['url']}/"
         )
+
+
+def _waker(path: Path) -> str:
+    profiles = read_file(path).get("profiles", {})
+    return str((profiles.get("sandbox", {}).get("sleep") or {}).get("waker", ""))
 
 
 def _plane_json(plane: dict[str, Any] | None) -> dict[str, Any]:

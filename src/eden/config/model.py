@@ -16,6 +16,7 @@ from typing import Any
 from eden import paths
 from eden.config.access import Access
 from eden.config.hooks import Hook
+from eden.config.sleep import SleepSettings
 
 DEFAULT_NAME_PREFIX = "eden"
 DEFAULT_DOMAIN_PREFIX = "api"
@@ -94,6 +95,8 @@ class Profile:
     execution_role_arn: str | None = None
     # Previews behind sign-in (an authenticate action on each rule), or open: None.
     access: Access | None = None
+    # Sleep and wake (``[sleep]``): idle limit, the waker's address, the wake cool-down.
+    sleep: SleepSettings = field(default_factory=SleepSettings)
 
     @property
     def service(self) -> ServiceTemplate:
@@ -134,7 +137,7 @@ FILE_FIELDS: dict[str, type] = {
     "execution_role_arn": str,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env", "services", "access", "hooks")
+FILE_TABLES = ("endpoints", "env", "services", "access", "hooks", "sleep")
 SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key", "hooks")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
@@ -194,4 +197,6 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["hooks"] = {h.kind: h.to_toml() for h in svc.hooks}
     if profile.access is not None and profile.access.table:
         values["access"] = dict(profile.access.table)
+    if profile.sleep.as_table():
+        values["sleep"] = profile.sleep.as_table()
     return {k: v for k, v in values.items() if v is not None}

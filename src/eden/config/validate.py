@@ -26,6 +26,7 @@ from eden.config.model import (
     ServiceTemplate,
 )
 from eden.config.secret_rules import execution_role, secret_patterns
+from eden.config.sleep import sleep_table
 from eden.config.tables import endpoints_table, env_table
 from eden.errors import ConfigError
 
@@ -78,6 +79,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         allow_secrets=secret_patterns(values, "allow_secrets", where),
         execution_role_arn=execution_role(values, where),
         access=access_table(values.get("access"), where=where),
+        sleep=sleep_table(values.get("sleep"), where=where),
     )
 
 

@@ -13,6 +13,8 @@ from eden.core.limits import MAX_TAGS, RESERVED_TAG_PREFIX
 MANAGED_BY = "eden:managed-by"
 TAG_PROFILE = "eden:profile"
 TAG_ENV = "eden:env"
+# On a service `eden sleep` stopped; the scaler leaves such a service alone.
+TAG_SLEEPING = "eden:sleeping"
 
 
 def eden_tags(profile: str, env: str) -> list[dict[str, str]]:

@@ -23,7 +23,8 @@ from typing import Any, Literal, TypeVar, cast
 
 from eden.core.secrets import redact
 
-Operation = Literal["create", "deploy", "delete"]
+Operation = Literal["create", "deploy", "delete", "sleep", "wake"]
+OPERATIONS = ("create", "deploy", "delete", "sleep", "wake")
 PLAN_VERSION = 1
 
 
@@ -136,7 +137,7 @@ class Plan:
         if version != PLAN_VERSION:
             raise ValueError(f"plan_version {version!r} is not {PLAN_VERSION}")
         operation = str(data["operation"])
-        if operation not in ("create", "deploy", "delete"):
+        if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
         return cls(
             operation=cast(Operation, operation),

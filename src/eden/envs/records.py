@@ -147,7 +147,13 @@ class EnvRecord:
         d["url"] = self.url
         d["image"] = self.image
         d["alb"] = self.alb
+        d["power"] = self.power
         return d
+
+    @property
+    def power(self) -> str:
+        """awake, sleeping (tasks at 0, rule to the waker) or waking (tasks starting)."""
+        return str((self.extra.get("sleep") or {}).get("state", "awake"))
 
     @property
     def alb(self) -> str:

@@ -67,7 +67,28 @@ def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
             advance_all(ecs_backends[self.account_id][self.region_name])
             return target_health(self, target_group_arn, targets)
 
+    modify_rule = cls.modify_rule
+
+    def guarded_modify_rule(
+        self: Any, rule_arn: str, conditions: list[dict[str, Any]], actions: list[dict[str, Any]]
+    ) -> Any:
+        """AWS counts a group a modified rule forwards to against the ALB's quota and
+        attaches it to the ALB (moto does neither: a sleeping environment's waker group)."""
+        with lock:
+            listener = next(
+                (li for lb in self.load_balancers.values() for li in lb.listeners.values()
+                 if rule_arn in li.rules), None,
+            )  # fmt: skip
+            alb = self.load_balancers[listener.load_balancer_arn] if listener else None
+            if alb is not None and actions:
+                _check_target_groups(self, alb, actions)
+            rule = modify_rule(self, rule_arn, conditions, actions)
+            if alb is not None:
+                _attach(self, alb.arn, _named(actions))
+            return rule
+
     cls.create_rule = guarded_create_rule
+    cls.modify_rule = guarded_modify_rule
     cls.describe_target_health = describe_target_health
     for name in SERIALIZED:
         setattr(cls, name, _serialized(lock, getattr(cls, name)))
@@ -100,15 +121,27 @@ def _check_hosts(conditions: list[dict[str, Any]]) -> None:
 
 def _check_target_groups(backend: Any, alb: Any, actions: list[dict[str, Any]]) -> None:
     used = {arn for arn, tg in backend.target_groups.items() if alb.arn in tg.load_balancer_arns}
+    new = _named(actions) - used
+    if new and len(used) + len(new) > MAX_TARGET_GROUPS_PER_ALB:
+        raise ELBClientError(
+            "TooManyTargetGroups",
+            "You've reached the limit on the number of target groups per load balancer",
+        )
+
+
+def _named(actions: list[dict[str, Any]]) -> set[str]:
+    """Every target group the actions forward to (one, or weighted groups)."""
     named: set[str] = set()
     for action in actions:
         if action.get("TargetGroupArn"):
             named.add(action["TargetGroupArn"])
         for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
             named.add(group["TargetGroupArn"])
-    new = named - used
-    if new and len(used) + len(new) > MAX_TARGET_GROUPS_PER_ALB:
-        raise ELBClientError(
-            "TooManyTargetGroups",
-            "You've reached the limit on the number of target groups per load balancer",
-        )
+    return named
+
+
+def _attach(backend: Any, alb_arn: str, groups: set[str]) -> None:
+    for arn in groups:
+        group = backend.target_groups.get(arn)
+        if group is not None and alb_arn not in group.load_balancer_arns:
+            group.load_balancer_arns.append(alb_arn)

@@ -6,6 +6,7 @@ and the calls that make it in ``eden.sandbox.seed``; this module puts them in or
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ def up(
     port: int | None = None,
     albs: int = 1,
     settings: Mapping[str, str] | None = None,
+    waker_port: int | None = None,
 ) -> tuple[server.ServerInfo, SeedInfo]:
     """Start (or reuse) the sandbox, seed it once, and write the ``sandbox`` profile.
 
@@ -40,7 +42,8 @@ def up(
     ``up`` keeps the environments eden created in the first one. ``albs``: how many
     shared ALBs the profile's pool has (a second ``up`` can grow it, never shrink it).
     ``settings`` are the new server's environment variables (see ``moto_server``); a
-    running one keeps its own.
+    running one keeps its own. ``waker_port``: where `eden serve` runs the waker, written
+    as the profile's ``[sleep] waker`` (default: the port the profile has, else a free one).
     """
     info = server.start(port, env=settings)
     seeded = load_seed()
@@ -51,10 +54,22 @@ def up(
         seeded = add_shared_albs(sandbox_clients(info.endpoint_url), seeded, albs)
         server.save_seed(seeded.as_dict())
     values = sandbox_profile_values(seeded, info.endpoint_url)
+    values["sleep"] = {"waker": f"127.0.0.1:{waker_port or _waker_port(config_path)}"}
     config.build_profile(PROFILE_NAME, values, where=f"{config_path} [profiles.{PROFILE_NAME}]")
     make_default = "default_profile" not in config.read_file(config_path)
     config.write_profile(config_path, PROFILE_NAME, values, default=make_default)
     return info, seeded
+
+
+def _waker_port(config_path: Path) -> int:
+    """The sandbox profile's waker port, kept across `up`s; a free port the first time."""
+    profiles = config.read_file(config_path).get("profiles", {})
+    waker = str((profiles.get(PROFILE_NAME, {}).get("sleep") or {}).get("waker", ""))
+    if waker.startswith("127.0.0.1:") and waker.rsplit(":", 1)[1].isdigit():
+        return int(waker.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def plane(info: server.ServerInfo | None = None) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from eden.core.tags import TAG_SLEEPING as SLEEPING_TAG
 from eden.errors import NotFound, UsageError
 from eden.scaler.aws_errors import aws_call
 from eden.scaler.discovery import Endpoint, ServiceView
@@ -46,6 +47,7 @@ class ServiceCounts:
         self.ecs, self.cluster, self.max_age, self.clock = ecs, cluster, max_age, clock
         self._services: list[str] = []
         self._counts: dict[str, tuple[int, int, int]] = {}
+        self._sleeping: set[str] = set()  # tagged eden:sleeping (docs/sleep-wake.md)
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
 
@@ -74,19 +76,26 @@ class ServiceCounts:
             if known is not None:
                 self._counts[service] = (desired, known[1], known[2])
 
+    def sleeping(self, service: str) -> bool:
+        """Put to sleep by eden (``eden sleep``): the scaler must not wake it."""
+        return service in self._sleeping
+
     def _refresh(self) -> None:
         fresh: dict[str, tuple[int, int, int]] = {}
+        sleeping: set[str] = set()
         for batch in chunks(self._services, DESCRIBE_SERVICES_BATCH):
             answer = aws_call(self.ecs, "ecs:DescribeServices", f"cluster {self.cluster}",
                               lambda b=batch: self.ecs.describe_services(  # type: ignore[misc]
-                                  cluster=self.cluster, services=b))
+                                  cluster=self.cluster, services=b, include=["TAGS"]))
             for s in answer.get("services", []):
                 if s.get("status", "ACTIVE") == "INACTIVE":
                     continue
+                if any(t.get("key") == SLEEPING_TAG for t in s.get("tags") or []):
+                    sleeping.add(str(s["serviceName"]))
                 fresh[str(s["serviceName"])] = (int(s["desiredCount"]),
                                                 int(s.get("runningCount", 0)),
                                                 int(s.get("pendingCount", 0)))
-        self._counts = fresh
+        self._counts, self._sleeping = fresh, sleeping
         self._fetched_at = self.clock()
 
 
@@ -144,7 +153,8 @@ class EcsTaskDiscovery:
         if tasks and not endpoints and not starting:
             log.warning("%s: %d task(s) but none with an awsvpc IP; for EC2 bridge or host "
                         'mode use discovery = "target_group"', where, len(tasks))
-        return ServiceView(tuple(endpoints), desired, running, max(pending, starting))
+        return ServiceView(tuple(endpoints), desired, running, max(pending, starting),
+                           sleeping=self.counts.sleeping(self.service))
 
     def _list_tasks(self) -> list[str]:
         arns: list[str] = []
@@ -226,7 +236,8 @@ class TargetGroupDiscovery:
         else:
             endpoints = [Endpoint(host, port) for host, port in targets]
         endpoints.sort(key=lambda e: e.id)
-        return ServiceView(tuple(endpoints), desired, running, pending)
+        return ServiceView(tuple(endpoints), desired, running, pending,
+                           sleeping=self.counts.sleeping(self.service))
 
     def target_type(self) -> str:
         """ip or instance, read once (a target group's type never changes)."""

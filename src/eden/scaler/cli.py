@@ -90,6 +90,8 @@ async def _run_once(daemon: Daemon) -> list[str]:
         if decision is not None:
             lines.append(f"{status.service}: {decision.current} -> {decision.desired} "
                          f"({status.reason})")
+        elif status.reason.startswith("asleep"):
+            lines.append(f"{status.service}: {status.reason}")
     return lines
 
 

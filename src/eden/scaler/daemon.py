@@ -181,6 +181,10 @@ class Daemon:
         if view is None:
             st.reason = f"no discovery yet: {svc.discovery.last_error or 'pending'}"
             return None
+        if view.sleeping:  # `eden sleep` stopped it; only a wake may start it again
+            st.reason = "asleep (eden sleep): not scaled until it is woken"
+            st.ecs_desired, st.running = view.desired, view.running
+            return None
         result = await svc.scraper.scrape(view.endpoints, now)
         # A dry run or shadow changes nothing, so it follows its own would-be count: the
         # service's real count would keep a panic (2x the count) armed for ever.

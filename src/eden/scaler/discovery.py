@@ -45,6 +45,7 @@ class ServiceView:
     desired: int
     running: int
     pending: int
+    sleeping: bool = False  # tagged eden:sleeping: left alone until eden wakes it
 
 
 class DiscoverySource(Protocol):

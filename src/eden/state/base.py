@@ -76,6 +76,7 @@ class EnvSummary:
     created_at: float
     last_deploy_at: float | None
     pinned: bool
+    power: str = "awake"  # EnvRecord.power: awake, sleeping or waking
 
     @property
     def url(self) -> str:
@@ -84,7 +85,8 @@ class EnvSummary:
     @classmethod
     def of(cls, record: EnvRecord) -> EnvSummary:
         return cls(record.profile, record.name, record.branch, record.host, record.status,
-                   record.image, record.created_at, record.last_deploy_at, record.pinned)
+                   record.image, record.created_at, record.last_deploy_at, record.pinned,
+                   record.power)
 
 
 @dataclass(frozen=True)

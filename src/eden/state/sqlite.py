@@ -124,7 +124,7 @@ T = TypeVar("T", Event, JournalEntry)
 _SUMMARY_COLUMNS = (
     "name, branch, json_extract(record, '$.host'), status,"
     " json_extract(record, '$.services[0].image'), created_at, last_deploy_at,"
-    " json_extract(record, '$.pinned')"
+    " json_extract(record, '$.pinned'), json_extract(record, '$.extra.sleep.state')"
 )
 
 
@@ -207,8 +207,9 @@ class SqliteStore:
         rows = self._page(profile, query, _SUMMARY_COLUMNS)
         return [
             EnvSummary(profile, name, branch, str(host), status, str(image or ""),
-                       float(created_at), last_deploy_at, bool(pinned))
-            for name, branch, host, status, image, created_at, last_deploy_at, pinned in rows
+                       float(created_at), last_deploy_at, bool(pinned), str(power or "awake"))
+            for name, branch, host, status, image, created_at, last_deploy_at, pinned, power
+            in rows
         ]
 
     def _page(self, profile: str, query: EnvQuery, columns: str) -> list[Any]:

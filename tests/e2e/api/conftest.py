@@ -37,6 +37,7 @@ class Served:
     write_key: str
     read_key: str
     log: Path
+    waker_url: str = ""  # `eden serve` runs the profile's 127.0.0.1 waker
 
 
 def _free_port() -> int:
@@ -81,7 +82,11 @@ def served(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the sandbox state path follows XDG_DATA_HOME
     try:
-        write_profile(config, "sandbox", sandbox_profile_values(seeded, moto), default=True)
+        values = sandbox_profile_values(seeded, moto)
+        # `eden serve` runs the waker on this port (a 127.0.0.1 waker is served by default).
+        waker_port = _free_port()
+        values["sleep"] = {"waker": f"127.0.0.1:{waker_port}"}
+        write_profile(config, "sandbox", values, default=True)
     finally:
         for k, v in old.items():
             if v is None:
@@ -114,7 +119,8 @@ def served(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"eden serve did not start: {log.read_text()}")
             time.sleep(0.1)
-        yield Served(url, config, env, seeded, write_key, read_key, log)
+        waker_url = f"http://127.0.0.1:{waker_port}"
+        yield Served(url, config, env, seeded, write_key, read_key, log, waker_url)
     finally:
         proc.terminate()
         try:

@@ -205,3 +205,29 @@ def test_the_list_is_lean_and_revalidated_with_its_etag(served: Any, page: Any) 
     assert again.value.request.headers["if-none-match"] == first.value.headers["etag"]
     playwright_api.expect(row).to_contain_text("feature/lean")
     assert listed and all("view=summary" in url for url, _ in listed)
+
+
+def test_sleep_and_wake_buttons(served: Any, page: Any) -> None:
+    """Sleep from the dashboard, then Wake: the status says sleeping, then ready again
+    once `eden serve` (its waker's finisher) has put the rule back."""
+    _create(served, "feature/nap", served.seeded.image_uris[0])
+    # `eden serve` started the waker on the profile's port, with nothing of the API on it.
+    assert httpx.get(f"{served.waker_url}/_eden/waker/health").text == "ok\n"
+    assert httpx.get(f"{served.waker_url}/api/v1/environments").status_code == 404
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _use_key(page, served, served.write_key)
+    row = page.locator("tr[data-env='feature-nap']")
+    button = row.locator("button.power")
+    playwright_api.expect(button).to_have_text("Sleep")
+    button.click()
+    playwright_api.expect(row.locator("span.status")).to_have_text("sleeping")
+    playwright_api.expect(button).to_have_text("Wake")
+    shown = httpx.get(
+        f"{served.url}/api/v1/environments/feature-nap", headers={"x-api-key": served.read_key}
+    ).json()
+    assert shown["power"] == "sleeping" and shown["extra"]["sleep"]["counts"] == {"app": 1}
+    button.click()
+    playwright_api.expect(row.locator("span.status")).to_have_text("ready", timeout=30_000)
+    playwright_api.expect(button).to_have_text("Sleep")
+    assert errors == []

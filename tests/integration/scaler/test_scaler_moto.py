@@ -167,3 +167,28 @@ def test_run_once_on_the_sandbox_needs_no_credentials(
         assert f"{svc.cluster}/web: 2 -> 2" in result.output
     finally:
         task.stop()
+
+
+def test_a_sleeping_service_is_not_scaled(moto_url: str, tmp_path: Path) -> None:
+    """`eden sleep` tags the service eden:sleeping: load on it (a request the waker
+    answered, a stale target) must not bring its tasks back behind eden's back."""
+    clients = moto_clients(moto_url)
+    svc = create_service(clients, desired=2)
+    ecs = clients.client("ecs")
+    arn = ecs.describe_services(cluster=svc.cluster, services=[svc.service])["services"][0]
+    tag = {"key": "eden:sleeping", "value": "true"}
+    ecs.tag_resource(resourceArn=arn["serviceArn"], tags=[tag])
+    tasks = [StubTask("127.0.0.23", 60), StubTask("127.0.0.24", 60)]
+    try:
+        clients.client("elbv2").register_targets(
+            TargetGroupArn=svc.target_group_arn,
+            Targets=[{"Id": t.host, "Port": t.port} for t in tasks],
+        )
+        cfg = write_config(tmp_path / "scaler.toml", moto_url, svc.cluster, svc.target_group_arn)
+        real = CliRunner().invoke(scale, ["run", "--config", str(cfg), "--once"])
+        assert real.exit_code == 0, real.output
+        assert "asleep (eden sleep): not scaled until it is woken" in real.output
+        assert desired_count(clients, svc) == 2
+    finally:
+        for t in tasks:
+            t.stop()

@@ -46,7 +46,9 @@ class FakeEcs:
         self.tasks = {t["taskArn"]: t for t in tasks}
         self.describe_calls = 0
 
-    def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
+    def describe_services(
+        self, cluster: str, services: list[str], include: Any = None
+    ) -> dict[str, Any]:
         return {"services": [{"serviceName": "web", "desiredCount": 260, "runningCount": 240,
                               "pendingCount": 5}]}
 
@@ -117,7 +119,9 @@ class CountingEcs:
         self.services = services
         self.batches: list[list[str]] = []
 
-    def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
+    def describe_services(
+        self, cluster: str, services: list[str], include: Any = None
+    ) -> dict[str, Any]:
         self.batches.append(list(services))
         found = [{"serviceName": n, "status": self.services[n][1],
                   "desiredCount": self.services[n][0], "runningCount": 1, "pendingCount": 0}

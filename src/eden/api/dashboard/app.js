@@ -221,7 +221,9 @@ function render() {
 
 function row(env) {
   const link = el("a", { href: env.url, textContent: env.host, target: "_blank", rel: "noopener" });
-  const status = el("span", { className: `status ${env.status}`, textContent: env.status });
+  const power = env.power || "awake";
+  const shown = power === "awake" || env.status !== "ready" ? env.status : power;
+  const status = el("span", { className: `status ${env.status} ${power}`, textContent: shown });
   const actions = el("td", { className: "actions" });
   const more = el("button", {
     className: "details-toggle quiet",
@@ -247,7 +249,17 @@ function row(env) {
     });
     pin.dataset.env = env.name;
     pin.addEventListener("click", () => togglePin(env, pin));
-    actions.append(pin, button);
+    const nap = el("button", {
+      className: "power",
+      textContent: power === "awake" ? "Sleep" : "Wake",
+      disabled: power === "waking" || env.status !== "ready",
+      title: power === "awake"
+        ? `Stop the tasks of ${env.name}; a request to its URL wakes it`
+        : `Start the tasks of ${env.name} again`,
+    });
+    nap.dataset.env = env.name;
+    nap.addEventListener("click", () => togglePower(env, nap));
+    actions.append(nap, pin, button);
   }
   const tr = el("tr", {}, [
     el("td", { className: "env" }, [
@@ -391,6 +403,20 @@ async function togglePin(env, button) {
   try {
     await api(env.pinned ? "DELETE" : "PUT", path);
     showMessage(`${verb}ned ${env.name}`, "info");
+  } catch (error) {
+    showMessage(`Could not ${verb.toLowerCase()} ${env.name}: ${error.message}`);
+  }
+  await refresh();
+}
+
+async function togglePower(env, button) {
+  const asleep = (env.power || "awake") !== "awake";
+  const verb = asleep ? "Wake" : "Sleep";
+  button.disabled = true;
+  const path = `/api/v1/sleeping/${encodeURIComponent(env.name)}?profile=${encodeURIComponent(env.profile)}`;
+  try {
+    await api(asleep ? "DELETE" : "PUT", path);
+    showMessage(asleep ? `Waking ${env.name}: its tasks are starting` : `${env.name} is asleep`, "info");
   } catch (error) {
     showMessage(`Could not ${verb.toLowerCase()} ${env.name}: ${error.message}`);
   }

@@ -1,0 +1,71 @@
+"""REST v1: sleep and wake (``PUT`` / ``DELETE /api/v1/sleeping/{name}``), and the
+environments' awake/sleeping/waking gauges for ``/metrics``.
+
+Like pins: PUT puts the environment to sleep, DELETE wakes it. A wake answers when the
+tasks are starting (``power: waking``); the server restores the rules in the background
+once the targets are healthy (the waker's finisher), so a client polls
+``GET /api/v1/environments/{name}`` until ``power`` is ``awake``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from eden.api.context import ApiContext, ctx, write_key
+from eden.api.metrics import _labels
+from eden.api.models import ERRORS
+from eden.api.registry import Registry
+from eden.api.rest import ProfileQ, env_view
+from eden.api.waker import Target
+from eden.envs.sleep import Power
+from eden.state.base import ApiKey
+from eden.state.leases import LockPolicy
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+Ctx = Annotated[ApiContext, Depends(ctx)]
+Writer = Annotated[ApiKey, Depends(write_key)]
+NO_WAIT = LockPolicy(mode="fail")  # a request never queues behind a deploy: 409 at once
+
+
+@router.put("/sleeping/{name:path}", tags=["environments"])
+def sleep_environment(
+    name: str, context: Ctx, _key: Writer, profile: ProfileQ = None
+) -> dict[str, Any]:
+    """Put an environment to sleep (`eden sleep`): its tasks stop, its resources stay,
+    and a request to its URL wakes it. 422 when it is not awake."""
+    engine = context.registry.engine(profile)
+    outcome = Power(engine).sleep(name, reason="by the API", policy=NO_WAIT)
+    assert outcome.record is not None
+    return {**env_view(outcome.record, engine.profile.ttl_hours), **outcome.run.as_dict()}
+
+
+@router.delete("/sleeping/{name:path}", tags=["environments"])
+def wake_environment(
+    name: str, context: Ctx, _key: Writer, profile: ProfileQ = None
+) -> dict[str, Any]:
+    """Wake an environment (`eden wake --no-wait`): its tasks start now, and its rules go
+    back once they are healthy. 422 when it is awake."""
+    engine = context.registry.engine(profile)
+    outcome = Power(engine).wake(name, by="the API", policy=NO_WAIT)
+    assert outcome.record is not None
+    if context.waker is not None:
+        context.waker.finish_later(engine, Target(engine.profile.name, outcome.env))
+    return {**env_view(outcome.record, engine.profile.ttl_hours), **outcome.run.as_dict()}
+
+
+def power_gauges(registry: Registry) -> list[str]:
+    """``eden_environments{profile,power}``: how many are awake, sleeping and waking."""
+    lines = [
+        "# HELP eden_environments Environments of each profile, by power state.",
+        "# TYPE eden_environments gauge",
+    ]
+    for profile in registry.all_profiles():
+        counts = {"awake": 0, "sleeping": 0, "waking": 0}
+        for record in registry.store(profile).list_envs(profile.name):
+            counts[record.power] = counts.get(record.power, 0) + 1
+        for power, count in counts.items():
+            labels = _labels((("profile", profile.name), ("power", power)))
+            lines.append(f"eden_environments{labels} {count}")
+    return lines
