@@ -27,7 +27,7 @@ HOST_HEADER_MAX = 128
 SERIALIZED = (
     "create_target_group", "delete_target_group", "describe_target_groups",
     "register_targets", "deregister_targets", "modify_target_group_attributes",
-    "describe_rules", "modify_rule", "delete_rule", "set_rule_priorities",
+    "describe_rules", "delete_rule", "set_rule_priorities",  # (modify_rule: guarded below)
 )
 
 
@@ -36,8 +36,7 @@ def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
     cls: Any = ELBv2Backend
     if getattr(cls, "eden_quotas", False):
         return
-    create_rule = cls.create_rule
-    target_health = cls.describe_target_health
+    create_rule, target_health = cls.create_rule, cls.describe_target_health
 
     def guarded_create_rule(
         self: Any,
@@ -90,9 +89,13 @@ def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
     cls.create_rule = guarded_create_rule
     cls.modify_rule = guarded_modify_rule
     cls.describe_target_health = describe_target_health
+    _serialize(cls, lock)
+    cls.eden_quotas = True
+
+
+def _serialize(cls: Any, lock: threading.RLock) -> None:
     for name in SERIALIZED:
         setattr(cls, name, _serialized(lock, getattr(cls, name)))
-    cls.eden_quotas = True
 
 
 def _serialized(lock: threading.RLock, method: Callable[..., Any]) -> Callable[..., Any]:
