@@ -12,21 +12,15 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from eden.api.context import ApiContext, ctx, read_key
 from eden.api.models import ERRORS
+from eden.api.params import Ctx, ProfileQ, Reader
 from eden.envs.logs import parse_since
 from eden.envs.observe import Observer
-from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
-Ctx = Annotated[ApiContext, Depends(ctx)]
-Reader = Annotated[ApiKey, Depends(read_key)]
-ProfileQ = Annotated[
-    str | None, Query(max_length=64, description="Profile (default: the server's).")
-]
 SinceQ = Annotated[
     str, Query(min_length=1, max_length=40, description="10m, 2h, 1d, or a time with a zone.")
 ]

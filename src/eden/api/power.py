@@ -9,23 +9,20 @@ once the targets are healthy (the waker's finisher), so a client polls
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from eden.api.context import ApiContext, ctx, write_key
 from eden.api.metrics import _labels
 from eden.api.models import ERRORS
+from eden.api.params import Ctx, ProfileQ, Writer
 from eden.api.registry import Registry
-from eden.api.rest import ProfileQ, env_view
+from eden.api.rest import env_view
 from eden.api.waker import Target
 from eden.envs.sleep import Power
-from eden.state.base import ApiKey
 from eden.state.leases import LockPolicy
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-Ctx = Annotated[ApiContext, Depends(ctx)]
-Writer = Annotated[ApiKey, Depends(write_key)]
 NO_WAIT = LockPolicy(mode="fail")  # a request never queues behind a deploy: 409 at once
 
 

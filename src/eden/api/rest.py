@@ -10,25 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from eden.api import cursors, listing
-from eden.api.context import ApiContext, ctx, read_key, write_key
+from eden.api.context import ApiContext
 from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, NOT_MODIFIED, EnvironmentList, PutEnvironment
+from eden.api.params import Ctx, ProfileQ, Reader, Writer
 from eden.api.problems import ApiProblem
 from eden.envs.records import EnvRecord
-from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
-Ctx = Annotated[ApiContext, Depends(ctx)]
-Reader = Annotated[ApiKey, Depends(read_key)]
-Writer = Annotated[ApiKey, Depends(write_key)]
-ProfileQ = Annotated[
-    str | None, Query(max_length=64, description="Profile (default: the server's).")
-]
 WaitQ = Annotated[
     Literal["true", "false", "ready"],
     Query(

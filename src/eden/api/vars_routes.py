@@ -15,26 +15,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from eden.api.context import ApiContext, ctx, read_key, write_key
+from eden.api.context import ApiContext
 from eden.api.models import ERRORS, EnvKey
+from eden.api.params import Ctx, ProfileQ, Reader, Writer
 from eden.api.problems import ApiProblem
 from eden.api.vars_models import CHANGE_RESPONSES, PutVars, VarsView
 from eden.core.envvars import VarsChange
 from eden.envs import variables
 from eden.envs.vars_ops import VarsEditor
-from eden.state.base import ApiKey
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
-Ctx = Annotated[ApiContext, Depends(ctx)]
-Reader = Annotated[ApiKey, Depends(read_key)]
-Writer = Annotated[ApiKey, Depends(write_key)]
-ProfileQ = Annotated[
-    str | None, Query(max_length=64, description="Profile (default: the server's).")
-]
 WaitQ = Annotated[
     Literal["true", "false", "ready"],
     Query(
