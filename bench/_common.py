@@ -20,6 +20,18 @@ from moto.server import ThreadedMotoServer
 from eden.aws.clients import CallRecord
 
 
+class Clock:
+    """Wall time that a benchmark can move ahead (``offset``) to age environments."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        import time
+
+        return time.time() + self.offset
+
+
 @contextmanager
 def moto_process(drain_seconds: float = 0.3) -> Iterator[str]:
     """The sandbox's moto server (eden's AWS model installed, no local tasks) in a process

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from _common import environment, markdown_table, moto_process
+from _common import Clock, environment, markdown_table, moto_process
 
 from eden.aws.clients import AwsClients
 from eden.config import build_profile
@@ -35,14 +35,6 @@ from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
 from eden.state.base import open_store
 from eden.wiring import aws_settings, open_engine
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
 
 
 def server_cpu(url: str) -> float:

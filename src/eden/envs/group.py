@@ -194,11 +194,6 @@ def plan_removal(profile: Profile, snap: Snapshot) -> Plan:
     return hooks.add_to_delete(profile, merged, snap.members)
 
 
-def step_id(profile: Profile, role: str, key: str) -> str:
-    """The id of a service's step for a resource: ``key``, or ``role:key`` in a group."""
-    return f"{role}:{key}" if profile.is_group else key
-
-
 def qualify(step: Step, role: str) -> Step:
     """``step`` with its id, dependencies, Refs and undo named for service ``role``."""
     return dataclasses.replace(

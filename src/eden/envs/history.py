@@ -18,10 +18,11 @@ from eden.config import Profile
 from eden.core.arns import alb_of_listener
 from eden.envs import variables
 from eden.envs.executor import RunResult, StepFailedError
-from eden.envs.group import Wanted, step_id
+from eden.envs.group import Wanted
 from eden.envs.reader import Snapshot
 from eden.envs.records import EnvRecord, Event, ServiceRecord
 from eden.envs.resources import RESOURCES
+from eden.envs.resources.base import step_id
 from eden.state.base import StateStore
 
 

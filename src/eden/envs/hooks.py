@@ -28,6 +28,7 @@ from eden.core.naming import EnvNames
 from eden.core.tags import eden_tags
 from eden.envs.plan import Plan, Ref, Step
 from eden.envs.resources import service, task_definition
+from eden.envs.resources.base import step_id
 from eden.envs.resources.hook_task import RUN_HOOK, HookRun
 
 # The service settings a hook's task takes from the service it belongs with (its network).
@@ -35,7 +36,7 @@ NETWORK_KEYS = ("launchType", "capacityProviderStrategy", "networkConfiguration"
 
 
 def hook_id(profile: Profile, role: str, kind: str) -> str:
-    return f"{role}:hook_{kind}" if profile.is_group else f"hook_{kind}"
+    return step_id(profile, role, f"hook_{kind}")
 
 
 def run_step(
@@ -90,8 +91,8 @@ def add_to_create(profile: Profile, plan: Plan, items: Sequence[Any]) -> Plan:
     for item in items:
         member: ServiceTemplate = item.member
         role = member.role
-        svc_id = _id(profile, role, service.KEY)
-        td_id = _id(profile, role, task_definition.KEY)
+        svc_id = step_id(profile, role, service.KEY)
+        td_id = step_id(profile, role, task_definition.KEY)
         update = next((s for s in steps if s.id == svc_id), None)
         if update is None or not any(s.id == td_id for s in steps):
             continue
@@ -138,10 +139,6 @@ def warnings(outputs: Mapping[str, Any]) -> list[str]:
         for out in outputs.values()
         if isinstance(out, HookRun) and not out.ok
     ]
-
-
-def _id(profile: Profile, role: str, key: str) -> str:
-    return f"{role}:{key}" if profile.is_group else key
 
 
 def _served_container(found: Mapping[str, Any]) -> str | None:

@@ -25,9 +25,9 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
-from eden.envs.group import step_id
 from eden.envs.health import crash_loop
 from eden.envs.records import EnvRecord, ServiceRecord
+from eden.envs.resources.base import step_id
 from eden.errors import NotReady
 
 POLL_SECONDS = 2.0

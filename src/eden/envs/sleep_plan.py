@@ -28,6 +28,7 @@ from eden.config import Profile
 from eden.core import naming
 from eden.core.tags import TAG_SLEEPING
 from eden.envs.plan import Ref, Step
+from eden.envs.resources.base import step_id
 from eden.errors import UsageError
 
 WAKER_STEP = "waker_group"
@@ -76,10 +77,6 @@ def waker_params(profile: Profile, alb_arn: str, vpc_id: str) -> dict[str, Any]:
         "HealthCheckPath": WAKER_HEALTH_PATH,
         "Targets": [{"Id": waker.ip, "Port": waker.port}],
     }
-
-
-def _step_id(profile: Profile, role: str, key: str) -> str:
-    return f"{role}:{key}" if profile.is_group else key
 
 
 def sign_in_actions(actions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -154,7 +151,7 @@ def plan_sleep(
     for m in members:
         after: tuple[str, ...] = ()
         if m.rule_arn and m.target_group_arn:
-            rule_id = _step_id(profile, m.role, "listener_rule")
+            rule_id = step_id(profile, m.role, "listener_rule")
             back = Step(f"undo_{rule_id}", "elbv2.modify_rule",
                         {"RuleArn": m.rule_arn,
                          "Actions": awake_actions(m.rule_actions, m.target_group_arn)},
@@ -173,7 +170,7 @@ def plan_sleep(
 def _scale(
     profile: Profile, m: Member, count: int, after: tuple[str, ...], undo_to: int | None = None
 ) -> list[Step]:
-    sid = _step_id(profile, m.role, "service")
+    sid = step_id(profile, m.role, "service")
     params = {"cluster": profile.cluster, "service": m.service, "desiredCount": count}
     undo = None
     if undo_to is not None:
@@ -181,7 +178,7 @@ def _scale(
                     description=f"{m.role}: back to {undo_to} task(s)")
     sleeping = count == 0
     tag = Step(
-        _step_id(profile, m.role, "sleep_tag"),
+        step_id(profile, m.role, "sleep_tag"),
         "ecs.tag_sleeping" if sleeping else "ecs.untag_sleeping",
         {"resourceArn": m.service_arn},
         (sid,),
@@ -207,7 +204,7 @@ def plan_wake_finish(profile: Profile, members: Sequence[Member]) -> list[Step]:
     """Each rule back to its own target group, sign-in kept."""
     return [
         Step(
-            _step_id(profile, m.role, "listener_rule"),
+            step_id(profile, m.role, "listener_rule"),
             "elbv2.modify_rule",
             {"RuleArn": m.rule_arn, "Actions": awake_actions(m.rule_actions, m.target_group_arn)},
             description=f"{m.role}: send its requests to its own tasks again",

@@ -23,6 +23,11 @@ from eden.envs.plan import Ref, Step
 from eden.envs.resources.apply import Action
 
 
+def step_id(profile: Profile, role: str, key: str) -> str:
+    """The id of a service's step for a resource: ``key``, or ``role:key`` in a group."""
+    return f"{role}:{key}" if profile.is_group else key
+
+
 def endpoint_key(profile: Profile, member: ServiceTemplate | None) -> str:
     """A service's key in the environment's endpoints entry: its own ``endpoint_key``, else
     the document's ``update_key`` for a single service, the role in a group."""
