@@ -86,6 +86,20 @@ class Ecs(Adapter):
                     arns.append(arn)
         return arns
 
+    def active_revisions(self, max_pages: int) -> dict[str, list[str]] | None:
+        """Every ACTIVE task definition of the account's region, family -> its revisions
+        oldest first, in one paged listing (100 a page on AWS); None when that would take
+        more than ``max_pages`` pages (a busy account: asking family by family is cheaper).
+        ListTaskDefinitions' ``familyPrefix`` is an exact family, so no prefix narrows it."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for n, page in enumerate(self.pages("list_task_definitions", status="ACTIVE")):
+            if n >= max_pages:
+                return None
+            for arn in page.get("taskDefinitionArns", []):
+                family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
+                found.setdefault(family, []).append((int(revision), arn))
+        return {family: [arn for _, arn in sorted(revs)] for family, revs in found.items()}
+
     def register_task_definition(self, params: Mapping[str, Any]) -> str:
         out = self.client.register_task_definition(**params)
         return str(out["taskDefinition"]["taskDefinitionArn"])
@@ -146,6 +160,21 @@ class Ecs(Adapter):
                 arns += page.get("taskArns", [])
         tasks = self._describe_tasks(cluster, arns)
         return [t for t in tasks if t.get("group") == f"eden-hook:{service}"]
+
+    def task_arns(self, cluster: str, desired_status: str) -> list[str]:
+        """Every task of the cluster with that desired status (RUNNING or STOPPED); none
+        when the cluster does not exist."""
+        try:
+            pages = list(self.pages("list_tasks", cluster=cluster, desiredStatus=desired_status))
+        except AwsError as exc:
+            if exc.code == "ClusterNotFoundException":
+                return []
+            raise
+        return [arn for page in pages for arn in page.get("taskArns", [])]
+
+    def describe_tasks(self, cluster: str, arns: list[str]) -> list[dict[str, Any]]:
+        """The tasks, 100 a call (DescribeTasks' limit)."""
+        return self._describe_tasks(cluster, arns)
 
     def _describe_tasks(self, cluster: str, arns: list[str]) -> list[dict[str, Any]]:
         tasks: list[dict[str, Any]] = []

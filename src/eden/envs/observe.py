@@ -4,18 +4,18 @@ The thin, reading half of day two (``envs/health.py`` and ``envs/drift.py`` deci
 reads the environment's service, tasks and targets for ``Health``, and its task
 definition, service and target group beside today's reference for ``Drift``. ``survey``
 does both for many environments at once (``eden ls``, the API's list), reading the
-reference once and each environment in parallel; an environment that cannot be read gets
-its error, not the whole list's.
+reference once and the environments in batches (``envs/survey.py``); an environment that
+cannot be read gets its error, not the whole list's.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from eden.config import Profile
 from eden.core.naming import EnvNames
 from eden.envs import drift as d
 from eden.envs import variables
@@ -26,6 +26,7 @@ from eden.envs.records import EnvRecord
 from eden.envs.resources import service, target_group, task_definition
 from eden.envs.resources.base import Current, PlanInput, Reference, Request
 from eden.envs.shell import ExecTarget, choose_target
+from eden.envs.survey import EnvState, Wanted, read_states
 from eden.errors import AwsError, AwsUnreachable, EdenError, NotFound, UsageError
 
 # What `eden diff` compares of a service: what is cloned, and what a refresh sets.
@@ -99,35 +100,7 @@ class Observer:
         """What `create --refresh` would change, section by section."""
         names = stored_names(record)
         ref = ref or self.reference(record)
-        now = self._read_now(names)
-        td_now = now["task_definition"]
-        overrides = own_overrides(record, td_now, ref)
-        current = Current.of(
-            task_definition=task_definition.Revisions(tuple(now["revisions"])),
-            target_group=now["target_group_arn"],
-            service=now["service"],
-        )
-        request = Request(names, record.image, overrides, vars=variables.stored(record))
-        p = PlanInput(self.profile, request, ref, current)
-        return d.combine(
-            (
-                _section(
-                    d.TASK_DEFINITION,
-                    names.name,
-                    td_now,
-                    task_definition.params(p),
-                    lambda x: d.task_definition_view(x, task_definition.FIELDS),
-                ),
-                _section(
-                    d.SERVICE,
-                    names.name,
-                    now["service"],
-                    service.params(p),
-                    lambda x: d.view(x, SERVICE_FIELDS),
-                ),
-                _target_group(names.name, now, target_group.params(p)),
-            )
-        )
+        return drift_from(self.profile, record, ref, self._read_now(names))
 
     def _read_now(self, names: EnvNames) -> dict[str, Any]:
         aws = self.aws
@@ -223,7 +196,8 @@ class Observer:
 
     # --- many at once -----------------------------------------------------------------
     def survey(self, records: list[EnvRecord]) -> dict[str, Survey]:
-        """Health and drift of each environment; the reference is read once."""
+        """Health and drift of each environment, as ``health`` and ``drift`` give them one
+        by one, read in batches (``envs/survey.py``); the reference is read once."""
         if not records:
             return {}
         try:
@@ -233,21 +207,71 @@ class Observer:
             return {r.name: Survey(error=exc.message) for r in records}
         except EdenError as exc:
             ref, ref_error = None, exc.message
-        pool = self.engine.pool
-        futures = {r.name: pool.submit(self._one, r, ref, ref_error) for r in records}
-        return {name: _result(f) for name, f in futures.items()}
+        out: dict[str, Survey] = {}
+        wanted: dict[str, Wanted] = {}
+        for r in records:
+            try:
+                arn = r.services[0].target_group_arn if r.services else None
+                wanted[r.name] = Wanted(stored_names(r), arn)
+            except EdenError as exc:
+                out[r.name] = Survey(error=exc.message)
+        states = read_states(
+            self.aws, self.engine.pool, self.profile.cluster, wanted, ref is not None
+        )
+        for r in records:
+            if r.name in states:
+                out[r.name] = self._assess(r, states[r.name], ref, ref_error)
+        return {r.name: out[r.name] for r in records}
 
-    def _one(self, record: EnvRecord, ref: Reference | None, ref_error: str | None) -> Survey:
-        try:
-            health = self.health(record)
-        except EdenError as exc:
-            return Survey(error=exc.message)
+    def _assess(
+        self, record: EnvRecord, state: EnvState, ref: Reference | None, ref_error: str | None
+    ) -> Survey:
+        if state.error is not None:
+            return Survey(error=state.error)
+        health = assess_health(state.service, state.tasks, state.targets, self.clock())
         if ref is None:
             return Survey(health, None, f"the reference could not be read: {ref_error}")
+        if state.now is None:
+            return Survey(health, None, state.drift_error)
         try:
-            return Survey(health, self.drift(record, ref))
+            return Survey(health, drift_from(self.profile, record, ref, state.now))
         except EdenError as exc:
             return Survey(health, None, exc.message)
+
+
+def drift_from(
+    profile: Profile, record: EnvRecord, ref: Reference, now: Mapping[str, Any]
+) -> d.Drift:
+    """The drift of an environment from ``now`` (what ``Observer._read_now`` reads)."""
+    names = stored_names(record)
+    td_now = now["task_definition"]
+    overrides = own_overrides(record, td_now, ref)
+    current = Current.of(
+        task_definition=task_definition.Revisions(tuple(now["revisions"])),
+        target_group=now["target_group_arn"],
+        service=now["service"],
+    )
+    request = Request(names, record.image, overrides, vars=variables.stored(record))
+    p = PlanInput(profile, request, ref, current)
+    return d.combine(
+        (
+            _section(
+                d.TASK_DEFINITION,
+                names.name,
+                td_now,
+                task_definition.params(p),
+                lambda x: d.task_definition_view(x, task_definition.FIELDS),
+            ),
+            _section(
+                d.SERVICE,
+                names.name,
+                now["service"],
+                service.params(p),
+                lambda x: d.view(x, SERVICE_FIELDS),
+            ),
+            _target_group(names.name, now, target_group.params(p)),
+        )
+    )
 
 
 def refresh_inputs(
@@ -318,10 +342,3 @@ def _target_group(env: str, now: Mapping[str, Any], wanted: Mapping[str, Any]) -
         {**d.view(group, target_group.FIELDS), "attributes": mine},
         {**d.view(wanted, target_group.FIELDS), "attributes": attributes},
     )
-
-
-def _result(future: Future[Survey]) -> Survey:
-    try:
-        return future.result()
-    except EdenError as exc:
-        return Survey(error=exc.message)
