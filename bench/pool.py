@@ -5,8 +5,12 @@ What it measures
       the fleet) until the pool refuses one; reports how many each ALB took, and that the
       refusal came before anything was made;
     * ls, records only -- ``store.list_envs``: what ``eden ls --no-status`` reads;
-    * ls -- the records plus every environment's health and drift (``Observer.survey``):
-      what ``eden ls`` and the API's full list read; with the AWS calls it made;
+    * ls -- the records plus every environment's health and drift (``Observer.survey``,
+      which reads the fleet in batches, ``envs/survey.py``): what ``eden ls`` and the
+      API's full list read; with the AWS calls it made;
+    * ls, one by one -- the same answer read the way ``eden ls`` read it before the
+      batches (``Observer.health`` and ``Observer.drift`` of each environment, in the
+      same pool), measured in the same run for the comparison;
     * gc, nothing stale -- ``gc.stale`` plus ``gc.find_orphans``: what ``eden gc
       --orphans --dry-run`` does when the fleet is fresh;
     * gc, all stale -- every environment aged past its TTL with a fake clock and deleted
@@ -18,7 +22,7 @@ Why
     run every day staying usable at that size.
 
 How to run (from the repository root; several minutes on 2 cores)
-    .venv/bin/python bench/pool.py [--albs 5] [--envs 500] [--latency-ms 100]
+    .venv/bin/python bench/pool.py [--albs 5] [--envs 500] [--latency-ms 100] [--no-gc]
 
 The moto server (with eden's AWS model, quotas included) runs in a process of its own.
 Markdown on stdout, JSON in bench/results/pool.json.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -80,22 +85,40 @@ def fill(profile: Any, store: SqliteStore, image: str, target: int, clock: Clock
             "retried": len(retried), "retry_reasons": sorted(set(retried))[:5]}
 
 
-def timed(profile: Any, store: SqliteStore, latency: float, clock: Clock) -> dict[str, Any]:
+def one_by_one(engine: Any, records: list[Any]) -> list[Any]:
+    """What ``eden ls`` read before ``envs/survey.py``: each environment alone (about ten
+    calls each), in the engine's pool; the reference once."""
+    observer = Observer(engine)
+    ref = observer.reference(records[0])
+    futures = [engine.pool.submit(lambda r=r: (observer.health(r), observer.drift(r, ref)))
+               for r in records]
+    return [f.result() for f in futures]
+
+
+def timed(profile: Any, store: SqliteStore, latency: float, clock: Clock,
+          with_gc: bool = True) -> dict[str, Any]:
     clients = AwsClients(aws_settings(profile), inject_latency=latency)
     out: dict[str, Any] = {}
     with open_engine(profile, store=store, clients=clients, clock=clock, workers=32) as engine:
         t0 = time.monotonic()
         records = store.list_envs(profile.name)
         out["ls_records"] = {"seconds": time.monotonic() - t0, "envs": len(records), "calls": 0}
-        for what, run in (
+        runs: list[tuple[str, Any]] = [
+            ("ls_one_by_one", lambda: one_by_one(engine, records)),
             ("ls", lambda: Observer(engine).survey(records)),
-            ("gc_fresh", lambda: (gc.stale(records, clock(), profile.ttl_hours),
-                                  gc.find_orphans(engine))),
-        ):
+        ]
+        if with_gc:
+            runs.append(("gc_fresh", lambda: (gc.stale(records, clock(), profile.ttl_hours),
+                                              gc.find_orphans(engine))))
+        for what, run in runs:
             clients.reset_calls()
+            load = os.getloadavg()[0]
             t0 = time.monotonic()
             run()
-            out[what] = {"seconds": time.monotonic() - t0, "calls": len(clients.calls())}
+            out[what] = {"seconds": time.monotonic() - t0, "calls": len(clients.calls()),
+                         "load_1min": round(load, 1)}
+        if not with_gc:
+            return out
         clock.offset = (profile.ttl_hours + 1) * 3600
         candidates = gc.stale(engine.environments(), clock(), profile.ttl_hours)
         clients.reset_calls()
@@ -111,6 +134,7 @@ def main() -> int:
     parser.add_argument("--albs", type=int, default=5)
     parser.add_argument("--envs", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--no-gc", action="store_true", help="measure only ls")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pool.json")
     args = parser.parse_args()
     with moto_process() as url, tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +146,7 @@ def main() -> int:
         print(f"filling {args.albs} ALBs with up to {args.envs} environments", file=sys.stderr)
         filled = fill(profile, store, info.image_uris[0], args.envs, clock)
         print("ls and gc", file=sys.stderr)
-        measured = timed(profile, store, args.latency_ms / 1000, clock)
+        measured = timed(profile, store, args.latency_ms / 1000, clock, not args.no_gc)
         store.close()
     results = {"albs": args.albs, "latency_ms": args.latency_ms, "fill": filled,
                "measured": measured, "environment": environment()}
@@ -134,8 +158,9 @@ def main() -> int:
           f"{filled['refusal']}\n")
     print(f"## ls and gc at {measured['ls_records']['envs']} environments, "
           f"{args.latency_ms:.0f} ms per AWS call\n")
-    rows = [[name, f"{m['seconds']:.2f}", str(m["calls"])] for name, m in measured.items()]
-    print(markdown_table(["what", "wall (s)", "AWS calls"], rows))
+    rows = [[name, f"{m['seconds']:.2f}", str(m["calls"]), str(m.get("load_1min", "-"))]
+            for name, m in measured.items()]
+    print(markdown_table(["what", "wall (s)", "AWS calls", "load (1 min)"], rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     return 0
