@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from eden.envs.docwriter import GroupCommit
 from eden.state.base import ApiKey, EnvRecord, Event, JournalEntry, LockInfo
 from eden.state.dynamodb.items import (
     Item,
@@ -55,6 +57,10 @@ class DynamoStore(EnvListing):
     ):
         super().__init__(table, clients)
         self.retention_days = retention_days
+        # Journal entries and events written at the same moment by concurrent operations
+        # (an API server's burst of creates) go out together, 25 a BatchWriteItem; each
+        # writer still returns only once its own entry is written.
+        self._timed_writes: GroupCommit[Item, None] = GroupCommit(lambda _key: nullcontext())
 
     # -- environments ------------------------------------------------------------------
 
@@ -121,7 +127,14 @@ class DynamoStore(EnvListing):
         for f in fields(entry):
             item[f.name] = as_attr(getattr(entry, f.name))
         item[TTL_ATTRIBUTE] = {"N": str(expiry(at, self.retention_days))}
-        self._put(item)
+        self._timed_writes.submit("timed", item, self._write_timed)
+
+    def _write_timed(self, items: list[Item]) -> list[None]:
+        if len(items) == 1:
+            self._put(items[0])  # alone: what it always was
+        else:
+            self._put_items(items)
+        return [None] * len(items)
 
     def _read_timed(self, cls: type[T], profile: str, env: str, limit: int) -> list[T]:
         """The newest ``limit`` entries of ``cls`` for one environment, newest first."""

@@ -252,8 +252,23 @@ class DynamoTable:
 
     def _delete_keys(self, keys: list[Item]) -> None:
         """BatchWriteItem in batches of 25, retrying what DynamoDB leaves unprocessed."""
-        for first in range(0, len(keys), _BATCH_SIZE):
-            pending = [{"DeleteRequest": {"Key": k}} for k in keys[first : first + _BATCH_SIZE]]
+        self._batch_write(
+            [{"DeleteRequest": {"Key": k}} for k in keys],
+            "deletes",
+            "run `eden state prune` again later; TTL deletes them meanwhile",
+        )
+
+    def _put_items(self, items: list[Item]) -> None:
+        """Puts many items (no conditions), 25 a call, as ``_delete_keys`` deletes."""
+        self._batch_write(
+            [{"PutRequest": {"Item": i}} for i in items],
+            "writes",
+            "run the operation again; its journal or events may miss entries",
+        )
+
+    def _batch_write(self, requests: list[Item], what: str, hint: str) -> None:
+        for first in range(0, len(requests), _BATCH_SIZE):
+            pending = requests[first : first + _BATCH_SIZE]
             for attempt in range(_BATCH_ATTEMPTS):
                 out = self._call("batch_write_item", RequestItems={self.table: pending})
                 pending = out.get("UnprocessedItems", {}).get(self.table, [])
@@ -262,10 +277,10 @@ class DynamoTable:
                 time.sleep(0.05 * 2**attempt)  # throttled: back off as AWS advises
             else:
                 raise AwsError(
-                    f"DynamoDB left {len(pending)} deletes unprocessed after"
+                    f"DynamoDB left {len(pending)} {what} unprocessed after"
                     f" {_BATCH_ATTEMPTS} tries (the table is throttled)",
                     code="UnprocessedItems",
                     operation="BatchWriteItem",
                     where=f"dynamodb://{self.table}",
-                    hint="run `eden state prune` again later; TTL deletes them meanwhile",
+                    hint=hint,
                 )
