@@ -210,3 +210,21 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]],
         for w, a in zip(widths, align, strict=True)
     ]
     return "\n".join([line(header), line(rule), *(line(r) for r in rows)])
+
+
+def server_cpu(url: str) -> float:
+    """CPU seconds the moto server process has used (Linux /proc): the sandbox's stand-in
+    for AWS's own work, which real AWS does elsewhere."""
+    import os
+    from pathlib import Path
+
+    port = url.rsplit(":", 1)[-1].encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"eden.sandbox.moto_server" in cmd and port in cmd:
+            return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0

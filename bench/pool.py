@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from _common import Clock, environment, markdown_table, moto_process
+from _common import Clock, environment, markdown_table, moto_process, server_cpu
 
 from eden.aws.clients import AwsClients
 from eden.config import build_profile
@@ -95,8 +95,18 @@ def one_by_one(engine: Any, records: list[Any]) -> list[Any]:
     return [f.result() for f in futures]
 
 
+def per_operation(calls: list[Any]) -> dict[str, dict[str, float]]:
+    """Each AWS operation: how many calls, and their mean and longest seconds."""
+    seconds: dict[str, list[float]] = {}
+    for c in calls:
+        seconds.setdefault(c.operation, []).append(c.end - c.start)
+    return {op: {"calls": len(s), "mean": sum(s) / len(s), "max": max(s)}
+            for op, s in sorted(seconds.items())}
+
+
 def timed(profile: Any, store: SqliteStore, latency: float, clock: Clock,
           with_gc: bool = True) -> dict[str, Any]:
+    url = str(profile.endpoint_url)
     clients = AwsClients(aws_settings(profile), inject_latency=latency)
     out: dict[str, Any] = {}
     with open_engine(profile, store=store, clients=clients, clock=clock, workers=32) as engine:
@@ -112,11 +122,13 @@ def timed(profile: Any, store: SqliteStore, latency: float, clock: Clock,
                                               gc.find_orphans(engine))))
         for what, run in runs:
             clients.reset_calls()
-            load = os.getloadavg()[0]
+            load, cpu0, moto0 = os.getloadavg()[0], time.process_time(), server_cpu(url)
             t0 = time.monotonic()
             run()
             out[what] = {"seconds": time.monotonic() - t0, "calls": len(clients.calls()),
-                         "load_1min": round(load, 1)}
+                         "load_1min": round(load, 1), "eden_cpu": time.process_time() - cpu0,
+                         "moto_cpu": server_cpu(url) - moto0,
+                         "operations": per_operation(clients.calls())}
         if not with_gc:
             return out
         clock.offset = (profile.ttl_hours + 1) * 3600
@@ -158,9 +170,11 @@ def main() -> int:
           f"{filled['refusal']}\n")
     print(f"## ls and gc at {measured['ls_records']['envs']} environments, "
           f"{args.latency_ms:.0f} ms per AWS call\n")
-    rows = [[name, f"{m['seconds']:.2f}", str(m["calls"]), str(m.get("load_1min", "-"))]
+    rows = [[name, f"{m['seconds']:.2f}", str(m["calls"]), f"{m.get('eden_cpu', 0):.1f}",
+             f"{m.get('moto_cpu', 0):.1f}", str(m.get("load_1min", "-"))]
             for name, m in measured.items()]
-    print(markdown_table(["what", "wall (s)", "AWS calls", "load (1 min)"], rows))
+    print(markdown_table(["what", "wall (s)", "AWS calls", "eden CPU (s)", "moto CPU (s)",
+                          "load (1 min)"], rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     return 0

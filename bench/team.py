@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from _common import Clock, environment, markdown_table, moto_process
+from _common import Clock, environment, markdown_table, moto_process, server_cpu
 
 from eden.aws.clients import AwsClients
 from eden.config import build_profile
@@ -35,23 +35,6 @@ from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.state import SqliteStore
 from eden.state.base import open_store
 from eden.wiring import aws_settings, open_engine
-
-
-def server_cpu(url: str) -> float:
-    """CPU seconds the moto server process has used (Linux /proc): the sandbox's stand-in
-    for AWS's own work, which real AWS does elsewhere."""
-    import os
-
-    port = url.rsplit(":", 1)[-1].encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if b"eden.sandbox.moto_server" in cmd and port in cmd:
-            return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
 
 
 def open_bench_store(kind: str, db: Path, profile: Any, table: str) -> Any:

@@ -30,8 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from _common import markdown_table, moto_process
-from team import open_bench_store, server_cpu
+from _common import markdown_table, moto_process, server_cpu
+from team import open_bench_store
 
 from eden.aws.clients import AwsClients
 from eden.config import build_profile

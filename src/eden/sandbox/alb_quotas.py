@@ -31,7 +31,7 @@ SERIALIZED = (
 )
 
 
-def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
+def install(lock: threading.RLock, advance_group: Callable[[Any, str], None]) -> None:
     """Patches moto's ELBv2 backend (the caller holds ``lock``, the model's)."""
     cls: Any = ELBv2Backend
     if getattr(cls, "eden_quotas", False):
@@ -63,7 +63,7 @@ def install(lock: threading.RLock, advance_all: Callable[[Any], None]) -> None:
 
     def describe_target_health(self: Any, target_group_arn: str, targets: Any) -> Any:
         with lock:
-            advance_all(ecs_backends[self.account_id][self.region_name])
+            advance_group(ecs_backends[self.account_id][self.region_name], target_group_arn)
             return target_health(self, target_group_arn, targets)
 
     modify_rule = cls.modify_rule

@@ -120,7 +120,7 @@ def install(model: Model | None = None) -> Model:
         if _MODEL is None:
             _MODEL = model or Model()
             _patch_ecs(_MODEL)
-            alb_quotas.install(_LOCK, lambda b: _MODEL_HOOKS["advance_all"](b))
+            alb_quotas.install(_LOCK, lambda b, arn: _MODEL_HOOKS["advance_group"](b, arn))
             target_keys.install()
         return _MODEL
 
@@ -137,6 +137,7 @@ def _patch_ecs(model: Model) -> None:
     ecs_requests.install()
     run_tasks.install()
     _MODEL_HOOKS["advance_all"] = lambda backend: _advance_all(backend, model)
+    _MODEL_HOOKS["advance_group"] = lambda backend, arn: _advance_group(backend, arn, model)
 
 
 def _create_service(original: Callable[..., Any], model: Model) -> Callable[..., Any]:
@@ -307,6 +308,16 @@ def _advance_all(backend: Any, model: Model) -> None:
         _advance(backend, service, model)
 
 
+def _advance_group(backend: Any, target_group_arn: str, model: Model) -> None:
+    """Moves along only the services behind one target group: its targets are theirs.
+    (Advancing every service on each DescribeTargetHealth made a listing of N
+    environments cost the model N x N steps; the others move when they are read.)"""
+    for service in list(backend.services.values()):
+        if any(lb.get("targetGroupArn") == target_group_arn
+               for lb in service.load_balancers or []):
+            _advance(backend, service, model)
+
+
 def _set_targets(ecs: Any, service: Any, count: int) -> None:
     """``count`` healthy stand-in targets in each of the service's target groups."""
     from moto.elbv2.models import elbv2_backends
@@ -326,7 +337,7 @@ def _set_targets(ecs: Any, service: Any, count: int) -> None:
         group.register([{"Id": ip, "Port": port} for ip in sorted(wanted) if ip not in present])
 
 
-_MODEL_HOOKS: dict[str, Callable[[Any], None]] = {}
+_MODEL_HOOKS: dict[str, Callable[..., None]] = {}
 
 
 def _patch(cls: type, name: str, fn: Callable[..., Any]) -> None:
