@@ -67,9 +67,10 @@ class S3(Adapter):
         if_match: str | None,
         kept: Mapping[str, Any] | None = None,
         overrides: Mapping[str, Any] | None = None,
-    ) -> None:
+    ) -> JsonObject:
         """Writes only if nobody changed the document since it was read (S3 conditional
-        PUT), keeping the object's attributes (``kept``) unless ``overrides`` sets them."""
+        PUT), keeping the object's attributes (``kept``) unless ``overrides`` sets them.
+        Returns the object as it now is (what a GetObject would give), ETag included."""
         kwargs: dict[str, Any] = {"ContentType": "application/json", **(kept or {})}
         kwargs.update({k: v for k, v in (overrides or {}).items() if v is not None})
         kwargs.update(
@@ -79,7 +80,11 @@ class S3(Adapter):
             kwargs["IfMatch"] = if_match
         else:
             kwargs["IfNoneMatch"] = "*"
-        self.client.put_object(**kwargs)
+        out = self.client.put_object(**kwargs)
+        written = {k: kwargs[k] for k in _KEPT if kwargs.get(k) not in (None, "", {})}
+        if written.get("StorageClass") == "STANDARD":
+            written.pop("StorageClass")
+        return JsonObject(json.loads(kwargs["Body"]), str(out.get("ETag")), written)
 
     def bucket_exists(self, bucket: str) -> bool:
         try:

@@ -10,13 +10,14 @@ on the ALB is claimed in ``quota``.)
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from eden.aws import Aws
-from eden.aws.s3 import CONFLICT_CODES
+from eden.aws.s3 import CONFLICT_CODES, JsonObject
 from eden.core import endpoints_doc
 from eden.core.endpoints_doc import Edit
 from eden.envs.docwriter import DocumentWriter
@@ -35,27 +36,34 @@ def apply_edits(
     *,
     overrides: Mapping[str, Any] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> list[bool]:
+    known: JsonObject | None = None,
+) -> tuple[list[bool], JsonObject | None]:
     """Read once, apply every edit, write once if any changed it (IfMatch / IfNoneMatch).
 
     On a lost race the edits are applied again to the fresh document; they are pure
     functions of the document, so that is safe. The object's own attributes (cache
     control, metadata...) are written back as they were, unless ``overrides`` sets them.
+    ``known``: the document as this process last wrote it; the first try writes on top of
+    it without reading (IfMatch its ETag: if anyone wrote since, S3 refuses and the
+    document is read). Returns each edit's result and the document as now written.
     """
     for attempt in range(DOCUMENT_RETRIES):
-        current = aws.s3.get_json(bucket, key)
-        doc = endpoints_doc.checked(current.doc, f"s3://{bucket}/{key}")
+        current = known if known is not None else aws.s3.get_json(bucket, key)
+        doc = endpoints_doc.checked(copy.deepcopy(current.doc), f"s3://{bucket}/{key}")
         results = [edit(doc) for edit in edits]
         if not any(results):
-            return results
+            return results, current
         try:
-            aws.s3.put_json(
+            written = aws.s3.put_json(
                 bucket, key, doc, if_match=current.etag, kept=current.kept, overrides=overrides
             )
-            return results
+            return results, written
         except AwsError as exc:
             if exc.code not in CONFLICT_CODES or attempt == DOCUMENT_RETRIES - 1:
                 raise
+            if known is not None:  # written by someone else since: read it, no race lost
+                known = None
+                continue
             sleep(random.uniform(0.01, 0.05 * 2 ** min(attempt, 4)))
     raise AssertionError("unreachable")
 
@@ -66,7 +74,7 @@ class DirectWrites:
         self.overrides = dict(overrides or {})
 
     def edit_document(self, bucket: str, key: str, edit: Edit) -> bool:
-        return apply_edits(self.aws, bucket, key, [edit], overrides=self.overrides)[0]
+        return apply_edits(self.aws, bucket, key, [edit], overrides=self.overrides)[0][0]
 
 
 class LeasedWrites:
@@ -82,13 +90,23 @@ class LeasedWrites:
         self.policy = policy
         self.overrides = dict(overrides or {})
         self._writer = DocumentWriter(lambda k: held(store, k, new_owner(), policy))
+        # Each document as this process last wrote it: the next group writes on top of it
+        # without reading it first (one round trip fewer under the lease). Only the group's
+        # leader touches it, one group of a key at a time.
+        self._written: dict[str, JsonObject | None] = {}
 
     def edit_document(self, bucket: str, key: str, edit: Edit) -> bool:
         """Edits from this process's threads are grouped, so a burst of creates (API
-        server) or deletes (gc) costs one read and one write."""
-        return self._writer.submit(
-            shared_key(f"endpoints:{bucket}/{key}"),
-            edit,
-            lambda edits: apply_edits(self.aws, bucket, key, edits, overrides=self.overrides),
-        )
+        server) or deletes (gc) costs one write (and one read, the first time)."""
+        lease_key = shared_key(f"endpoints:{bucket}/{key}")
+
+        def apply(edits: list[Edit]) -> list[bool]:
+            known = self._written.pop(lease_key, None)
+            results, now = apply_edits(
+                self.aws, bucket, key, edits, overrides=self.overrides, known=known
+            )
+            self._written[lease_key] = now
+            return results
+
+        return self._writer.submit(lease_key, edit, apply)
 
