@@ -45,13 +45,18 @@ def apply_edits(
     control, metadata...) are written back as they were, unless ``overrides`` sets them.
     ``known``: the document as this process last wrote it; the first try writes on top of
     it without reading (IfMatch its ETag: if anyone wrote since, S3 refuses and the
-    document is read). Returns each edit's result and the document as now written.
+    document is read). Edits that change nothing in it are run again on the document as
+    read (no write would have checked that ``known`` is still current). Returns each
+    edit's result and the document as now written.
     """
     for attempt in range(DOCUMENT_RETRIES):
         current = known if known is not None else aws.s3.get_json(bucket, key)
         doc = endpoints_doc.checked(copy.deepcopy(current.doc), f"s3://{bucket}/{key}")
         results = [edit(doc) for edit in edits]
         if not any(results):
+            if known is not None:  # "no change" is only true of the document as it is
+                known = None
+                continue
             return results, current
         try:
             written = aws.s3.put_json(
