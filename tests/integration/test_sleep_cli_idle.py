@@ -20,6 +20,7 @@ from eden.config.sleep import sleep_table
 from eden.envs.engine import Engine
 from eden.envs.idle import sweep
 from eden.envs.sleep import Power
+from eden.envs.usage import cost_view
 from eden.sandbox.seed import SeedInfo
 from eden.state.leases import LockPolicy, env_key, held
 from eden.wiring import open_engine
@@ -61,6 +62,9 @@ def test_sleep_wake_ls_show_from_the_command_line(
     shown = json.loads(out)
     assert shown["power"] == "sleeping"
     assert shown["extra"]["sleep"]["counts"] == {"app": 1}
+    # The reference's task: 0.25 vCPU, 0.5 GB, x86, in us-east-1: $0.0123425 an hour.
+    assert (shown["cost"]["region"], shown["cost"]["unknown"]) == ("us-east-1", None)
+    assert shown["cost"]["hourly"] == pytest.approx(0.0123425, abs=1e-6)
     code, out, err = run(capsys, "sleep", "feature-cli")
     assert code == 2 and "feature-cli is already sleeping" in err
     code, out, err = run(capsys, "wake", "feature-cli", "--timeout", "30", "-o", "json")
@@ -181,3 +185,25 @@ def test_outside_office_hours_the_sweep_sleeps_without_reading_metrics(
     assert {v.name: v.why for v in done.verdicts}[woken] == (
         "woken by hand: awake until office hours change")
     assert world.store.get("sandbox", used).power == "sleeping"  # type: ignore[union-attr]
+
+
+def test_cost_so_far_and_saved_follow_the_task_history(world: World, clocked: Engine) -> None:
+    """Created at MADE with 1 task (0.25 vCPU, 0.5 GB: $0.0123425 an hour in us-east-1),
+    asleep from NOW (after 1 h) for 3 h, then awake 30 min: 1.5 task-hours ran
+    ($0.01851375) and 3 were saved ($0.0370275)."""
+    name = _made_an_hour_ago(world, clocked, "feature/priced")
+    assert isinstance(clocked.clock, FakeClock)
+    power = Power(clocked)
+    power.sleep(name)
+    clocked.clock.now = NOW + 3 * 3600
+    power.wake(name)
+    assert power.wait_awake(name, timeout=10)
+    record = world.store.get("sandbox", name)
+    assert record is not None
+
+    shown = cost_view(record, clocked.profile, NOW + 3.5 * 3600)
+
+    assert shown["task_hours"] == 1.5
+    assert shown["dollars"] == pytest.approx(0.01851375, abs=1e-6)
+    assert shown["saved_dollars"] == pytest.approx(0.0370275, abs=1e-6)
+    assert [p[1]["app"]["n"] for p in record.extra["usage"]["points"]] == [1, 0, 1]

@@ -35,7 +35,7 @@ def sleep_environment(
     engine = context.registry.engine(profile)
     outcome = Power(engine).sleep(name, reason="by the API", policy=NO_WAIT)
     assert outcome.record is not None
-    return {**env_view(outcome.record, engine.profile.ttl_hours), **outcome.run.as_dict()}
+    return {**env_view(outcome.record, engine.profile), **outcome.run.as_dict()}
 
 
 @router.delete("/sleeping/{name:path}", tags=["environments"])
@@ -49,7 +49,7 @@ def wake_environment(
     assert outcome.record is not None
     if context.waker is not None:
         context.waker.finish_later(engine, Target(engine.profile.name, outcome.env))
-    return {**env_view(outcome.record, engine.profile.ttl_hours), **outcome.run.as_dict()}
+    return {**env_view(outcome.record, engine.profile), **outcome.run.as_dict()}
 
 
 def power_gauges(registry: Registry) -> list[str]:

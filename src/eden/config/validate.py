@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.config.access import access_table
+from eden.config.cost import cost_table
 from eden.config.fields import refuse_unknown
 from eden.config.hooks import hooks_table
 from eden.config.model import (
@@ -80,6 +81,7 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         execution_role_arn=execution_role(values, where),
         access=access_table(values.get("access"), where=where),
         sleep=sleep_table(values.get("sleep"), where=where),
+        cost=cost_table(values.get("cost"), where=where),
     )
 
 

@@ -37,6 +37,7 @@ from eden.envs.sleep_plan import (
     plan_wake_start,
     waker_params,
 )
+from eden.envs.usage import note_power
 from eden.errors import ConfigError, NotFound, UsageError
 from eden.state.leases import LockPolicy, env_key, held, new_owner
 
@@ -167,6 +168,7 @@ class Power:
         record.extra["sleep"] = {
             "state": "sleeping", "since": started, "counts": counts, "reason": reason,
         }  # fmt: skip
+        note_power(record, started)
         self.store.put(record)
         self.engine.history.event(record.name, "sleep", started, "ok", reason)
         total = sum(counts.values())
@@ -224,6 +226,7 @@ class Power:
         started = self.engine.clock()
         run = self._run(record, plan, listener)
         record.extra["sleep"] = {**state, "state": "waking", "woken_at": started, "woken_by": by}
+        note_power(record, started)
         self.store.put(record)
         self.engine.history.event(record.name, "wake", started, "ok", f"tasks starting ({by})")
         said = f"{record.name} is waking: its tasks are starting"
