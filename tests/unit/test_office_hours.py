@@ -42,13 +42,54 @@ def test_the_last_boundary() -> None:
     assert HOURS.last_boundary(at(2030, 4, 1, 20, 0)) == at(2030, 4, 1, 19, 0)
 
 
+NIGHTS = office_hours({"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                       "from": "22:00", "to": "06:00"}, where="dev")  # fmt: skip
+
+
+def test_office_hours_across_midnight_run_into_the_next_morning() -> None:
+    assert NIGHTS is not None and NIGHTS.overnight
+    assert NIGHTS.is_open(at(2030, 3, 13, 22, 0))  # Wednesday night
+    assert NIGHTS.is_open(at(2030, 3, 14, 5, 59))  # Thursday morning: Wednesday's night
+    assert not NIGHTS.is_open(at(2030, 3, 14, 6, 0))
+    assert not NIGHTS.is_open(at(2030, 3, 13, 21, 59))
+    assert NIGHTS.is_open(at(2030, 3, 16, 3, 0))  # Saturday 03:00: Friday's night
+    assert not NIGHTS.is_open(at(2030, 3, 17, 23, 0))  # Sunday night is not listed
+    assert not NIGHTS.is_open(at(2030, 3, 11, 3, 0))  # nor Monday 03:00 (Sunday's night)
+    assert NIGHTS.describe() == (
+        "mon,tue,wed,thu,fri 22:00-06:00 (to the next day) Europe/Berlin")
+
+
+def test_the_last_boundary_and_opening_across_midnight() -> None:
+    assert NIGHTS is not None
+    assert NIGHTS.last_boundary(at(2030, 3, 14, 2, 0)) == at(2030, 3, 13, 22, 0)
+    assert NIGHTS.last_boundary(at(2030, 3, 14, 12, 0)) == at(2030, 3, 14, 6, 0)
+    assert NIGHTS.last_boundary(at(2030, 3, 17, 12, 0)) == at(2030, 3, 16, 6, 0)  # Sunday
+    assert NIGHTS.last_opening(at(2030, 3, 14, 2, 0)) == at(2030, 3, 13, 22, 0)
+    assert NIGHTS.last_opening(at(2030, 3, 18, 12, 0)) == at(2030, 3, 15, 22, 0)  # Monday noon
+    # The night of the change to summer time (Sunday 31 March 2030, 02:00 -> 03:00) is not
+    # listed; Monday's night still opens at 22:00 and closes at 06:00 local.
+    assert NIGHTS.last_boundary(at(2030, 4, 2, 7, 0)) == at(2030, 4, 2, 6, 0)
+
+
+def test_until_midnight_and_all_day() -> None:
+    day = office_hours({"timezone": "UTC", "days": ["mon"], "from": "00:00", "to": "24:00",
+                        "pre_wake": True}, where="dev")  # fmt: skip
+    assert day is not None and day.pre_wake and not day.overnight
+    assert day.is_open(datetime(2030, 3, 11, 23, 59, tzinfo=ZoneInfo("UTC")).timestamp())
+    assert not day.is_open(datetime(2030, 3, 12, 0, 0, tzinfo=ZoneInfo("UTC")).timestamp())
+    assert day.as_table() == {"timezone": "UTC", "days": ["mon"], "from": "00:00",
+                              "to": "24:00", "pre_wake": True}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"timezone": "Mars/Olympus"}, "unknown timezone 'Mars/Olympus'"),
         ({"from": "25:00"}, r"from '25:00' is not a time of day HH:MM"),
         ({"to": "7pm"}, r"to '7pm' is not a time of day HH:MM"),
-        ({"from": "19:00", "to": "08:00"}, "from '19:00' must be before to '08:00'"),
+        ({"from": "19:00", "to": "19:00"}, "from '19:00' and to '19:00' are the same time"),
+        ({"from": "24:00"}, r"from '24:00' is not a time of day HH:MM \(00:00-23:59\)"),
+        ({"pre_wake": "yes"}, "pre_wake must be true or false, got 'yes'"),
         ({"days": ["monday"]}, r"days \['monday'\] must be a list of mon, tue"),
         ({"days": []}, r"days \[\] must be a list"),
         ({"hours": 8}, "unknown: hours"),
