@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from eden_world import World
@@ -207,3 +208,28 @@ def test_cost_so_far_and_saved_follow_the_task_history(world: World, clocked: En
     assert shown["dollars"] == pytest.approx(0.01851375, abs=1e-6)
     assert shown["saved_dollars"] == pytest.approx(0.0370275, abs=1e-6)
     assert [p[1]["app"]["n"] for p in record.extra["usage"]["points"]] == [1, 0, 1]
+
+
+def test_pre_wake_wakes_at_the_start_of_office_hours(world: World, clocked: Engine) -> None:
+    """NOW is a Sunday evening in Berlin: the sweep puts the environment to sleep; the
+    first sweep after Monday 08:00 wakes it (pre_wake = true) and, its targets healthy,
+    points its rule back."""
+    schedule = {"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                "from": "08:00", "to": "19:00", "pre_wake": True}  # fmt: skip
+    clocked.profile = replace(clocked.profile, sleep=sleep_table(
+        {"waker": "127.0.0.1:18081", "schedule": schedule}, where="t"))  # fmt: skip
+    name = _made_an_hour_ago(world, clocked, "feature/morning")
+    power = Power(clocked)
+    assert sweep(power, now=NOW, dry_run=False).slept == [name]
+    monday = datetime(2030, 3, 18, 8, 5, tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+    assert isinstance(clocked.clock, FakeClock)
+    clocked.clock.now = monday
+
+    assert sweep(power, now=monday, dry_run=True).pre_wake == [name]
+    done = sweep(power, now=monday, dry_run=False)
+
+    assert (done.woken, done.finished, done.failed) == ([name], [name], {})
+    record = world.store.get("sandbox", name)
+    assert record is not None and record.power == "awake"
+    assert record.extra["last_woken_by"] == "the schedule (pre_wake)"
+    assert sweep(power, now=monday + 60, dry_run=True).pre_wake == []  # once

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from eden.core.office_hours import office_hours
-from eden.envs.idle import candidates
+from eden.envs.idle import PRE_WAKE, candidates, to_pre_wake
 from eden.envs.records import EnvRecord, ServiceRecord
 from eden.errors import ConfigError
 
@@ -130,3 +130,34 @@ def test_outside_office_hours_everything_sleeps_but_pinned_and_hand_woken() -> N
     }
     inside = candidates(records, at(2030, 3, 13, 12, 0), 30, HOURS)
     assert not any(v.scheduled for v in inside)  # in office hours: only idleness counts
+
+
+def asleep(name: str, since: float, reason: str, **extra: Any) -> EnvRecord:
+    return record(name, sleep={"state": "sleeping", "since": since, "counts": {"app": 1},
+                               "reason": reason}, **extra)  # fmt: skip
+
+
+def test_pre_wake_wakes_what_the_sweep_put_to_sleep_before_the_hours_began() -> None:
+    waking = office_hours({"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu",
+                           "fri"], "from": "08:00", "to": "19:00", "pre_wake": True},
+                          where="dev")  # fmt: skip
+    friday_night, monday = at(2030, 3, 15, 19, 10), at(2030, 3, 18, 8, 5)
+    records = [
+        asleep("scheduled", friday_night, "idle: outside office hours (...)"),
+        asleep("idle-friday", at(2030, 3, 15, 15, 0), "idle: no request in 30 min"),
+        asleep("idle-today", at(2030, 3, 18, 8, 1), "idle: no request in 30 min"),
+        asleep("by-hand", friday_night, "by hand"),
+        asleep("by-the-api", friday_night, "by the API"),
+        record("awake"),
+    ]
+    assert to_pre_wake(records, monday, waking) == ["scheduled", "idle-friday"]
+    assert to_pre_wake(records, at(2030, 3, 18, 7, 59), waking) == []  # not open yet
+    assert to_pre_wake(records, at(2030, 3, 16, 12, 0), waking) == []  # Saturday
+    assert to_pre_wake(records, monday, HOURS) == []  # not asked for: never
+
+
+def test_a_pre_wake_is_not_a_hand_wake() -> None:
+    saturday = at(2030, 3, 16, 12, 0)
+    rec = record("pre-woken", last_woken_at=saturday - 600, last_woken_by=PRE_WAKE)
+    verdicts = {v.name: v.scheduled for v in candidates([rec], saturday, 5, HOURS)}
+    assert verdicts == {"pre-woken": True}  # closed: it sleeps
