@@ -91,11 +91,15 @@ class Waker:
     """Finds the environment of a host, wakes it once, and finishes the wake."""
 
     def __init__(
-        self, registry: Registry, metrics: Metrics, *, clock: Callable[[], float] = time.time
-    ):
+        self, registry: Registry, metrics: Metrics, *, clock: Callable[[], float] = time.time,
+        background: bool = True,
+    ):  # fmt: skip
         self.registry = registry
         self.metrics = metrics
         self.clock = clock
+        # False on Lambda, which freezes the process once it has answered: the wake runs
+        # before the answer (one UpdateService), and the page's reloads finish it.
+        self.background = background
         self._map: dict[str, Target] = {}
         self._built = float("-inf")
         self._lock = threading.Lock()
@@ -182,7 +186,12 @@ class Waker:
         self, engine: Engine, target: Target, first: Callable[[], bool] | None = None
     ) -> None:
         """A thread that runs ``first`` (the wake), then restores the rules once the
-        targets are healthy, so a wake finishes even when no further request arrives."""
+        targets are healthy, so a wake finishes even when no further request arrives.
+        Without background threads (Lambda): both at once, and later requests finish it."""
+        if not self.background:
+            if first is None or first():
+                self._finish(engine, target)
+            return
 
         def run() -> None:
             if first is not None and not first():
