@@ -195,7 +195,8 @@ def test_the_lambda_waker_answers_alb_events_and_wakes_once(
     r.clients.reset_calls()
 
     unknown = handler(_alb_event("nobody.dev.example.com"), _LambdaContext())
-    assert (unknown["statusCode"], unknown["body"]) == (404, "no preview environment has this host\n")
+    assert (unknown["statusCode"], unknown["body"]) == (
+        404, "no preview environment has this host\n")
     assert r.clients.calls() == []
     answer = handler(_alb_event(r.host), _LambdaContext())
 
