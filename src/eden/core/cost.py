@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("linux_x86", "linux_arm", "spot_x86", "spot_arm")
-MAX_POINTS = 200  # points kept in a record; older ones are folded into the totals
+MAX_POINTS = 100  # points kept in a record (DynamoDB items hold 400 KB); older ones folded
 
 
 @dataclass(frozen=True)
