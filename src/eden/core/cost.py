@@ -12,10 +12,10 @@ and what sleeping saved is the same sum over the time asleep, with the count the
 environment would have run (the count it had when it went to sleep).
 
 The history is a list of points ``[at, {role: {"n": running, "w": would run, "size": ...}}]``
-(each point holds until the next one, the last until now), kept in the environment's record.
-Old points are folded into running totals in vCPU-seconds and GB-seconds per kind of task
+(each point holds until the next one, the last until now), kept in the environment's record
+with running totals up to the last point in vCPU-seconds and GB-seconds per kind of task
 (``Meter``): totals that do not depend on the prices, so a price changed in the profile
-applies to the whole history.
+applies to the whole history, and a figure costs the same however long the history.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("linux_x86", "linux_arm", "spot_x86", "spot_arm")
-MAX_POINTS = 100  # points kept in a record (DynamoDB items hold 400 KB); older ones folded
+MAX_POINTS = 4  # recent points kept for people to read (the totals hold the rest): a
+# record is copied whole for every API answer, so it stays small
 
 
 @dataclass(frozen=True)
@@ -251,29 +252,28 @@ def integrate(points: Sequence[Sequence[Any]], now: float) -> Usage:
 
 def note(history: Mapping[str, Any] | None, at: float,
          roles: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    """The history with a new point (nothing new when nothing changed); past
-    ``MAX_POINTS`` the oldest points are folded into the totals."""
+    """The history with a new point (nothing new when nothing changed). The totals
+    (``ran``, ``saved``) cover the time up to the last point, so a figure needs only them
+    and the last point, however long the history; the newest ``MAX_POINTS`` points are
+    kept for people to read."""
     old = dict(history or {})
     points = [list(p) for p in old.get("points") or []]
     entries = {role: dict(entry) for role, entry in roles.items()}
     if points and points[-1][1] == entries:
         return old
+    ran, saved = Meter.from_dict(old.get("ran")), Meter.from_dict(old.get("saved"))
+    if points:
+        last = integrate(points[-1:], at)
+        ran, saved = ran.merge(last.ran), saved.merge(last.saved)
     points.append([at, entries])
-    out = {"since": old.get("since", at), "points": points, "ran": old.get("ran"),
-           "saved": old.get("saved")}
-    if len(points) > MAX_POINTS:
-        cut = len(points) - MAX_POINTS
-        folded = integrate(points[: cut + 1], float(points[cut][0]))
-        out["ran"] = Meter.from_dict(old.get("ran")).merge(folded.ran).to_dict()
-        out["saved"] = Meter.from_dict(old.get("saved")).merge(folded.saved).to_dict()
-        out["points"] = points[cut:]
-    return out
+    return {"since": old.get("since", at), "points": points[-MAX_POINTS:],
+            "ran": ran.to_dict(), "saved": saved.to_dict()}  # fmt: skip
 
 
 def usage_of(history: Mapping[str, Any] | None, now: float) -> Usage:
-    """The whole usage: the folded totals and the points kept."""
+    """The whole usage up to ``now``: the totals, and the last point until ``now``."""
     history = history or {}
-    kept = integrate(history.get("points") or [], now)
+    kept = integrate((history.get("points") or [])[-1:], now)
     return Usage(Meter.from_dict(history.get("ran")).merge(kept.ran),
                  Meter.from_dict(history.get("saved")).merge(kept.saved))  # fmt: skip
 
