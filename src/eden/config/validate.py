@@ -58,6 +58,15 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
     region, endpoint_url = _aws_location(values, arn, where)
     desired, retry_mode, ttl_hours = _numbers_and_modes(values, where)
     state = _state(values, where)
+    access = access_table(values.get("access"), where=where)
+    sleep = sleep_table(values.get("sleep"), where=where)
+    if access is not None and access.bypass_header and sleep.waker is None:
+        raise ConfigError(
+            "access.bypass_header needs a waker: CI's requests go through it",
+            where=f"{where} [sleep] waker",
+            hint='set waker = "IP:PORT" in [sleep] (where the ALB reaches `eden serve '
+            "--waker-port`), or remove bypass_header",
+        )
     return Profile(
         name=name,
         cluster=cluster,
@@ -78,8 +87,8 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         deny_secrets=secret_patterns(values, "deny_secrets", where),
         allow_secrets=secret_patterns(values, "allow_secrets", where),
         execution_role_arn=execution_role(values, where),
-        access=access_table(values.get("access"), where=where),
-        sleep=sleep_table(values.get("sleep"), where=where),
+        access=access,
+        sleep=sleep,
     )
 
 
