@@ -41,7 +41,8 @@ BYPASS = profile(bypass_header="X-Eden-Bypass")
 
 
 def rule(priority: int | None, *hosts: str, headers: dict[str, str] | None = None) -> ListenerRule:
-    return ListenerRule(f"arn:rule/{priority}", priority, hosts, ("tg",), header_digests=headers or {})
+    arn = f"arn:rule/{priority}"
+    return ListenerRule(arn, priority, hosts, ("tg",), header_digests=headers or {})
 
 
 def reference(rules: tuple[ListenerRule, ...]) -> Reference:

@@ -132,7 +132,7 @@ def test_the_bypass_secret_is_read_checked_and_required() -> None:
 
 def test_a_bypass_needs_a_waker_to_send_ci_through() -> None:
     table = {**COGNITO, "bypass_header": "X-Eden-Bypass"}
-    with pytest.raises(ConfigError, match="access.bypass_header needs a waker") as info:
+    with pytest.raises(ConfigError, match=r"access\.bypass_header needs a waker") as info:
         build_profile("dev", values(access=table))
     assert info.value.where == "profile [sleep] waker"
     profile = build_profile("dev", values(access=table, sleep={"waker": "10.0.3.17:8081"}))
