@@ -14,6 +14,7 @@ from eden_world import World
 
 from eden.config.access import access_table
 from eden.config.sleep import SleepSettings, Waker
+from eden.envs import bypass_gc
 from eden.envs.engine import Engine
 from eden.errors import ConfigError
 from eden.wiring import open_engine
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.integration
 
 SECRET = "ci-bypass-0123456789abcdef0123456789"
 ROTATED = "ci-bypass-rotated-fedcba9876543210fedcba"
+BY_GC = "ci-bypass-by-gc-00112233445566778899aabb"
 ACCESS = {
     "type": "cognito",
     "user_pool_arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab",
@@ -97,7 +99,27 @@ def test_one_bypass_rule_per_alb_counted_rotated_and_removed_with_the_last(
         assert [s.action for s in deployed.run.plan.steps if "bypass" in s.action] == [
             "elbv2.modify_bypass_rule"
         ]
-        (rule,) = _bypass_rules(world)
-        assert rule["Conditions"][0]["HttpHeaderConfig"]["Values"] == [ROTATED]
-        engine.delete("feature/ci")
+        assert _secret(world) == ROTATED
+
+    # `eden gc` rotates too, and removes the rule when the profile has no bypass any more.
+    monkeypatch.setenv("TEST_BYPASS_SECRET", BY_GC)
+    with _engine(world) as engine:
+        changes = bypass_gc.sweep(engine.aws, engine.profile, BY_GC, dry_run=False)
+        assert [(c.action, c.why) for c in changes] == [
+            ("set the secret of", "$TEST_BYPASS_SECRET changed")
+        ]
+        assert _secret(world) == BY_GC
+    changes = bypass_gc.sweep(world.engine.aws, world.engine.profile, None, dry_run=False)
+    assert [c.why for c in changes] == ["the profile has no such bypass now"]
     assert _bypass_rules(world) == []
+    with _engine(world) as engine:
+        engine.create("feature/ci", world.image)  # the next deploy makes it again
+        assert _secret(world) == BY_GC
+        engine.delete("feature/ci")
+    assert _bypass_rules(world) == []  # gone with the ALB's last environment
+
+
+def _secret(world: World) -> str:
+    (rule,) = _bypass_rules(world)
+    header = next(c for c in rule["Conditions"] if c["Field"] == "http-header")
+    return str(header["HttpHeaderConfig"]["Values"][0])

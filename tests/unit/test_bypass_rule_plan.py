@@ -10,6 +10,7 @@ import pytest
 
 from eden.config import Profile, build_profile
 from eden.envs.albs import need_of
+from eden.envs.bypass_gc import decide
 from eden.envs.plan import Plan, Ref, Step
 from eden.envs.quota import Need, shortfall
 from eden.envs.resources import bypass_rule as br
@@ -148,3 +149,18 @@ def test_the_last_environment_of_the_alb_takes_the_rule_with_it() -> None:
     assert step.params == {"ListenerArn": LISTENER, "Header": "x-eden-bypass", "Zone": ZONE}
     nothing = Plan("delete", "dev", "x")
     assert br.add_to_delete(BYPASS, nothing, LISTENER, ZONE) is nothing
+
+
+def test_gc_removes_a_rule_nobody_needs_and_sets_a_changed_secret() -> None:
+    ours = rule(1, f"*.{ZONE}", headers={"x-eden-bypass": br.secret_digest(SECRET)})
+    env = rule(5, "api-a.dev.example.com")
+    assert decide(BYPASS, [ours, env], {ours.arn}, ZONE, SECRET) == []
+    assert decide(BYPASS, [ours, env], set(), ZONE, SECRET) == []  # not tagged as ours
+    assert decide(BYPASS, [ours, env], {ours.arn}, ZONE, None) == []  # no secret: left alone
+    (rotate,) = decide(BYPASS, [ours, env], {ours.arn}, ZONE, "new" * 10)
+    assert rotate.describe() == f"set the secret of the CI bypass rule {ours.arn}: " \
+        "$EDEN_BYPASS_SECRET changed"
+    (alone,) = decide(BYPASS, [ours, rule(6, "x.example.org")], {ours.arn}, ZONE, SECRET)
+    assert (alone.action, alone.why) == ("delete", "no environment is left on its ALB")
+    (off,) = decide(profile(), [ours, env], {ours.arn}, ZONE, SECRET)
+    assert (off.action, off.why) == ("delete", "the profile has no such bypass now")

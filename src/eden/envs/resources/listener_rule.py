@@ -279,10 +279,10 @@ def also_tagged(aws: Aws, profile: Profile) -> Iterable[tuple[str, str]]:
         if not listener:
             continue
         arns = [r["RuleArn"] for r in aws.elbv2.rules(listener) if not r.get("IsDefault")]
-        found += [
-            (tags.get(TAG_ENV, "?"), arn)
+        found += [  # (the ALB's own bypass rule has no environment: `eden gc` sees to it)
+            (tags[TAG_ENV], arn)
             for arn, tags in aws.elbv2.tags(arns).items()
-            if is_edens(tags, profile.name)
+            if is_edens(tags, profile.name) and TAG_ENV in tags
         ]
     return found
 
