@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from eden.config import Profile
 from eden.config.access import bypass_secret
@@ -180,7 +181,9 @@ class Proxy:
             return _text(502, f"the environment's task did not answer ({type(exc).__name__})")
         # The server adds its own Date and Server; repeated names (Set-Cookie) are kept.
         kept = forwarded_headers(answer.headers.multi_items(), drop=("date", "server"))
-        response = StreamingResponse(_stream(answer), answer.status_code)
+        # (closed by the stream's end, or after the answer when the client went away)
+        response = StreamingResponse(_stream(answer), answer.status_code,
+                                     background=BackgroundTask(answer.close))  # fmt: skip
         response.raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1"))
                                  for k, v in kept]  # fmt: skip
         return response
