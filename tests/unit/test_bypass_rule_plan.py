@@ -4,6 +4,7 @@ a plan."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,9 +15,10 @@ from eden.envs.bypass_gc import decide
 from eden.envs.plan import Plan, Ref, Step
 from eden.envs.quota import Need, shortfall
 from eden.envs.resources import bypass_rule as br
+from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import AlbUsage, ListenerRule, Reference
-from eden.envs.resources.listener_rule import parse_rule
-from eden.errors import ConfigError
+from eden.envs.resources.listener_rule import Placed, parse_rule
+from eden.errors import AwsError, ConfigError
 
 ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/50dc6c49"
 LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/50dc6c49/f2f7"
@@ -164,3 +166,60 @@ def test_gc_removes_a_rule_nobody_needs_and_sets_a_changed_secret() -> None:
     assert (alone.action, alone.why) == ("delete", "no environment is left on its ALB")
     (off,) = decide(profile(), [ours, env], {ours.arn}, ZONE, SECRET)
     assert (off.action, off.why) == ("delete", "the profile has no such bypass now")
+
+
+class FakeElbv2:
+    """The listener's rules as DescribeRules gives them; CreateRule refuses a taken
+    priority (PriorityInUse), as AWS does."""
+
+    def __init__(self, *rules: dict[str, Any]) -> None:
+        self.listed = list(rules)
+        self.deleted: list[str] = []
+
+    def rules(self, listener: str) -> list[dict[str, Any]]:
+        return self.listed
+
+    def create_rule(self, params: dict[str, Any]) -> str:
+        if any(r["Priority"] == str(params["Priority"]) for r in self.listed):
+            raise AwsError("The specified priority is in use.", code="PriorityInUse")
+        self.listed.append({**params, "RuleArn": "arn:made", "Priority": str(params["Priority"])})
+        return "arn:made"
+
+    def delete_rule(self, arn: str) -> bool:
+        self.deleted.append(arn)
+        return True
+
+
+def raw(arn: str, priority: int, host: str, header: str | None = None) -> dict[str, Any]:
+    conds = br.conditions(header, ZONE, SECRET) if header else [
+        {"Field": "host-header", "HostHeaderConfig": {"Values": [host]}}]  # fmt: skip
+    return {"RuleArn": arn, "Priority": str(priority), "Conditions": conds, "Actions": []}
+
+
+def apply(elbv2: FakeElbv2, secret: str | None = SECRET) -> Apply:
+    return Apply(aws=SimpleNamespace(elbv2=elbv2), shared=None, bypass_secret=secret)  # type: ignore[arg-type]
+
+
+def test_the_rule_is_made_with_the_secret_and_a_concurrent_one_is_taken_as_it_is() -> None:
+    (_, step) = added(())
+    elbv2 = FakeElbv2(raw("arn:env", 5, "api-a.dev.example.com"))
+    assert br.create(apply(elbv2), step.params) == Placed("arn:made", 1)
+    made = elbv2.listed[-1]["Conditions"][0]["HttpHeaderConfig"]["Values"]
+    assert made == [SECRET]
+    other = raw("arn:theirs", 1, "", header="x-eden-bypass")  # a concurrent create's
+    assert br.create(apply(FakeElbv2(other)), step.params) == Placed("arn:theirs", 1)
+    taken = FakeElbv2(raw("arn:x", 1, "other.example.org"), raw("arn:env", 5, "api-a." + ZONE))
+    assert br.create(apply(taken), step.params) == Placed("arn:made", 2)
+    with pytest.raises(ConfigError, match="the CI bypass secret is not set"):
+        br.create(apply(FakeElbv2(), secret=None), step.params)
+
+
+def test_the_rule_goes_only_with_the_last_environment_of_the_zone() -> None:
+    params = {"ListenerArn": LISTENER, "Header": "x-eden-bypass", "Zone": ZONE}
+    bypass = raw("arn:bypass", 1, "", header="x-eden-bypass")
+    busy = FakeElbv2(bypass, raw("arn:env", 5, "api-b." + ZONE))
+    assert br.delete_if_last(apply(busy), params) == Removed(False) and busy.deleted == []
+    alone = FakeElbv2(bypass, raw("arn:else", 6, "x.example.org"))
+    assert br.delete_if_last(apply(alone), params) == Removed(True)
+    assert alone.deleted == ["arn:bypass"]
+    assert br.delete_if_last(apply(FakeElbv2()), params) == Removed(False)
