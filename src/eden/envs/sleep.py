@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eden.core.tags import TAG_SLEEPING
@@ -47,20 +46,6 @@ if TYPE_CHECKING:
 POLL = 1.0  # seconds between target-health reads while `eden wake` waits
 
 
-@dataclass(frozen=True)
-class WakerMade:
-    TargetGroupArn: str  # AWS's field name, so a Ref reads like the API
-
-
-def ensure_waker_group(ctx: Apply, p: Mapping[str, Any]) -> WakerMade:
-    """Makes the ALB's waker group (or finds it: the name is the ALB's) and registers the
-    waker; both calls are idempotent, so every sleep runs them."""
-    params = {k: v for k, v in p.items() if k != "Targets"}
-    arn = ctx.aws.elbv2.create_target_group(params)
-    ctx.aws.elbv2.register_targets(arn, list(p["Targets"]))
-    return WakerMade(arn)
-
-
 def tag_sleeping(ctx: Apply, p: Mapping[str, Any]) -> None:
     ctx.aws.ecs.tag_resource(str(p["resourceArn"]), {TAG_SLEEPING: "true"})
 
@@ -71,7 +56,6 @@ def untag_sleeping(ctx: Apply, p: Mapping[str, Any]) -> None:
 
 SLEEP_ACTIONS = {
     **ACTIONS,
-    "elbv2.ensure_waker_group": ensure_waker_group,
     "ecs.tag_sleeping": tag_sleeping,
     "ecs.untag_sleeping": untag_sleeping,
 }
