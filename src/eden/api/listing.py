@@ -197,13 +197,34 @@ def not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
 
 
+# What a cost block says that accrues with time alone (core/cost.py): a weak ETag holds
+# while only these moved, and the answer's `hourly` and `as_of` let a client bring a kept
+# copy up to date. A deploy, sleep or wake changes the rest, and so the ETag.
+_ACCRUING = frozenset({"as_of", "task_hours", "dollars", "saved_dollars"})
+
+
+def _steady(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (_steady_cost(v) if k == "cost" else _steady(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_steady(v) for v in value]
+    return value
+
+
+def _steady_cost(cost: Any) -> Any:
+    if not isinstance(cost, dict):
+        return cost
+    return {k: v for k, v in cost.items() if k not in _ACCRUING}
+
+
 def json_answer(request: Request, body: dict[str, Any], etag: str | None,
                 headers: dict[str, str]) -> Response:
     """JSON straight from ``json.dumps``, not through FastAPI's encoder: its walk through
     every value cost more than the whole rest of a listing. Without an ETag given, the
-    ETag is a hash of the answer (one environment; a list with health)."""
+    ETag is a hash of the answer (one environment; a list with health), less the cost so
+    far, which grows by the second."""
     response = JSONResponse(body, headers=headers)
-    etag = etag or weak_etag(bytes(response.body))
+    etag = etag or weak_etag(json.dumps(_steady(body), sort_keys=True, default=str))
     if matches(request.headers.get("if-none-match"), etag):
         return not_modified(etag)
     response.headers["ETag"] = etag
