@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -30,6 +31,7 @@ from eden.config import Profile
 from eden.envs.gc import expires_at
 from eden.envs.observe import Observer
 from eden.envs.records import EnvRecord
+from eden.envs.usage import cost_view
 from eden.errors import UsageError
 from eden.state.base import EnvQuery, EnvSummary
 
@@ -104,8 +106,9 @@ def answer(context: ApiContext, request: Request, q: ListQuery) -> Response:
         rows = [summary_view(r, ttl[r.profile]) for r in page]
     else:
         records, more = _read(context, profiles, q, position, lean=False)
-        view = summary_view if q.view == "summary" else full_view
-        rows = [view(r, ttl[r.profile]) for r in records]
+        by_name = {p.name: p for p in profiles}
+        rows = [summary_view(r, ttl[r.profile]) if q.view == "summary"
+                else full_view(r, by_name[r.profile]) for r in records]  # fmt: skip
         if q.health:
             _add_health(context, records, rows)
         page = records
@@ -156,10 +159,12 @@ def _add_health(context: ApiContext, records: list[EnvRecord], rows: list[dict[s
             row.update(found[r.name].brief())
 
 
-def full_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
-    """A record as the API shows it: everything, plus when the stale cleaner may take it."""
+def full_view(record: EnvRecord, profile: Profile) -> dict[str, Any]:
+    """A record as the API shows it: everything, plus when the stale cleaner may take it
+    and what its tasks cost (as of now: ``cost.as_of``)."""
     data = record.as_dict()
-    data["expires_at"] = expires_at(record, ttl_hours)
+    data["expires_at"] = expires_at(record, profile.ttl_hours)
+    data["cost"] = cost_view(record, profile, time.time())
     return data
 
 
@@ -192,13 +197,34 @@ def not_modified(etag: str) -> Response:
     return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
 
 
+# What a cost block says that accrues with time alone (core/cost.py): a weak ETag holds
+# while only these moved, and the answer's `hourly` and `as_of` let a client bring a kept
+# copy up to date. A deploy, sleep or wake changes the rest, and so the ETag.
+_ACCRUING = frozenset({"as_of", "task_hours", "dollars", "saved_dollars"})
+
+
+def _steady(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (_steady_cost(v) if k == "cost" else _steady(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_steady(v) for v in value]
+    return value
+
+
+def _steady_cost(cost: Any) -> Any:
+    if not isinstance(cost, dict):
+        return cost
+    return {k: v for k, v in cost.items() if k not in _ACCRUING}
+
+
 def json_answer(request: Request, body: dict[str, Any], etag: str | None,
                 headers: dict[str, str]) -> Response:
     """JSON straight from ``json.dumps``, not through FastAPI's encoder: its walk through
     every value cost more than the whole rest of a listing. Without an ETag given, the
-    ETag is a hash of the answer (one environment; a list with health)."""
+    ETag is a hash of the answer (one environment; a list with health), less the cost so
+    far, which grows by the second."""
     response = JSONResponse(body, headers=headers)
-    etag = etag or weak_etag(bytes(response.body))
+    etag = etag or weak_etag(json.dumps(_steady(body), sort_keys=True, default=str))
     if matches(request.headers.get("if-none-match"), etag):
         return not_modified(etag)
     response.headers["ETag"] = etag

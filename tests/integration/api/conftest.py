@@ -7,7 +7,6 @@ store holding one read and one write key, and a server configured for webhooks.
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,12 +16,13 @@ from typing import Any
 import httpx
 import pytest
 from api_helpers import fleet_record
+from moto_snapshot import fresh_seeded_account
 
 from eden.api import ApiSettings, WebhookSettings, create_app
 from eden.api.auth import issue_key
 from eden.api.serving import ServerThread
 from eden.config import write_profile
-from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
+from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values
 from eden.state import SqliteStore
 
 WEBHOOK_SECRET = "It's a Secret to Everybody"
@@ -112,9 +112,7 @@ def api(
 def shared_api(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterator[Api]:
     """One account and server for a whole module, for tests that must not change anything
     (auth refusals, bad input): seeding costs seconds, and they only prove nothing happens."""
-    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=120).close()
-    seeded = seed(sandbox_clients(moto_url))
+    seeded = fresh_seeded_account(moto_url)
     tmp = tmp_path_factory.mktemp("shared-api")
     values = sandbox_profile_values(seeded, moto_url)
     values["state"] = f"sqlite:///{tmp / 'state.db'}"
@@ -136,9 +134,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, moto_url: str) -> Iterator[A
     """One server for a module, its store holding 100 environments in `sandbox` and 20
     in `other` (a second profile on the same state), written straight into the store.
     For tests that only read."""
-    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
-    seeded = seed(sandbox_clients(moto_url))
+    seeded = fresh_seeded_account(moto_url)
     tmp = tmp_path_factory.mktemp("fleet")
     values = sandbox_profile_values(seeded, moto_url)
     values["state"] = f"sqlite:///{tmp / 'state.db'}"

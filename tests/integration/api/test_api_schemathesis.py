@@ -34,7 +34,7 @@ def test_no_server_errors(api: Any, tmp_path: Path) -> None:
             "--checks",
             "not_a_server_error",
             "--max-examples",
-            "40",
+            "25",
             "--phases",
             "examples,fuzzing",
             "--header",
@@ -55,7 +55,7 @@ def test_no_server_errors(api: Any, tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=280,  # a deadline for a hang (a loaded machine is slow, not stuck); pytest's is 300
         cwd=tmp_path,  # its caches (.hypothesis, .schemathesis) stay out of the repository
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

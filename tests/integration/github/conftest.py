@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -25,6 +24,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from github_double import GitHubDouble
+from moto_snapshot import fresh_seeded_account
 from payloads import SECRET
 
 from eden.api import ApiSettings, WebhookSettings, create_app
@@ -34,7 +34,7 @@ from eden.api.webhooks import signature
 from eden.config import write_profile
 from eden.errors import AwsError
 from eden.github.settings import GitHubSettings
-from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
+from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values
 from eden.state import SqliteStore
 
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -215,9 +215,7 @@ def running_hub(
 def account(moto_url: str) -> dict[str, Any]:
     """One seeded account per module (seeding costs seconds); each scenario has its own
     pull request number and branch, its own state, server and GitHub double."""
-    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    urllib.request.urlopen(req, timeout=120).close()
-    seeded: SeedInfo = seed(sandbox_clients(moto_url))
+    seeded: SeedInfo = fresh_seeded_account(moto_url)
     sandbox_clients(moto_url).client("ecr").create_repository(repositoryName="hello-world")
     return sandbox_profile_values(seeded, moto_url)
 

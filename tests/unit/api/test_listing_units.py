@@ -11,6 +11,7 @@ from fastapi import Response
 from eden.api import cursors
 from eden.api.answers import Answers
 from eden.api.listing import ListQuery, full_view, matches, summary_view
+from eden.config.validate import build_profile
 from eden.core.secrets import REDACTED
 from eden.errors import UsageError
 from state_records import record
@@ -87,7 +88,32 @@ def test_the_full_and_lean_views_show_no_secret_values() -> None:
     """The list's full view is the record's dict, redacted; the lean one has no variables."""
     rec = record("a")
     rec.extra = {"env_overrides": {"DB_PASSWORD": "hunter2", "LOG_LEVEL": "debug"}}
-    full = full_view(rec, 24)
+    full = full_view(rec, build_profile("dev", {
+        "region": "us-east-1", "cluster": "dev", "reference_service": "api", "zone_id": "Z1",
+        "listener_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/s/a/l",
+    }))
     assert full["extra"]["env_overrides"] == {"DB_PASSWORD": REDACTED, "LOG_LEVEL": "debug"}
     assert rec.extra["env_overrides"]["DB_PASSWORD"] == "hunter2"  # the record is untouched
     assert "hunter2" not in json.dumps(summary_view(rec, 24))
+
+
+def test_one_answers_etag_holds_while_only_the_cost_so_far_grows() -> None:
+    from starlette.requests import Request
+
+    from eden.api.listing import json_answer
+
+    def etag(body: dict[str, object]) -> str:
+        request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+        return str(json_answer(request, body, None, {}).headers["etag"])
+
+    cost = {"currency": "USD", "as_of": 100.0, "since": 50.0, "task_hours": 0.1,
+            "dollars": 0.01, "saved_dollars": 0.0, "hourly": 0.0123}
+    body = {"name": "feature-x", "status": "ready", "cost": cost}
+    later = {**body, "cost": {**cost, "as_of": 160.0, "task_hours": 0.2, "dollars": 0.02,
+                              "saved_dollars": 0.5}}
+    assert etag(later) == etag(body)
+    # What a deploy, sleep or wake changes is a new answer, the hourly rate included.
+    assert etag({**body, "cost": {**cost, "hourly": 0.0246}}) != etag(body)
+    assert etag({**body, "status": "failed"}) != etag(body)
+    rows = {"environments": [body]}
+    assert etag({"environments": [later]}) == etag(rows)
