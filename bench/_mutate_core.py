@@ -25,8 +25,9 @@ SCALER_POLICY_TESTS = _tests("scaler/target_tracking", "scaler/target_tracking_e
                              "scaler/threshold", "scaler/seed_flaws")
 
 
-def _resource(name: str, *skip: str) -> Suite:
-    return Suite(f"src/eden/envs/resources/{name}.py", RESOURCE_TESTS, skip)
+def _resource(name: str, *own_tests: str) -> Suite:
+    """A resource module: the planner's tests, and its own unit tests if it has some."""
+    return Suite(f"src/eden/envs/resources/{name}.py", (*RESOURCE_TESTS, *_tests(*own_tests)))
 
 
 SUITES: tuple[Suite, ...] = (
@@ -46,7 +47,7 @@ SUITES: tuple[Suite, ...] = (
     _resource("base"),
     _resource("target_group"),
     _resource("task_definition"),
-    _resource("listener_rule"),
+    _resource("listener_rule", "listener_rule"),
     _resource("service"),
     _resource("dns_record"),
     _resource("endpoints_entry"),
