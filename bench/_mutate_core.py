@@ -110,4 +110,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/scaler/target_tracking.py", "return load <= 0", "LtE -> Lt"):
         "the same: load is never negative, so only load == 0 differs, and it proposes 0 "
         "either way",
+    ("src/eden/envs/resources/listener_rule.py", "return None", "delete Return"):
+        "record's last line: falling off the end returns None all the same",
+    ("src/eden/envs/resources/listener_rule.py", "@dataclass(frozen=True)", "True -> False"):
+        "Placed (a step's output) is only read (resolve, the record): nothing assigns to it "
+        "or hashes it",
+    ("src/eden/envs/resources/listener_rule.py",
+     "usage = ref.alb_usage or AlbUsage(len(non_default), 0, frozenset())", "0 -> 1"):
+        "with the ALB's usage not read, the target groups counted are 0 or 1: a new one "
+        "makes 1 or 2 of the 100 an ALB takes, never refused either way",
 }
