@@ -51,8 +51,8 @@ SUITES: tuple[Suite, ...] = (
     _resource("service"),
     _resource("dns_record"),
     _resource("endpoints_entry"),
-    Suite("src/eden/envs/quota.py", _tests("quota_check", "alb_pool_order")),
-    Suite("src/eden/envs/albs.py", _tests("alb_pool_order")),
+    Suite("src/eden/envs/quota.py", _tests("quota_check", "quota_ledger", "alb_pool_order")),
+    Suite("src/eden/envs/albs.py", _tests("alb_pool_order", "alb_pool_place")),
     Suite("src/eden/envs/readiness.py", _tests("readiness"), ("wait_until_ready",)),
     Suite("src/eden/scaler/windows.py", _tests("scaler/windows")),
     Suite("src/eden/scaler/target_tracking.py", SCALER_POLICY_TESTS),
@@ -119,4 +119,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "usage = ref.alb_usage or AlbUsage(len(non_default), 0, frozenset())", "0 -> 1"):
         "with the ALB's usage not read, the target groups counted are 0 or 1: a new one "
         "makes 1 or 2 of the 100 an ALB takes, never refused either way",
+    ("src/eden/envs/quota.py", "return None", "delete Return"):
+        "shortfall's last line: falling off the end returns None all the same",
+    ("src/eden/envs/quota.py", "self.policy = policy", "delete Assign"):
+        "nothing reads Ledger.policy: the lease's policy reaches GroupCommit through the "
+        "closure in __init__",
+    ("src/eden/envs/quota.py", "@dataclass(frozen=True)", "True -> False"):
+        "Need and _Claim are built once and only read: nothing assigns to one or hashes it",
 }
