@@ -77,6 +77,7 @@ def test_a_full_pool_of_albs_names_its_key_count_and_need() -> None:
 
 def test_a_placement_says_why_the_pool_is_full_only_when_it_read_the_pool() -> None:
     assert Placement([None]).full(_profile()) is None
+    assert Placement([LISTENERS[2], LISTENERS[0]]).candidates == [LISTENERS[2], LISTENERS[0]]
     rooms = _rooms(AlbUsage(100, 0), AlbUsage(99, 1), AlbUsage(0, 0))
     err = Placement([LISTENERS[1]], rooms).full(_profile())
     assert err is not None
@@ -90,8 +91,7 @@ def test_the_need_is_one_rule_and_target_group_per_rule_made() -> None:
     def step(i: int, action: str) -> Step:
         return Step(f"s{i}", action, {}, (), "")
 
-    actions = ["elbv2.create_rule", "ecs.create_service", "elbv2.create_rule",
-               "elbv2.modify_rule"]
+    actions = ["elbv2.create_rule", "ecs.create_service", "elbv2.create_rule"]
     plan = Plan("create", "dev", "x", tuple(step(i, a) for i, a in enumerate(actions)))
     assert albs.need_of(plan) == Need(rules=2, target_groups=2)
     assert albs.need_of(replace(plan, steps=())) == Need(rules=0, target_groups=0)
@@ -129,6 +129,12 @@ def test_removal_without_a_record_looks_for_the_rule_on_every_alb() -> None:
     assert reader.asked == LISTENERS
     nowhere = StubReader(set(), [])
     assert albs.removal_snapshot(nowhere, _profile(), [], None).alb == LISTENERS[0]
+
+
+def test_removal_in_a_pool_of_two_looks_at_both() -> None:
+    reader = StubReader({ALBS[1]}, [])
+    assert albs.removal_snapshot(reader, _alb_profile(), [], None).alb == ALBS[1]
+    assert reader.asked == ALBS[:2]
 
 
 def test_removal_with_one_alb_reads_it_without_looking_further() -> None:
