@@ -14,8 +14,8 @@ from eden.envs.records import EnvRecord, ServiceRecord
 def test_a_dns_change_is_waited_for_until_insync_and_none_means_no_change() -> None:
     assert assess(Observation("INSYNC", service(), healthy(2))).waiting_for == ()
     assert assess(Observation(None, service(), healthy(2))).waiting_for == ()
-    assert assess(Observation("PENDING", None, [])).waiting_for == (
-        "the DNS record (PENDING)", "the service (not found)")
+    assert assess(Observation("PENDING", None, [])) == Readiness(
+        False, ("the DNS record (PENDING)", "the service (not found)"), None)
 
 
 def test_the_rollout_is_the_primary_deployments_and_counts_default_to_zero() -> None:
