@@ -129,4 +129,25 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Need and _Claim are built once and only read: nothing assigns to one or hashes it",
     ("src/eden/envs/albs.py", "@dataclass(frozen=True)", "True -> False"):
         "a Room is built once per read and only read: nothing assigns to one or hashes it",
+    ("src/eden/envs/readiness.py", "@dataclass(frozen=True)", "True -> False"):
+        "Observation, Readiness and Watch are built once and only read: nothing assigns to "
+        "one or hashes it",
+    ("src/eden/envs/readiness.py",
+     "assert arn is not None  # a service the engine has just made or deployed", "delete Assert"):
+        "a guard for the type checker: a None ARN fails on the next line all the same "
+        "(AttributeError instead of AssertionError), and the engine never passes one",
+    ("src/eden/envs/readiness.py",
+     "assert names is not None  # a record the engine has just written has them all",
+     "delete Assert"):
+        "the same: None names fail on the next line (names.service)",
+    ("src/eden/envs/readiness.py",
+     'return cls(cluster, arn.rsplit("/", 1)[-1], service.target_group_arn, dns_change)',
+     "1 -> 2"):
+        "rsplit's maxsplit 1 -> 2: the last piece after the last '/' is the same for any "
+        "maxsplit >= 1 (the index's 1 -> 2, [-2], is killed, so only this one survives)",
+    ("src/eden/envs/readiness.py",
+     'return cls(cluster, arn.rsplit("/", 1)[-1], service.target_group_arn, dns_change)',
+     "-x -> x"):
+        "[-1] -> [1] of rsplit('/', 1): two pieces for an ARN with a '/', and every ECS "
+        "service ARN has one (service/NAME or service/CLUSTER/NAME)",
 }

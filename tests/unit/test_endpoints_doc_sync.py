@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from eden.core import endpoints_doc as doc_
+from eden.core.endpoints_doc import Edit  # what the document writer applies
 from eden.errors import AwsError
 
 ZONE = "dev.example.com"
@@ -68,7 +69,8 @@ def test_remove_picks_the_entry_holding_the_key_and_keeps_its_other_keys() -> No
 
 def test_the_edits_change_the_document_and_say_whether_to_write() -> None:
     doc: dict[str, Any] = {"environments": []}
-    assert doc_.upsert_edit("a", "dev", "api", "h")(doc) is True
+    upsert: Edit = doc_.upsert_edit("a", "dev", "api", "h")
+    assert upsert(doc) is True
     assert doc == {"environments": [entry("a", "h")]}
     remove = doc_.remove_edit("a", "api")
     assert remove(doc) is True and doc == {"environments": []}
