@@ -150,4 +150,17 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "-x -> x"):
         "[-1] -> [1] of rsplit('/', 1): two pieces for an ARN with a '/', and every ECS "
         "service ARN has one (service/NAME or service/CLUSTER/NAME)",
+    ("src/eden/core/images.py", "@dataclass(frozen=True)", "True -> False"):
+        "an EcrImage is built once and only read: nothing assigns to one or hashes it",
+    ("src/eden/core/arns.py", 'parts = alb_arn.split(":loadbalancer/", 1)[-1].split("/")',
+     "1 -> 2"):
+        "maxsplit 1 -> 2 differs only for an ARN with ':loadbalancer/' twice, which no ALB "
+        "ARN has",
+    ("src/eden/core/office_hours.py", "@dataclass(frozen=True)", "True -> False"):
+        "OfficeHours is built once per profile and only read: nothing assigns to it or "
+        "hashes it (a Profile holds dicts, so it is never hashed either)",
+    ("src/eden/core/office_hours.py", "for back in range(8):", "8 -> 9"):
+        "with any office day the search ends by back = 7 (that weekday a week ago, whose "
+        "boundaries are long past); with none, every day is skipped: a 9th day changes "
+        "nothing",
 }

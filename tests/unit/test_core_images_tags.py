@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from eden.core.images import EcrImage, ecr_image
-from eden.core.tags import MANAGED_BY, TAG_ENV, TAG_PROFILE, elb_tags, is_edens, merge_tags
+from eden.core.tags import (
+    MANAGED_BY,
+    TAG_ENV,
+    TAG_PROFILE,
+    TAG_SLEEPING,
+    elb_tags,
+    is_edens,
+    merge_tags,
+)
 
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 DIGEST = "sha256:" + "ab" * 32
@@ -59,3 +67,9 @@ def test_merged_tags_keep_the_references_own_first_and_fit_in_fifty() -> None:
     many = [{"key": f"k{i}", "value": "v"} for i in range(60)]
     merged = merge_tags(many, ours)
     assert len(merged) == 50 and merged[-1] == ours[0] and merged[48] == many[48]
+
+
+def test_the_tag_names_are_the_ones_already_in_aws() -> None:
+    # Resources made by earlier versions carry these: renaming one would orphan them.
+    assert (MANAGED_BY, TAG_PROFILE, TAG_ENV, TAG_SLEEPING) == (
+        "eden:managed-by", "eden:profile", "eden:env", "eden:sleeping")
