@@ -49,8 +49,8 @@ SUITES: tuple[Suite, ...] = (
     _resource("task_definition"),
     _resource("listener_rule", "listener_rule"),
     _resource("service"),
-    _resource("dns_record"),
-    _resource("endpoints_entry"),
+    _resource("dns_record", "dns_endpoint_resources"),
+    _resource("endpoints_entry", "dns_endpoint_resources"),
     Suite("src/eden/envs/quota.py", _tests("quota_check", "quota_ledger", "alb_pool_order")),
     Suite("src/eden/envs/albs.py", _tests("alb_pool_order", "alb_pool_place")),
     Suite("src/eden/envs/readiness.py", _tests("readiness", "readiness_edges"),
@@ -163,4 +163,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "with any office day the search ends by back = 7 (that weekday a week ago, whose "
         "boundaries are long past); with none, every day is skipped: a 9th day changes "
         "nothing",
+    ("src/eden/core/urls.py", "if not url:", "delete If"):
+        "without the shortcut, None and '' parse to no host, ip_address('') raises "
+        "ValueError, and the answer is False all the same",
+    ("src/eden/core/urls.py", "return False", "delete Return"):
+        "the same: the empty URL falls through to the ValueError branch, which answers False",
 }
