@@ -36,7 +36,7 @@ SUITES: tuple[Suite, ...] = (
                                             "quota_check")),
     Suite("src/eden/core/images.py", _tests("engine_inputs", "core_images_tags")),
     Suite("src/eden/core/arns.py", _tests("alb_pool_order", "core_arns")),
-    Suite("src/eden/core/envvars.py", _tests("engine_inputs", "env_variables")),
+    Suite("src/eden/core/envvars.py", _tests("engine_inputs", "env_variables", "envvars_edges")),
     Suite("src/eden/core/tags.py", _tests("planner", "core_images_tags")),
     Suite("src/eden/core/urls.py", _tests("core_urls")),
     Suite("src/eden/core/office_hours.py", _tests("office_hours", "office_hours_edges")),
