@@ -47,7 +47,7 @@ def test_has_entry_needs_the_name_and_the_update_key() -> None:
     assert not doc_.has_entry(doc, "a", "web")
     assert not doc_.has_entry(doc, "b", "api")
     assert doc_.has_entry(doc, "b", "web")
-    assert not doc_.has_entry(["a"], "a", "api")
+    assert doc_.has_entry(["a"], "a", "api") is False
     assert not doc_.has_entry({}, "a", "api")
 
 
