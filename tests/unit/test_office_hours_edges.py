@@ -97,3 +97,12 @@ def test_the_field_error_says_what_to_write() -> None:
     with pytest.raises(ConfigError, match="missing: to") as info:
         office_hours({k: v for k, v in RAW.items() if k != "to"}, where="profile dev")
     assert (info.value.hint or "").startswith('e.g. timezone = "Europe/Berlin"')
+
+
+@pytest.mark.parametrize(("start", "end"), [("10:05", "23:05"), ("08:55", "17:45")])
+def test_the_table_written_back_is_the_one_read(start: str, end: str) -> None:
+    raw = {**RAW, "from": start, "to": end}
+    h = hours(**{"from": start, "to": end})
+    assert h.as_table() == raw
+    assert h.describe() == f"mon {start}-{end} Europe/Berlin"
+    assert office_hours(h.as_table(), where="profile dev") == h
