@@ -168,4 +168,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "ValueError, and the answer is False all the same",
     ("src/eden/core/urls.py", "return False", "delete Return"):
         "the same: the empty URL falls through to the ValueError branch, which answers False",
+    ("src/eden/core/envvars.py", "@dataclass(frozen=True)", "True -> False"):
+        "VarsChange and EnvVars are built once and only read (apply makes a new EnvVars); "
+        "they hold dicts, so nothing hashes them",
 }
