@@ -16,6 +16,14 @@ from eden.sandbox import aws_model
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)
+    if worker_output is not None:
+        # A pytest-xdist worker: its AWS calls go to the controller, which checks them all
+        # (and sees every worker's skips) once the workers are done.
+        from eden.aws.clients import CALLED
+
+        worker_output["eden_aws_calls"] = sorted(CALLED)
+        return
     _every_call_is_granted(session)
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         return
@@ -25,6 +33,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         names = ", ".join(sorted({r.nodeid for r in skipped}))
         print(f"\nCI: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist, on the controller: a worker finished; keep the AWS calls it made."""
+    from eden.aws.clients import CALLED
+
+    calls = getattr(node, "workeroutput", {}).get("eden_aws_calls", [])
+    CALLED.update((service, operation) for service, operation in calls)
 
 
 # moto is made to behave like AWS where eden relies on it (services drain and start, ALB

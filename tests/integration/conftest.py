@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,11 +11,12 @@ from aws_rules import AwsRules
 from eden_world import World
 from moto.server import ThreadedMotoServer
 from moto_atomic import make_dynamodb_items_atomic
+from moto_snapshot import fresh_seeded_account
 
 from eden.aws import Aws
 from eden.aws.clients import AwsClients
 from eden.config import Profile, build_profile
-from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
+from eden.sandbox.seed import SeedInfo, sandbox_profile_values
 from eden.state import SqliteStore
 from eden.wiring import aws_settings, open_engine
 
@@ -36,11 +36,8 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def seeded(moto_url: str) -> SeedInfo:
-    """A fresh account per test: reset moto, then seed the reference stack."""
-    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    # A reset after a big test takes seconds on a loaded machine: the deadline is for a hang.
-    urllib.request.urlopen(req, timeout=120).close()
-    return seed(sandbox_clients(moto_url))
+    """A fresh account per test: moto reset, with the reference stack seeded in it."""
+    return fresh_seeded_account(moto_url)
 
 
 @pytest.fixture

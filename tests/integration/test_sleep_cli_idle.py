@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from eden_world import World
@@ -20,6 +21,7 @@ from eden.config.sleep import sleep_table
 from eden.envs.engine import Engine
 from eden.envs.idle import sweep
 from eden.envs.sleep import Power
+from eden.envs.usage import cost_view
 from eden.sandbox.seed import SeedInfo
 from eden.state.leases import LockPolicy, env_key, held
 from eden.wiring import open_engine
@@ -61,6 +63,9 @@ def test_sleep_wake_ls_show_from_the_command_line(
     shown = json.loads(out)
     assert shown["power"] == "sleeping"
     assert shown["extra"]["sleep"]["counts"] == {"app": 1}
+    # The reference's task: 0.25 vCPU, 0.5 GB, x86, in us-east-1: $0.0123425 an hour.
+    assert (shown["cost"]["region"], shown["cost"]["unknown"]) == ("us-east-1", None)
+    assert shown["cost"]["hourly"] == pytest.approx(0.0123425, abs=1e-6)
     code, out, err = run(capsys, "sleep", "feature-cli")
     assert code == 2 and "feature-cli is already sleeping" in err
     code, out, err = run(capsys, "wake", "feature-cli", "--timeout", "30", "-o", "json")
@@ -181,3 +186,50 @@ def test_outside_office_hours_the_sweep_sleeps_without_reading_metrics(
     assert {v.name: v.why for v in done.verdicts}[woken] == (
         "woken by hand: awake until office hours change")
     assert world.store.get("sandbox", used).power == "sleeping"  # type: ignore[union-attr]
+
+
+def test_cost_so_far_and_saved_follow_the_task_history(world: World, clocked: Engine) -> None:
+    """Created at MADE with 1 task (0.25 vCPU, 0.5 GB: $0.0123425 an hour in us-east-1),
+    asleep from NOW (after 1 h) for 3 h, then awake 30 min: 1.5 task-hours ran
+    ($0.01851375) and 3 were saved ($0.0370275)."""
+    name = _made_an_hour_ago(world, clocked, "feature/priced")
+    assert isinstance(clocked.clock, FakeClock)
+    power = Power(clocked)
+    power.sleep(name)
+    clocked.clock.now = NOW + 3 * 3600
+    power.wake(name)
+    assert power.wait_awake(name, timeout=10)
+    record = world.store.get("sandbox", name)
+    assert record is not None
+
+    shown = cost_view(record, clocked.profile, NOW + 3.5 * 3600)
+
+    assert shown["task_hours"] == 1.5
+    assert shown["dollars"] == pytest.approx(0.01851375, abs=1e-6)
+    assert shown["saved_dollars"] == pytest.approx(0.0370275, abs=1e-6)
+    assert [p[1]["app"]["n"] for p in record.extra["usage"]["points"]] == [1, 0, 1]
+
+
+def test_pre_wake_wakes_at_the_start_of_office_hours(world: World, clocked: Engine) -> None:
+    """NOW is a Sunday evening in Berlin: the sweep puts the environment to sleep; the
+    first sweep after Monday 08:00 wakes it (pre_wake = true) and, its targets healthy,
+    points its rule back."""
+    schedule = {"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                "from": "08:00", "to": "19:00", "pre_wake": True}  # fmt: skip
+    clocked.profile = replace(clocked.profile, sleep=sleep_table(
+        {"waker": "127.0.0.1:18081", "schedule": schedule}, where="t"))  # fmt: skip
+    name = _made_an_hour_ago(world, clocked, "feature/morning")
+    power = Power(clocked)
+    assert sweep(power, now=NOW, dry_run=False).slept == [name]
+    monday = datetime(2030, 3, 18, 8, 5, tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+    assert isinstance(clocked.clock, FakeClock)
+    clocked.clock.now = monday
+
+    assert sweep(power, now=monday, dry_run=True).pre_wake == [name]
+    done = sweep(power, now=monday, dry_run=False)
+
+    assert (done.woken, done.finished, done.failed) == ([name], [name], {})
+    record = world.store.get("sandbox", name)
+    assert record is not None and record.power == "awake"
+    assert record.extra["last_woken_by"] == "the schedule (pre_wake)"
+    assert sweep(power, now=monday + 60, dry_run=True).pre_wake == []  # once

@@ -66,7 +66,8 @@ def cloud() -> Iterator[dict[str, Any]]:
 def _translated(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # the translator's pseudo-parameters
     template = json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE)), default=str))
-    template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] = "s3://eden-code/eden.zip"
+    for function in ("ApiFunction", "WakerFunction"):
+        template["Resources"][function]["Properties"]["CodeUri"] = "s3://eden-code/eden.zip"
     out: dict[str, Any] = transform(template, {}, _NoManagedPolicies())
     dropped = {k for k, v in out["Resources"].items() if v["Type"] in NOT_IN_MOTO}
     out["Resources"] = {k: v for k, v in out["Resources"].items() if k not in dropped}
@@ -111,10 +112,36 @@ def test_the_template_creates_its_stack_with_the_generated_role(
         PARAMETERS["TaskRoleArn"],
         PARAMETERS["ExecutionRoleArn"],
     ]
+    waker = _waker(boto3.client("lambda", **cloud), cfn)
+    assert waker["Configuration"]["Handler"] == "eden.api.lambda_handler.waker_handler"
+    assert waker["Configuration"]["Role"] == _role_arn(cfn, "ApiFunctionRole")
     table = stack_table(cfn)
     assert _list(by_action["dynamodb:PutItem"]["Resource"]) == [
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
     ]
+
+
+def _physical(cfn: Any, logical: str) -> str:
+    for resource in cfn.describe_stack_resources(StackName="eden")["StackResources"]:
+        if resource["LogicalResourceId"] == logical:
+            return str(resource["PhysicalResourceId"])
+    raise AssertionError(f"the stack has no {logical}")
+
+
+def _role_arn(cfn: Any, logical: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{_physical(cfn, logical)}"
+
+
+def _waker(lam: Any, cfn: Any) -> dict[str, Any]:
+    """The waker function, and that the ALB may invoke it from eden's waker groups."""
+    name = _physical(cfn, "WakerFunction").rsplit(":", 1)[-1]
+    found: dict[str, Any] = lam.get_function(FunctionName=name)
+    policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "elasticloadbalancing.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == (
+        f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/eden-waker-*/*")
+    return found
 
 
 def stack_table(cfn: Any) -> str:

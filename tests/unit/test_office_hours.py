@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from eden.core.office_hours import office_hours
-from eden.envs.idle import candidates
+from eden.envs.idle import PRE_WAKE, candidates, to_pre_wake
 from eden.envs.records import EnvRecord, ServiceRecord
 from eden.errors import ConfigError
 
@@ -42,13 +42,54 @@ def test_the_last_boundary() -> None:
     assert HOURS.last_boundary(at(2030, 4, 1, 20, 0)) == at(2030, 4, 1, 19, 0)
 
 
+NIGHTS = office_hours({"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu", "fri"],
+                       "from": "22:00", "to": "06:00"}, where="dev")  # fmt: skip
+
+
+def test_office_hours_across_midnight_run_into_the_next_morning() -> None:
+    assert NIGHTS is not None and NIGHTS.overnight
+    assert NIGHTS.is_open(at(2030, 3, 13, 22, 0))  # Wednesday night
+    assert NIGHTS.is_open(at(2030, 3, 14, 5, 59))  # Thursday morning: Wednesday's night
+    assert not NIGHTS.is_open(at(2030, 3, 14, 6, 0))
+    assert not NIGHTS.is_open(at(2030, 3, 13, 21, 59))
+    assert NIGHTS.is_open(at(2030, 3, 16, 3, 0))  # Saturday 03:00: Friday's night
+    assert not NIGHTS.is_open(at(2030, 3, 17, 23, 0))  # Sunday night is not listed
+    assert not NIGHTS.is_open(at(2030, 3, 11, 3, 0))  # nor Monday 03:00 (Sunday's night)
+    assert NIGHTS.describe() == (
+        "mon,tue,wed,thu,fri 22:00-06:00 (to the next day) Europe/Berlin")
+
+
+def test_the_last_boundary_and_opening_across_midnight() -> None:
+    assert NIGHTS is not None
+    assert NIGHTS.last_boundary(at(2030, 3, 14, 2, 0)) == at(2030, 3, 13, 22, 0)
+    assert NIGHTS.last_boundary(at(2030, 3, 14, 12, 0)) == at(2030, 3, 14, 6, 0)
+    assert NIGHTS.last_boundary(at(2030, 3, 17, 12, 0)) == at(2030, 3, 16, 6, 0)  # Sunday
+    assert NIGHTS.last_opening(at(2030, 3, 14, 2, 0)) == at(2030, 3, 13, 22, 0)
+    assert NIGHTS.last_opening(at(2030, 3, 18, 12, 0)) == at(2030, 3, 15, 22, 0)  # Monday noon
+    # The night of the change to summer time (Sunday 31 March 2030, 02:00 -> 03:00) is not
+    # listed; Monday's night still opens at 22:00 and closes at 06:00 local.
+    assert NIGHTS.last_boundary(at(2030, 4, 2, 7, 0)) == at(2030, 4, 2, 6, 0)
+
+
+def test_until_midnight_and_all_day() -> None:
+    day = office_hours({"timezone": "UTC", "days": ["mon"], "from": "00:00", "to": "24:00",
+                        "pre_wake": True}, where="dev")  # fmt: skip
+    assert day is not None and day.pre_wake and not day.overnight
+    assert day.is_open(datetime(2030, 3, 11, 23, 59, tzinfo=ZoneInfo("UTC")).timestamp())
+    assert not day.is_open(datetime(2030, 3, 12, 0, 0, tzinfo=ZoneInfo("UTC")).timestamp())
+    assert day.as_table() == {"timezone": "UTC", "days": ["mon"], "from": "00:00",
+                              "to": "24:00", "pre_wake": True}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"timezone": "Mars/Olympus"}, "unknown timezone 'Mars/Olympus'"),
         ({"from": "25:00"}, r"from '25:00' is not a time of day HH:MM"),
         ({"to": "7pm"}, r"to '7pm' is not a time of day HH:MM"),
-        ({"from": "19:00", "to": "08:00"}, "from '19:00' must be before to '08:00'"),
+        ({"from": "19:00", "to": "19:00"}, "from '19:00' and to '19:00' are the same time"),
+        ({"from": "24:00"}, r"from '24:00' is not a time of day HH:MM \(00:00-23:59\)"),
+        ({"pre_wake": "yes"}, "pre_wake must be true or false, got 'yes'"),
         ({"days": ["monday"]}, r"days \['monday'\] must be a list of mon, tue"),
         ({"days": []}, r"days \[\] must be a list"),
         ({"hours": 8}, "unknown: hours"),
@@ -89,3 +130,34 @@ def test_outside_office_hours_everything_sleeps_but_pinned_and_hand_woken() -> N
     }
     inside = candidates(records, at(2030, 3, 13, 12, 0), 30, HOURS)
     assert not any(v.scheduled for v in inside)  # in office hours: only idleness counts
+
+
+def asleep(name: str, since: float, reason: str, **extra: Any) -> EnvRecord:
+    return record(name, sleep={"state": "sleeping", "since": since, "counts": {"app": 1},
+                               "reason": reason}, **extra)  # fmt: skip
+
+
+def test_pre_wake_wakes_what_the_sweep_put_to_sleep_before_the_hours_began() -> None:
+    waking = office_hours({"timezone": "Europe/Berlin", "days": ["mon", "tue", "wed", "thu",
+                           "fri"], "from": "08:00", "to": "19:00", "pre_wake": True},
+                          where="dev")  # fmt: skip
+    friday_night, monday = at(2030, 3, 15, 19, 10), at(2030, 3, 18, 8, 5)
+    records = [
+        asleep("scheduled", friday_night, "idle: outside office hours (...)"),
+        asleep("idle-friday", at(2030, 3, 15, 15, 0), "idle: no request in 30 min"),
+        asleep("idle-today", at(2030, 3, 18, 8, 1), "idle: no request in 30 min"),
+        asleep("by-hand", friday_night, "by hand"),
+        asleep("by-the-api", friday_night, "by the API"),
+        record("awake"),
+    ]
+    assert to_pre_wake(records, monday, waking) == ["scheduled", "idle-friday"]
+    assert to_pre_wake(records, at(2030, 3, 18, 7, 59), waking) == []  # not open yet
+    assert to_pre_wake(records, at(2030, 3, 16, 12, 0), waking) == []  # Saturday
+    assert to_pre_wake(records, monday, HOURS) == []  # not asked for: never
+
+
+def test_a_pre_wake_is_not_a_hand_wake() -> None:
+    saturday = at(2030, 3, 16, 12, 0)
+    rec = record("pre-woken", last_woken_at=saturday - 600, last_woken_by=PRE_WAKE)
+    verdicts = {v.name: v.scheduled for v in candidates([rec], saturday, 5, HOURS)}
+    assert verdicts == {"pre-woken": True}  # closed: it sleeps

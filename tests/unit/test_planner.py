@@ -707,16 +707,18 @@ def test_pick_priority_skips_a_full_low_range() -> None:
 def test_pick_priority_wraps_around_within_range() -> None:
     name = next(n for n in (f"wrap-{i}" for i in range(100)) if pick_priority(n, []) > 1)
     start = pick_priority(name, [])
-    assert pick_priority(name, list(range(start, MAX_PRIORITY + 1))) == 1
+    # 1 is kept for the ALB's CI bypass rule (bypass_rule): the wrap lands on 2.
+    assert pick_priority(name, list(range(start, MAX_PRIORITY + 1))) == 2
 
 
 def test_pick_priority_starts_in_1_to_1000_never_at_0() -> None:
     # ALB refuses priority 0. These names hash to the two ends of the start range (the
-    # digest mod 1000 is 0 and 999): the first free slot is 1 and 1000.
-    assert pick_priority("feature-793", []) == 1
+    # digest mod 1000 is 0 and 999): the first free slot is 2 (1 is kept for the ALB's
+    # CI bypass rule, which must come before every environment's) and 1000.
+    assert pick_priority("feature-793", []) == 2
     assert pick_priority("feature-2040", []) == 1000
     assert pick_priority("feature-2040", [1000]) == 1001
-    assert pick_priority("feature-2040", [None, *range(1000, MAX_PRIORITY + 1)]) == 1
+    assert pick_priority("feature-2040", [None, *range(1000, MAX_PRIORITY + 1)]) == 2
 
 
 def test_pick_priority_refuses_when_every_priority_is_taken() -> None:

@@ -24,6 +24,7 @@ from eden.envs.sleep_plan import (
     plan_wake_start,
     sleeping_actions,
     waker_group_name,
+    waker_params,
 )
 from eden.errors import ConfigError
 
@@ -173,3 +174,19 @@ def test_idle_verdicts_from_the_counts() -> None:
         "new": "awake for 1 min only", "woken": "awake for 10 min only", "kept": "pinned",
         "asleep": "already sleeping", "broken": "failed, not ready",
     }  # fmt: skip
+
+
+def test_a_lambda_waker_gets_a_lambda_target_group() -> None:
+    fn = "arn:aws:lambda:us-east-1:123456789012:function:eden-WakerFunction-1"
+    params = waker_params(profile(sleep={"waker": fn}), ALB, "vpc-1")
+    assert params == {"Name": waker_group_name("eden", ALB), "TargetType": "lambda",
+                      "Targets": [{"Id": fn}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [
+    "arn:aws:lambda:us-east-1:123456789012:function:eden-waker:live",  # an alias
+    "arn:aws:s3:::bucket",
+])  # fmt: skip
+def test_a_waker_arn_must_be_a_lambda_function(bad: str) -> None:
+    with pytest.raises(ConfigError, match="is not the ARN of a Lambda function"):
+        profile(sleep={"waker": bad})

@@ -1,4 +1,5 @@
-"""AWS Lambda entry point: the same app behind Mangum (function URL or API Gateway).
+"""AWS Lambda entry points: the API behind Mangum (function URL or API Gateway), and the
+waker (``waker_handler``) as the target of an ALB's lambda target group.
 
 The app is built on the first invocation, not at import, so a broken profiles file shows
 up as a clear error in the first response's log rather than an import failure, and cold
@@ -14,10 +15,14 @@ from typing import Any
 from mangum import Mangum
 
 from eden.api.app import create_app
-from eden.api.settings import load_settings
+from eden.api.metrics import Metrics
+from eden.api.registry import Registry
+from eden.api.settings import ApiSettings, load_settings
+from eden.api.waker import Waker, create_waker_app
 
 _lock = threading.Lock()
 _adapter: Mangum | None = None
+_waker: Mangum | None = None
 
 
 def _build() -> Mangum:
@@ -34,3 +39,20 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if _adapter is None:
             _adapter = _build()
     return _adapter(event, context)
+
+
+def waker_adapter(settings: ApiSettings) -> Mangum:
+    """The waker's own app (nothing of the API is reachable through it) for ALB events
+    (``requestContext.elb``). No background threads: Lambda freezes the process once it
+    has answered, so the wake's UpdateService runs before the answer."""
+    waker = Waker(Registry(settings), Metrics(), background=False)
+    return Mangum(create_waker_app(waker), lifespan="off")
+
+
+def waker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The waker behind an ALB (deploy/template.yaml's WakerFunction)."""
+    global _waker
+    with _lock:
+        if _waker is None:
+            _waker = waker_adapter(load_settings())
+    return _waker(event, context)

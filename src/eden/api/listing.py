@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -30,6 +31,7 @@ from eden.config import Profile
 from eden.envs.gc import expires_at
 from eden.envs.observe import Observer
 from eden.envs.records import EnvRecord
+from eden.envs.usage import cost_view
 from eden.errors import UsageError
 from eden.state.base import EnvQuery, EnvSummary
 
@@ -104,8 +106,9 @@ def answer(context: ApiContext, request: Request, q: ListQuery) -> Response:
         rows = [summary_view(r, ttl[r.profile]) for r in page]
     else:
         records, more = _read(context, profiles, q, position, lean=False)
-        view = summary_view if q.view == "summary" else full_view
-        rows = [view(r, ttl[r.profile]) for r in records]
+        by_name = {p.name: p for p in profiles}
+        rows = [summary_view(r, ttl[r.profile]) if q.view == "summary"
+                else full_view(r, by_name[r.profile]) for r in records]  # fmt: skip
         if q.health:
             _add_health(context, records, rows)
         page = records
@@ -156,10 +159,12 @@ def _add_health(context: ApiContext, records: list[EnvRecord], rows: list[dict[s
             row.update(found[r.name].brief())
 
 
-def full_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
-    """A record as the API shows it: everything, plus when the stale cleaner may take it."""
+def full_view(record: EnvRecord, profile: Profile) -> dict[str, Any]:
+    """A record as the API shows it: everything, plus when the stale cleaner may take it
+    and what its tasks cost (as of now: ``cost.as_of``)."""
     data = record.as_dict()
-    data["expires_at"] = expires_at(record, ttl_hours)
+    data["expires_at"] = expires_at(record, profile.ttl_hours)
+    data["cost"] = cost_view(record, profile, time.time())
     return data
 
 

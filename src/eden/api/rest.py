@@ -19,6 +19,7 @@ from eden.api.jobs import Job, create_job, delete_job
 from eden.api.models import ERRORS, NOT_MODIFIED, EnvironmentList, PutEnvironment
 from eden.api.params import Ctx, ProfileQ, Reader, Writer
 from eden.api.problems import ApiProblem
+from eden.config import Profile
 from eden.envs.records import EnvRecord
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -41,9 +42,10 @@ ReadyTimeoutQ = Annotated[
 NameQ = Annotated[str, Query(min_length=1, max_length=255, description="Branch or name.")]
 
 
-def env_view(record: EnvRecord, ttl_hours: float) -> dict[str, Any]:
-    """A record as the API shows it: everything, plus when the stale cleaner may take it."""
-    return listing.full_view(record, ttl_hours)
+def env_view(record: EnvRecord, profile: Profile) -> dict[str, Any]:
+    """A record as the API shows it: everything, plus when the stale cleaner may take it
+    and what it cost."""
+    return listing.full_view(record, profile)
 
 
 def _answer(context: ApiContext, job: Job, wait: str) -> Response:
@@ -132,7 +134,7 @@ def get_environment(
     record, events = engine.show(name)
     last = engine.last_operation(record.name)
     body = {
-        **env_view(record, engine.profile.ttl_hours),
+        **env_view(record, engine.profile),
         "events": [e.as_dict() for e in events],
         "last_operation": last.as_dict() if last else None,
     }
@@ -145,7 +147,7 @@ def pin_environment(
 ) -> dict[str, Any]:
     """Exempt an environment from the stale-environment cleaner (`eden pin`)."""
     engine = context.registry.engine(profile)
-    return env_view(engine.pin(name, True), engine.profile.ttl_hours)
+    return env_view(engine.pin(name, True), engine.profile)
 
 
 @router.delete("/pins/{name:path}", tags=["environments"])
@@ -154,7 +156,7 @@ def unpin_environment(
 ) -> dict[str, Any]:
     """Let the stale-environment cleaner take it again once idle past the TTL."""
     engine = context.registry.engine(profile)
-    return env_view(engine.pin(name, False), engine.profile.ttl_hours)
+    return env_view(engine.pin(name, False), engine.profile)
 
 
 @router.put("/environments/{name:path}", tags=["environments"], status_code=200)

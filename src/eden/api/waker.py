@@ -19,6 +19,10 @@ For each request:
   a healthy target its rules go back to the environment's groups;
 * the answer is a small page that refreshes itself (``Accept: text/html``), or 503 with
   ``Retry-After`` for API clients; either way nothing about the environment but its host.
+
+A request carrying a profile's CI bypass header (``[access] bypass_header``) came through
+the ALB's bypass rule, past sign-in: ``api/bypass.py`` checks its secret and proxies it
+to the environment (a sleeping one is woken as above).
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from eden.api import bypass
 from eden.api.metrics import Metrics
 from eden.api.registry import Registry
 from eden.envs.engine import Engine
@@ -91,17 +98,22 @@ class Waker:
     """Finds the environment of a host, wakes it once, and finishes the wake."""
 
     def __init__(
-        self, registry: Registry, metrics: Metrics, *, clock: Callable[[], float] = time.time
-    ):
+        self, registry: Registry, metrics: Metrics, *, clock: Callable[[], float] = time.time,
+        background: bool = True,
+    ):  # fmt: skip
         self.registry = registry
         self.metrics = metrics
         self.clock = clock
+        # False on Lambda, which freezes the process once it has answered: the wake runs
+        # before the answer (one UpdateService), and the page's reloads finish it.
+        self.background = background
         self._map: dict[str, Target] = {}
         self._built = float("-inf")
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._finishers: dict[Target, threading.Thread] = {}
         self._threads: list[threading.Thread] = []  # every one started, joined at close
+        self.proxy = bypass.Proxy()
 
     def lookup(self, host: str) -> Target | None:
         with self._lock:
@@ -138,6 +150,40 @@ class Waker:
         if "text/html" in accept:
             return Response(page(host), 503, headers, media_type="text/html")
         return PlainTextResponse(f"{host} is waking up; retry in a few seconds\n", 503, headers)
+
+    def bypass_headers(self) -> set[str]:
+        """The CI bypass headers of the profiles served (lower case)."""
+        return {
+            p.access.bypass_header
+            for p in self.registry.all_profiles()
+            if p.access is not None and p.access.bypass_header
+        }
+
+    def through(self, headers: Any, method: str, path: str, body: bytes) -> Response:
+        """A request that came through an ALB's bypass rule: checked, then proxied to the
+        environment (or, asleep, answered as any request to it)."""
+        host = clean_host(headers.get("host"))
+        target = self.lookup(host) if host else None
+        engine = self.registry.engine(target.profile) if target else None
+        access = engine.profile.access if engine else None
+        if host is None or engine is None or target is None:
+            self.metrics.waker("unknown-host")
+            return PlainTextResponse("no preview environment has this host\n", 404)
+        if access is None or not access.bypass_header or access.bypass_header not in headers:
+            return self.answer(host, headers.get("accept", ""))  # another profile's header
+        if not self.proxy.allowed(engine.profile, headers.get(access.bypass_header)):
+            self.metrics.waker("bypass-refused")
+            return PlainTextResponse(bypass.FORBIDDEN + "\n", 403, {"Cache-Control": "no-store"})
+        record = engine.store.get(target.profile, target.name)
+        group = bypass.host_groups(engine.profile, record).get(host) if record else None
+        if record is None or group is None:
+            self.metrics.waker("unknown-host")
+            return PlainTextResponse("no preview environment has this host\n", 404)
+        if record.power != "awake":
+            return self.answer(host, headers.get("accept", ""))
+        self.metrics.waker("bypass")
+        sent = bypass.forwarded_headers(headers.items(), drop=(access.bypass_header,))
+        return self.proxy.forward(group, engine.aws.elbv2.target_health, method, path, sent, body)
 
     def _wake(self, engine: Engine, target: Target) -> None:
         """Only the request that takes the cool-down lease wakes (on any replica); the
@@ -182,7 +228,12 @@ class Waker:
         self, engine: Engine, target: Target, first: Callable[[], bool] | None = None
     ) -> None:
         """A thread that runs ``first`` (the wake), then restores the rules once the
-        targets are healthy, so a wake finishes even when no further request arrives."""
+        targets are healthy, so a wake finishes even when no further request arrives.
+        Without background threads (Lambda): both at once, and later requests finish it."""
+        if not self.background:
+            if first is None or first():
+                self._finish(engine, target)
+            return
 
         def run() -> None:
             if first is not None and not first():
@@ -207,6 +258,7 @@ class Waker:
             threads = list(self._threads)
         for thread in threads:
             thread.join(timeout=10)
+        self.proxy.close()
 
 
 def create_waker_app(waker: Waker) -> FastAPI:
@@ -218,11 +270,9 @@ def create_waker_app(waker: Waker) -> FastAPI:
     def health() -> PlainTextResponse:
         return PlainTextResponse("ok\n")
 
-    @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                            "OPTIONS"])  # fmt: skip
-    def wake(request: Request) -> Response:
+    def guarded(answer: Callable[[], Response]) -> Response:
         try:
-            return waker.answer(request.headers.get("host"), request.headers.get("accept", ""))
+            return answer()
         except EdenError as exc:  # the state store or AWS: say so, and to come back
             log.warning("the waker could not answer: %s", exc.message)
             waker.metrics.waker("error")
@@ -231,4 +281,45 @@ def create_waker_app(waker: Waker) -> FastAPI:
                 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
             )
 
+    @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                            "OPTIONS"])  # fmt: skip
+    async def wake(request: Request) -> Response:
+        headers = request.headers
+        named = await run_in_threadpool(guarded_headers, waker)
+        if named & set(headers.keys()):
+            body = await bounded_body(request)
+            if body is None:
+                return PlainTextResponse(f"the body is larger than {bypass.MAX_BODY} bytes\n",
+                                         413)  # fmt: skip
+            raw = request.scope.get("raw_path") or request.url.path.encode()
+            path = raw.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
+            return await run_in_threadpool(
+                guarded, lambda: waker.through(headers, request.method, path, body)
+            )
+        return await run_in_threadpool(
+            guarded, lambda: waker.answer(headers.get("host"), headers.get("accept", ""))
+        )
+
     return app
+
+
+def guarded_headers(waker: Waker) -> set[str]:
+    try:
+        return waker.bypass_headers()
+    except EdenError as exc:  # a broken profiles file: no bypass until it is mended
+        log.warning("the waker could not read the profiles: %s", exc.message)
+        return set()
+
+
+async def bounded_body(request: Request) -> bytes | None:
+    """The request's body, or None when it is larger than the proxy takes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > bypass.MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > bypass.MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

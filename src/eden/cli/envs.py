@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,16 +23,18 @@ from eden.cli.common import (
 )
 from eden.cli.dayto_cmd import print_health, read_health, survey_cells
 from eden.cli.progress import notes, progress, ready_reporter, say_now, took
-from eden.cli.sleep_cmd import power_line, status_cell
+from eden.cli.sleep_cmd import cost_line, power_line, status_cell
 from eden.cli.suggest import close_matches
 from eden.cli.vars_cmd import brief as vars_brief
 from eden.core import endpoints_doc
 from eden.core.envvars import parse_env_pairs
 from eden.envs.observe import Observer, Survey, refresh_inputs
+from eden.envs.usage import cost_view
 from eden.errors import ConfigError, UsageError
 from eden.state.leases import LockPolicy
 
 if TYPE_CHECKING:  # for annotations only
+    from eden.config import Profile
     from eden.envs.engine import Engine, Outcome
     from eden.envs.journal import OperationLog
     from eden.envs.records import EnvRecord
@@ -78,20 +81,12 @@ def print_plan(outcome: Outcome) -> None:
     metavar="KEY=VAL",
     help="Environment variable for the target container (repeatable).",
 )
-@click.option(
-    "--dry-run",
-    is_flag=True,
-    help="Print the plan (every AWS call and its inputs); change nothing.",
-)
-@click.option(
-    "--keep-on-failure", is_flag=True, help="Keep what was made when a step fails (for debugging)."
-)
-@click.option(
-    "--wait",
-    "wait_ready",
-    is_flag=True,
-    help="Then wait until it serves: DNS in sync, service steady, targets healthy.",
-)
+@click.option("--dry-run", is_flag=True,
+              help="Print the plan (every AWS call and its inputs); change nothing.")
+@click.option("--keep-on-failure", is_flag=True,
+              help="Keep what was made when a step fails (for debugging).")
+@click.option("--wait", "wait_ready", is_flag=True,
+              help="Then wait until it serves: DNS in sync, service steady, targets healthy.")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1, max=3600),
@@ -260,7 +255,8 @@ def ls(no_status: bool, opts: Options) -> None:
             records = engine.environments()
             surveys = Observer(engine).survey(records)
     if opts.json:
-        print_json([_listed(r, surveys.get(r.name)) for r in records])
+        profile, now = opts.load(), time.time()
+        print_json([_listed(r, surveys.get(r.name), profile, now) for r in records])
         return
     unread = {s.error for s in surveys.values() if s.health is None and s.error}
     if surveys and len(unread) == 1 and all(s.health is None for s in surveys.values()):
@@ -288,8 +284,10 @@ def ls(no_status: bool, opts: Options) -> None:
         click.echo(line)
 
 
-def _listed(record: EnvRecord, survey: Survey | None) -> dict[str, Any]:
-    data = record.as_dict()
+def _listed(
+    record: EnvRecord, survey: Survey | None, profile: Profile, now: float
+) -> dict[str, Any]:
+    data = record.as_dict() | {"cost": cost_view(record, profile, now)}
     return data | survey.brief() if survey is not None else data
 
 
@@ -303,11 +301,13 @@ def show(name: str, opts: Options) -> None:
         record, events = engine.show(name)
         last = engine.last_operation(record.name)
         health, problem = read_health(Observer(engine), record)
+        costs = cost_view(record, engine.profile, engine.clock())
     if opts.json:
         last_op = last.as_dict() if last else None
         print_json(
             {
                 **record.as_dict(),
+                "cost": costs,
                 "health": health.as_dict() if health else None,
                 "health_error": problem,
                 "events": [e.as_dict() for e in events],
@@ -323,6 +323,7 @@ def show(name: str, opts: Options) -> None:
     out.print(f"  last deploy: {when(record.last_deploy_at)}")
     if record.power != "awake":
         out.print(power_line(record), markup=False)
+    out.print(f"  cost:        {cost_line(costs)}", markup=False)
     if record.alb:
         out.print(f"  shared ALB:  {record.alb}  ({record.extra['alb_arn']})", markup=False)
     print_health(health, problem)

@@ -10,7 +10,7 @@ from rich.progress import Progress
 from eden.cli.common import Options, common_options, done, err, out, print_json
 from eden.envs import gc
 from eden.envs.engine import Engine
-from eden.errors import ExecutionFailed, UsageError
+from eden.errors import EdenError, ExecutionFailed, UsageError
 
 
 @click.command(name="gc")
@@ -48,15 +48,18 @@ def gc_command(
         candidates = gc.stale(engine.environments(), engine.clock(), ttl)
         if dry_run or not candidates:
             pruned = 0 if dry_run else gc.prune_history(engine)
+            bypass = _bypass(engine, dry_run)
             if opts.json:
                 stale = [r.name for r in candidates]
-                print_json({"ttl_hours": ttl, "dry_run": dry_run, "stale": stale, "pruned": pruned})
+                print_json({"ttl_hours": ttl, "dry_run": dry_run, "stale": stale, "pruned": pruned,
+                            "bypass": bypass})  # fmt: skip
             else:
                 verb = "would delete" if candidates else "nothing to delete"
                 out.print(f"{verb} ({len(candidates)} idle > {ttl}h)")
                 for record in candidates:
                     out.print(f"  {record.name}  (branch {record.branch})", markup=False)
                 _print_pruned(pruned, engine)
+                _print_bypass(bypass, dry_run)
             return
         show_bar = sys.stderr.isatty() and not opts.json
         with Progress(console=err, disable=not show_bar, transient=True) as bar:
@@ -65,22 +68,40 @@ def gc_command(
                 engine, candidates, parallel=parallel, on_done=lambda _: bar.advance(task)
             )
         pruned = gc.prune_history(engine)
+        bypass = _bypass(engine, False)
     failed = [r for r in results if not r.ok]
     if opts.json:
-        print_json(
-            {"ttl_hours": ttl, "results": [r.as_dict() for r in results], "pruned": pruned}
-        )
+        print_json({"ttl_hours": ttl, "results": [r.as_dict() for r in results],
+                    "pruned": pruned, "bypass": bypass})  # fmt: skip
     else:
         for r in results:
             mark = "[green]✓[/green]" if r.ok else "[yellow]skipped[/yellow]"
             out.print(f"  {mark} {r.name}: {r.detail}")
         out.print(f"deleted {len(results) - len(failed)} of {len(results)} stale environment(s)")
         _print_pruned(pruned, engine)
+        _print_bypass(bypass, False)
     if failed:
         raise ExecutionFailed(
             f"{len(failed)} environment(s) were not deleted",
             hint="run `eden gc` again; busy environments are retried then",
         )
+
+
+def _bypass(engine: Engine, dry_run: bool) -> list[str]:
+    """The ALBs' CI bypass rules put right (``envs/bypass_gc.py``)."""
+    from eden.envs import bypass_gc
+
+    secret = engine.executor.context.bypass_secret
+    try:
+        changes = bypass_gc.sweep(engine.aws, engine.profile, secret, dry_run=dry_run)
+    except EdenError as exc:  # the environments' part is done: say so, and go on
+        return [f"the CI bypass rules were not checked: {exc.message}"]
+    return [c.describe() for c in changes]
+
+
+def _print_bypass(changes: list[str], dry_run: bool) -> None:
+    for change in changes:
+        out.print(f"{'would ' if dry_run else ''}{change}", markup=False)
 
 
 def _print_pruned(pruned: int, engine: Engine) -> None:

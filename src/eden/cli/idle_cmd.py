@@ -28,8 +28,11 @@ def sleep_idle(engine: Engine, dry_run: bool, opts: Options) -> None:
             elif v.name in result.busy:
                 verb = "stays (another operation holds it; the next sweep tries again)"
             out.print(f"  {v.name}: {verb} ({result.failed.get(v.name, v.why)})", markup=False)
+        for name in result.pre_wake:
+            done = "would wake" if dry_run else "wakes" if name in result.woken else "stays"
+            out.print(f"  {name}: {done} (office hours began; pre_wake)", markup=False)
     if result.failed:
         raise ExecutionFailed(
-            f"{len(result.failed)} idle environment(s) could not be put to sleep",
+            f"{len(result.failed)} environment(s) could not be put to sleep or woken",
             hint="see the reasons above; `eden show NAME` for each",
         )

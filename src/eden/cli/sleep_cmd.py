@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,15 @@ def power_line(record: EnvRecord) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in (nap.get("counts") or {}).items())
     return (f"  {record.power}:    since {when(nap.get('since'))} ({nap.get('reason', '')}); "
             f"wakes to {counts} task(s)")  # fmt: skip
+
+
+def cost_line(cost: dict[str, Any]) -> str:
+    """``eden show``: what its tasks cost so far and what sleeping saved (an estimate)."""
+    if cost["dollars"] is None:
+        return f"unknown: {cost['unknown']}"
+    return (f"${cost['dollars']:.2f} so far since {when(cost['since'])}, "
+            f"${cost['saved_dollars']:.2f} saved by sleeping; ${cost['hourly']:.4f} an hour "
+            f"awake (Fargate {cost['region']}, an estimate)")  # fmt: skip
 
 
 @click.command()

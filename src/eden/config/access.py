@@ -2,10 +2,14 @@
 
 Each environment's listener rule gets an ``authenticate-oidc`` (any OpenID Connect
 provider) or ``authenticate-cognito`` action before its ``forward``: the ALB signs people
-in and only then passes the request on. Secrets never sit in the profile file: the OIDC
-client secret and the CI bypass value are read from environment variables when a rule is
-made (``client_secret_env``, ``bypass_secret_env``), and never written to state, plans or
-logs.
+in and only then passes the request on. With ``bypass_header``, CI gets past the sign-in
+with a shared secret in that header: one rule per ALB (not per environment) sends such
+requests to eden's waker, which checks the secret and proxies to the environment
+(``envs/resources/bypass_rule.py``, ``api/bypass.py``, docs/teams.md).
+
+Secrets never sit in the profile file: the OIDC client secret and the CI bypass value
+are read from environment variables when a rule is made (``client_secret_env``,
+``bypass_secret_env``), and never written to state, plans or logs.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from eden.config.fields import refuse_unknown
 from eden.errors import ConfigError
@@ -40,6 +44,14 @@ _HTTPS_RE = re.compile(r"^https://[^\s/]+(/\S*)?$")
 _USER_POOL_RE = re.compile(r"^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/\S+$")
 _HEADER_RE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _ENV_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# The bypass secret is an ALB http-header condition value: at most 128 characters, and
+# ``*`` and ``?`` would be wildcards there (a secret "*" would let every value through).
+BYPASS_SECRET_MIN, BYPASS_SECRET_MAX = 24, 128
+_SECRET_RE = re.compile(r"^[A-Za-z0-9._~+/=-]+$")
+_OWN_HEADERS = frozenset(
+    ("host", "cookie", "authorization", "connection", "content-length", "content-type",
+     "transfer-encoding", "upgrade", "te", "trailer", "keep-alive", "proxy-authorization")
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,16 +87,18 @@ def access_table(raw: Any, *, where: str) -> Access | None:
             where=at,
             hint='use letters, digits and "-", e.g. bypass_header = "X-Eden-Bypass"',
         )
-    if header is not None or "bypass_secret_env" in raw:
-        # Refused rather than ignored: a CI job would otherwise meet the sign-in page with
-        # no clue why. docs/teams.md ("Access") says why it is not built yet and how it
-        # will be: one rule per ALB, forwarding to eden's proxy, not one per environment.
+    if header is not None and _refused_header(header.lower()):
         raise ConfigError(
-            "access.bypass_header is not supported yet: an ALB rule cannot skip its sign-in "
-            "for a header, so a bypass needs a proxy eden does not have yet",
+            f"access.bypass_header {header!r} is a header the ALB or browsers set themselves",
             where=at,
-            hint="remove bypass_header; until then give CI its own sign-in (a test user of "
-            "your identity provider) or test previews from inside the VPC",
+            hint='pick a header of your own, e.g. bypass_header = "X-Eden-Bypass"',
+        )
+    if header is None and "bypass_secret_env" in raw:
+        raise ConfigError(
+            "access.bypass_secret_env is set but access.bypass_header is not",
+            where=at,
+            hint='name the header CI sends, e.g. bypass_header = "X-Eden-Bypass", or remove '
+            "bypass_secret_env",
         )
     return Access(
         kind=kind,
@@ -167,6 +181,10 @@ def _env_name(raw: Mapping[str, Any], key: str, default: str, at: str) -> str:
     return value
 
 
+def _refused_header(name: str) -> bool:
+    return name in _OWN_HEADERS or name.startswith(("x-forwarded-", "x-amzn-"))
+
+
 def client_secret(access: Access | None, environ: Mapping[str, str]) -> str | None:
     """The OIDC client secret from the environment (None: not OIDC, or not set)."""
     if access is None or access.kind != "oidc":
@@ -183,3 +201,45 @@ def require_client_secret(access: Access | None, environ: Mapping[str, str]) -> 
             hint=f"export {access.client_secret_env}=... (your identity provider's client "
             "secret for this ALB); eden reads it only to make listener rules",
         )
+    if access is not None and access.bypass_header and bypass_secret(access, environ) is None:
+        raise ConfigError(
+            f"the CI bypass secret is not set: ${access.bypass_secret_env} is empty",
+            where="[access] bypass_secret_env",
+            hint=f"export {access.bypass_secret_env}=$(openssl rand -hex 32) here and for "
+            "`eden serve` (the waker checks it), and give CI the same value",
+        )
+
+
+class Secrets(TypedDict):
+    client_secret: str | None
+    bypass_secret: str | None
+
+
+def secrets(access: Access | None, environ: Mapping[str, str]) -> Secrets:
+    """What the executor's ``Apply`` carries: the secrets read from the environment (a
+    malformed bypass secret is left out here: ``require_client_secret`` says what is wrong
+    before a create makes anything, and commands that make no rule need none)."""
+    try:
+        bypass = bypass_secret(access, environ)
+    except ConfigError:
+        bypass = None
+    return {"client_secret": client_secret(access, environ), "bypass_secret": bypass}
+
+
+def bypass_secret(access: Access | None, environ: Mapping[str, str]) -> str | None:
+    """The CI bypass secret (None: no bypass, or not set); refuses one an ALB condition
+    cannot hold as a literal value."""
+    if access is None or not access.bypass_header:
+        return None
+    value = environ.get(access.bypass_secret_env) or None
+    if value is not None and not (
+        BYPASS_SECRET_MIN <= len(value) <= BYPASS_SECRET_MAX and _SECRET_RE.fullmatch(value)
+    ):
+        raise ConfigError(
+            f"${access.bypass_secret_env} is not a usable bypass secret: it must be "
+            f"{BYPASS_SECRET_MIN}-{BYPASS_SECRET_MAX} characters of letters, digits and . _ ~ "
+            "+ / = - (an ALB header condition takes at most 128, and * or ? are wildcards)",
+            where="[access] bypass_secret_env",
+            hint=f"export {access.bypass_secret_env}=$(openssl rand -hex 32)",
+        )
+    return value

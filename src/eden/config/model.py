@@ -15,6 +15,7 @@ from typing import Any
 
 from eden import paths
 from eden.config.access import Access
+from eden.config.cost import CostSettings
 from eden.config.hooks import Hook
 from eden.config.sleep import SleepSettings
 
@@ -97,6 +98,9 @@ class Profile:
     access: Access | None = None
     # Sleep and wake (``[sleep]``): idle limit, the waker's address, the wake cool-down.
     sleep: SleepSettings = field(default_factory=SleepSettings)
+    # The Fargate prices environments' costs are worked out with (``[cost]``; defaults:
+    # eden's public prices for the region, core/cost.py).
+    cost: CostSettings = field(default_factory=CostSettings)
 
     @property
     def service(self) -> ServiceTemplate:
@@ -137,7 +141,7 @@ FILE_FIELDS: dict[str, type] = {
     "execution_role_arn": str,
 }
 # The sub-tables of [profiles.NAME]: [profiles.NAME.endpoints] and [profiles.NAME.env].
-FILE_TABLES = ("endpoints", "env", "services", "access", "hooks", "sleep")
+FILE_TABLES = ("endpoints", "env", "services", "access", "hooks", "sleep", "cost")
 SERVICE_FIELDS = ("reference_service", "container", "domain_prefix", "endpoint_key", "hooks")
 ENDPOINT_FIELDS = ("bucket", "key", "update_key", "env_type", "name_prefix", "cache_control", "acl")
 CANNED_ACLS = (
@@ -199,4 +203,6 @@ def profile_to_toml_values(profile: Profile) -> dict[str, Any]:
         values["access"] = dict(profile.access.table)
     if profile.sleep.as_table():
         values["sleep"] = profile.sleep.as_table()
+    if profile.cost.as_table():
+        values["cost"] = profile.cost.as_table()
     return {k: v for k, v in values.items() if v is not None}

@@ -2,7 +2,8 @@
 
     [profiles.dev.sleep]
     idle_minutes = 30              # `eden sleep --idle`: no request for this long
-    waker = "10.0.3.17:8081"       # where the ALB reaches `eden serve --waker-port`
+    waker = "10.0.3.17:8081"       # where the ALB reaches `eden serve --waker-port`, or
+                                   # a Lambda function's ARN (deploy/template.yaml)
     cooldown_seconds = 60          # a host wakes its environment at most once per this
 
     [profiles.dev.sleep.schedule]  # office hours (core/office_hours.py); optional
@@ -19,6 +20,7 @@ sandbox 127.0.0.1). Without it, `eden sleep` refuses: nothing would wake the env
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +36,15 @@ FIELDS = ("idle_minutes", "waker", "cooldown_seconds", "schedule")
 
 @dataclass(frozen=True)
 class Waker:
-    """The waker's address: an IP target of the waker target group."""
+    """The waker: an IP target of the waker target group (``eden serve --waker-port``), or
+    a Lambda function (``deploy/template.yaml``'s WakerFunction) in a lambda target group."""
 
     ip: str
     port: int
+    function_arn: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.ip}:{self.port}"
+        return self.function_arn or f"{self.ip}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,21 @@ def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int, at
     return value
 
 
+_LAMBDA_RE = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$")
+
+
 def parse_waker(value: Any, at: str) -> Waker:
     """``"IP:PORT"``: an IPv4 address (ALB IP targets are IPv4 or IPv6 in the VPC; eden
-    registers IPv4) and a port."""
+    registers IPv4) and a port; or the ARN of a Lambda function (no version or alias:
+    the permission the template gives the ALB names the function)."""
     hint = 'write it as "IP:PORT", e.g. "10.0.3.17:8081" (the address eden serve --waker-port '
-    hint += "listens on, as the ALB reaches it)"
+    hint += "listens on, as the ALB reaches it), or the ARN of the waker's Lambda function "
+    hint += "(the WakerFunctionArn output of deploy/template.yaml)"
+    if isinstance(value, str) and value.startswith("arn:"):
+        if not _LAMBDA_RE.fullmatch(value):
+            raise ConfigError(f"waker {value!r} is not the ARN of a Lambda function", where=at,
+                              hint=hint)  # fmt: skip
+        return Waker("", 0, value)
     if not isinstance(value, str) or value.count(":") != 1:
         raise ConfigError(f"waker {value!r} is not IP:PORT", where=at, hint=hint)
     ip, _, port = value.partition(":")

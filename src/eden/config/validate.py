@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eden.config.access import access_table
+from eden.config.cost import cost_table
 from eden.config.fields import refuse_unknown
 from eden.config.hooks import hooks_table
 from eden.config.model import (
@@ -58,6 +59,24 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
     region, endpoint_url = _aws_location(values, arn, where)
     desired, retry_mode, ttl_hours = _numbers_and_modes(values, where)
     state = _state(values, where)
+    access = access_table(values.get("access"), where=where)
+    sleep = sleep_table(values.get("sleep"), where=where)
+    if access is not None and access.bypass_header and sleep.waker is None:
+        raise ConfigError(
+            "access.bypass_header needs a waker: CI's requests go through it",
+            where=f"{where} [sleep] waker",
+            hint='set waker = "IP:PORT" in [sleep] (where the ALB reaches `eden serve '
+            "--waker-port`), or remove bypass_header",
+        )
+    if access is not None and access.bypass_header and sleep.waker and sleep.waker.function_arn:
+        raise ConfigError(
+            "access.bypass_header needs the waker of `eden serve --waker-port`: CI's requests "
+            "go through it to the tasks, and the Lambda waker of deploy/template.yaml runs "
+            "outside the VPC",
+            where=f"{where} [sleep] waker",
+            hint='set waker = "IP:PORT" (where the ALB reaches `eden serve --waker-port`), or '
+            "remove bypass_header",
+        )
     return Profile(
         name=name,
         cluster=cluster,
@@ -78,8 +97,9 @@ def build_profile(name: str, values: Mapping[str, Any], *, where: str = "profile
         deny_secrets=secret_patterns(values, "deny_secrets", where),
         allow_secrets=secret_patterns(values, "allow_secrets", where),
         execution_role_arn=execution_role(values, where),
-        access=access_table(values.get("access"), where=where),
-        sleep=sleep_table(values.get("sleep"), where=where),
+        access=access,
+        sleep=sleep,
+        cost=cost_table(values.get("cost"), where=where),
     )
 
 

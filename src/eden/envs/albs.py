@@ -194,9 +194,11 @@ def placement(
 
 
 def need_of(plan: Plan) -> Need:
-    """A rule and a target group per listener rule the plan makes."""
+    """A rule and a target group per listener rule the plan makes; the ALB's bypass rule
+    and the waker group it attaches count as ``shared`` (counted, not the environment's)."""
     rules = sum(1 for s in plan.steps if s.action == "elbv2.create_rule")
-    return Need(rules=rules, target_groups=rules)
+    shared = sum(1 for s in plan.steps if s.action == "elbv2.create_bypass_rule")
+    return Need(rules=rules, target_groups=rules, shared=shared)
 
 
 def removal_snapshot(

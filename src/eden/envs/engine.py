@@ -16,7 +16,8 @@ from typing import Any
 
 from eden.aws import Aws
 from eden.config import Profile
-from eden.config.access import client_secret, require_client_secret
+from eden.config.access import require_client_secret
+from eden.config.access import secrets as access_secrets
 from eden.core import envvars, naming
 from eden.core.images import validate_image
 from eden.envs import albs, hooks
@@ -83,8 +84,8 @@ class Engine:
         overrides = profile.endpoints.write_overrides() if profile.endpoints else {}
         self.shared = LeasedWrites(aws, store, shared_policy, overrides)
         self.quota = Ledger(store, shared_policy)
-        secret = client_secret(profile.access, os.environ)
-        self.executor = Executor(Apply(aws, self.shared, client_secret=secret), pool)
+        secrets = access_secrets(profile.access, os.environ)
+        self.executor = Executor(Apply(aws, self.shared, **secrets), pool)
         self.actor = actor or default_actor()
         self.clock = clock
         self.history = History(store, profile, self.actor, clock)
@@ -246,7 +247,7 @@ class Engine:
             try:
                 items = wanted(self.profile, snap, req.images, dict(req.env or {}),
                                refresh=req.refresh, record=taken, change=req.vars_change)
-                plan = plan_group(self.profile, items, name)
+                plan = plan_group(self.profile, items, name, self.executor.context.bypass_secret)
                 url = f"https://{snap.names.host}"
                 if dry_run:
                     run = DryRunExecutor().run(plan)
@@ -267,7 +268,7 @@ class Engine:
         """A create that adds rules to the ALB claims their room (see ``quota``)."""
         need = albs.need_of(plan)
         served = [m.reference for m in snap.members if m.reference is not None]
-        if not need.rules or not served:
+        if not (need.rules or need.shared) or not served:
             return None
         require_client_secret(self.profile.access, os.environ)  # before anything is made
         ref = served[0]

@@ -32,6 +32,7 @@ from eden.envs.plan import Operation, Plan, Ref, Step
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import MemberSnapshot, MemberSpec, Snapshot
 from eden.envs.records import EnvRecord
+from eden.envs.resources import bypass_rule
 from eden.envs.resources.base import Reference, Request
 from eden.errors import UsageError
 
@@ -159,8 +160,11 @@ def _reference_image(ref: Reference) -> str:
     return str((target or {}).get("image", ""))
 
 
-def plan_group(profile: Profile, items: list[Wanted], env: str) -> Plan:
-    """Each service's plan; in a group, merged with the steps named by role."""
+def plan_group(
+    profile: Profile, items: list[Wanted], env: str, bypass_secret: str | None = None
+) -> Plan:
+    """Each service's plan; in a group, merged with the steps named by role; and the
+    ALB's CI bypass rule made or updated when the profile has one (``bypass_rule``)."""
     steps: list[Step] = []
     notes: list[str] = []
     deploying = False
@@ -176,22 +180,24 @@ def plan_group(profile: Profile, items: list[Wanted], env: str) -> Plan:
             steps += plan.steps
             notes += plan.notes
     operation: Operation = "deploy" if deploying else "create"
-    return hooks.add_to_create(
-        profile, Plan(operation, profile.name, env, tuple(steps), tuple(notes)), items
-    )
+    plan = Plan(operation, profile.name, env, tuple(steps), tuple(notes))
+    plan = bypass_rule.add_to_create(profile, plan, [i.reference for i in items], bypass_secret)
+    return hooks.add_to_create(profile, plan, items)
 
 
 def plan_removal(profile: Profile, snap: Snapshot) -> Plan:
-    """Each service's removal; in a group, merged with the steps named by role."""
+    """Each service's removal; in a group, merged with the steps named by role; the
+    ALB's CI bypass rule too when this is its last environment (``bypass_rule``)."""
     if not profile.is_group:
         plan = plan_delete(profile, snap.names, snap.current, member=snap.members[0].member)
-        return hooks.add_to_delete(profile, plan, snap.members)
-    steps: list[Step] = []
-    for m in snap.members:
-        plan = plan_delete(profile, m.names, m.current, member=m.member)
-        steps += [qualify(s, m.member.role) for s in plan.steps]
-    merged = Plan("delete", profile.name, snap.names.name, tuple(steps))
-    return hooks.add_to_delete(profile, merged, snap.members)
+    else:
+        steps: list[Step] = []
+        for m in snap.members:
+            member_plan = plan_delete(profile, m.names, m.current, member=m.member)
+            steps += [qualify(s, m.member.role) for s in member_plan.steps]
+        plan = Plan("delete", profile.name, snap.names.name, tuple(steps))
+    plan = bypass_rule.add_to_delete(profile, plan, snap.listener_arn, snap.zone_name)
+    return hooks.add_to_delete(profile, plan, snap.members)
 
 
 def qualify(step: Step, role: str) -> Step:

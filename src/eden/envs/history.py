@@ -16,7 +16,7 @@ from typing import Any
 
 from eden.config import Profile
 from eden.core.arns import alb_of_listener
-from eden.envs import variables
+from eden.envs import usage, variables
 from eden.envs.executor import RunResult, StepFailedError
 from eden.envs.group import Wanted
 from eden.envs.reader import Snapshot
@@ -126,6 +126,7 @@ class History:
             record.extra[variables.PENDING] = len(items) < len(snap.members)
         record.status = "ready"
         record.last_deploy_at = self.clock()
+        usage.note_deploy(record, self.profile, result.plan, snap, record.last_deploy_at)
         self.store.put(record)
 
     def create_failed(

@@ -80,7 +80,32 @@ def candidates(
 def _woken_by_hand_since(record: EnvRecord, boundary: float) -> bool:
     by = str(record.extra.get("last_woken_by") or "")
     at = record.extra.get("last_woken_at")
-    return bool(by) and by != "a request to its URL" and at is not None and at >= boundary
+    by_hand = bool(by) and by not in ("a request to its URL", PRE_WAKE)
+    return by_hand and at is not None and at >= boundary
+
+
+PRE_WAKE = "the schedule (pre_wake)"  # who woke it, in the record and its events
+
+
+def to_pre_wake(
+    records: Sequence[EnvRecord], now: float, hours: OfficeHours | None
+) -> list[str]:
+    """The sleeping environments to wake because office hours began (pure; only with
+    ``pre_wake = true``): those the sweep put to sleep (idle, or the schedule) before the
+    hours began. One put to sleep by hand, the API or the dashboard stays asleep, and one
+    the sweep put to sleep within today's hours (idle) is not woken again."""
+    if hours is None or not hours.pre_wake or not hours.is_open(now):
+        return []
+    opening = hours.last_opening(now)
+    out = []
+    for r in records:
+        nap = r.extra.get("sleep") or {}
+        by_sweep = str(nap.get("reason") or "").startswith("idle")
+        since = nap.get("since")
+        if (r.power == "sleeping" and r.status == "ready" and by_sweep and since is not None
+                and opening is not None and float(since) < opening):  # fmt: skip
+            out.append(r.name)
+    return out
 
 
 def queries(records: Sequence[EnvRecord], names: set[str]) -> list[GroupQuery]:
@@ -126,6 +151,9 @@ class Sweep:
     slept: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     busy: list[str] = field(default_factory=list)  # another operation held them
+    pre_wake: list[str] = field(default_factory=list)  # office hours began: to wake
+    woken: list[str] = field(default_factory=list)  # ...and woken (tasks starting)
+    finished: list[str] = field(default_factory=list)  # pre-woken, and serving again
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +161,9 @@ class Sweep:
             "slept": self.slept,
             "busy": self.busy,
             "failed": self.failed,
+            "pre_wake": self.pre_wake,
+            "woken": self.woken,
+            "finished": self.finished,
         }
 
 
@@ -144,6 +175,9 @@ def sweep(power: Power, *, now: float, dry_run: bool) -> Sweep:
     asked = queries(records, {v.name for v in verdicts if v.idle and not v.scheduled})
     counts = power.aws.cloudwatch.request_counts(asked, now - minutes * 60, now) if asked else {}
     result = Sweep(choose(verdicts, records, asked, counts, minutes))
+    result.pre_wake = to_pre_wake(records, now, power.profile.sleep.schedule)
+    if not dry_run:
+        _pre_wake(power, records, result)
     for v in result.verdicts:
         if not v.idle or dry_run:
             continue
@@ -156,3 +190,28 @@ def sweep(power: Power, *, now: float, dry_run: bool) -> Sweep:
         else:
             result.slept.append(v.name)
     return result
+
+
+def _pre_wake(power: Power, records: Sequence[EnvRecord], result: Sweep) -> None:
+    """Starts the tasks of what office hours wake, and finishes (rules back) the wakes an
+    earlier sweep started whose targets are healthy now: nobody may request them, and
+    the waker finishes a wake only on a request."""
+    for name in result.pre_wake:
+        try:
+            power.wake(name, by=PRE_WAKE, policy=NO_WAIT)
+        except LockedError:
+            result.busy.append(name)
+        except EdenError as exc:
+            result.failed[name] = exc.message
+        else:
+            result.woken.append(name)
+    started = {r.name for r in records if r.power == "waking"
+               and (r.extra.get("sleep") or {}).get("woken_by") == PRE_WAKE}  # fmt: skip
+    for name in sorted(started | set(result.woken)):
+        try:
+            if power.finish(name, policy=NO_WAIT) == "awake":
+                result.finished.append(name)
+        except LockedError:
+            continue  # another operation has it: the next sweep looks again
+        except EdenError as exc:
+            result.failed[name] = exc.message

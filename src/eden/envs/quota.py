@@ -30,10 +30,13 @@ from eden.state.leases import LockPolicy, held, new_owner, shared_key
 
 @dataclass(frozen=True)
 class Need:
-    """What one environment adds to its ALB: a rule and a target group per served service."""
+    """What one environment adds to its ALB: a rule and a target group per served service;
+    ``shared``: rules (each with a target group) that are the ALB's own, not the
+    environment's: the CI bypass rule and the waker group it attaches, made once per ALB."""
 
     rules: int = 1
     target_groups: int = 1
+    shared: int = 0
 
 
 def rules_of(record: Any) -> int:
@@ -47,12 +50,13 @@ def shortfall(usage: AlbUsage, in_flight: int, need: Need) -> str | None:
     rules = usage.rules + in_flight
     groups = usage.target_groups + in_flight
     being_made = f" and {in_flight} more being made" if in_flight else ""
-    if need.rules and rules + need.rules > MAX_RULES_PER_ALB:
+    need_rules, need_groups = need.rules + need.shared, need.target_groups + need.shared
+    if need_rules and rules + need_rules > MAX_RULES_PER_ALB:
         return (
             f"already has {usage.rules} rules (on all its listeners){being_made}; "
             f"an ALB takes {MAX_RULES_PER_ALB}"
         )
-    if need.target_groups and groups + need.target_groups > MAX_TARGET_GROUPS_PER_ALB:
+    if need_groups and groups + need_groups > MAX_TARGET_GROUPS_PER_ALB:
         return (
             f"already uses {usage.target_groups} target groups{being_made}; an ALB takes "
             f"{MAX_TARGET_GROUPS_PER_ALB} (a limit AWS does not raise)"
@@ -119,7 +123,8 @@ class Ledger:
                 out.append(full)
                 continue
             c.record.extra["alb_arn"] = c.alb_arn
-            c.record.extra["alb_rules"] = c.need.rules
+            if c.need.rules:  # (a deploy that only adds the ALB's bypass rule: no change)
+                c.record.extra["alb_rules"] = c.need.rules
             self.store.put(c.record)
             granted.append(c.record)
             out.append(None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from eden.core.tags import TAG_SLEEPING
@@ -37,6 +36,7 @@ from eden.envs.sleep_plan import (
     plan_wake_start,
     waker_params,
 )
+from eden.envs.usage import note_power
 from eden.errors import ConfigError, NotFound, UsageError
 from eden.state.leases import LockPolicy, env_key, held, new_owner
 
@@ -44,20 +44,6 @@ if TYPE_CHECKING:
     from eden.envs.engine import Engine
 
 POLL = 1.0  # seconds between target-health reads while `eden wake` waits
-
-
-@dataclass(frozen=True)
-class WakerMade:
-    TargetGroupArn: str  # AWS's field name, so a Ref reads like the API
-
-
-def ensure_waker_group(ctx: Apply, p: Mapping[str, Any]) -> WakerMade:
-    """Makes the ALB's waker group (or finds it: the name is the ALB's) and registers the
-    waker; both calls are idempotent, so every sleep runs them."""
-    params = {k: v for k, v in p.items() if k != "Targets"}
-    arn = ctx.aws.elbv2.create_target_group(params)
-    ctx.aws.elbv2.register_targets(arn, list(p["Targets"]))
-    return WakerMade(arn)
 
 
 def tag_sleeping(ctx: Apply, p: Mapping[str, Any]) -> None:
@@ -70,7 +56,6 @@ def untag_sleeping(ctx: Apply, p: Mapping[str, Any]) -> None:
 
 SLEEP_ACTIONS = {
     **ACTIONS,
-    "elbv2.ensure_waker_group": ensure_waker_group,
     "ecs.tag_sleeping": tag_sleeping,
     "ecs.untag_sleeping": untag_sleeping,
 }
@@ -167,6 +152,7 @@ class Power:
         record.extra["sleep"] = {
             "state": "sleeping", "since": started, "counts": counts, "reason": reason,
         }  # fmt: skip
+        note_power(record, started)
         self.store.put(record)
         self.engine.history.event(record.name, "sleep", started, "ok", reason)
         total = sum(counts.values())
@@ -224,6 +210,7 @@ class Power:
         started = self.engine.clock()
         run = self._run(record, plan, listener)
         record.extra["sleep"] = {**state, "state": "waking", "woken_at": started, "woken_by": by}
+        note_power(record, started)
         self.store.put(record)
         self.engine.history.event(record.name, "wake", started, "ok", f"tasks starting ({by})")
         said = f"{record.name} is waking: its tasks are starting"

@@ -68,6 +68,9 @@ def waker_params(profile: Profile, alb_arn: str, vpc_id: str) -> dict[str, Any]:
     """CreateTargetGroup (plus the target to register) for the ALB's waker group."""
     waker = profile.sleep.waker
     assert waker is not None
+    if waker.function_arn:  # a lambda group: no port, VPC or health check of its own
+        return {"Name": waker_group_name(profile.name_prefix, alb_arn), "TargetType": "lambda",
+                "Targets": [{"Id": waker.function_arn}]}  # fmt: skip
     return {
         "Name": waker_group_name(profile.name_prefix, alb_arn),
         "Protocol": "HTTP",

@@ -43,6 +43,7 @@ time; its state lives on moto's own objects, so moto's reset clears it.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import zlib
@@ -118,6 +119,10 @@ def install(model: Model | None = None) -> Model:
     global _MODEL
     with _LOCK:
         if _MODEL is None:
+            # moto fills every new EC2 region with 1,301 public AMIs and a snapshot for each
+            # (seconds after every reset, and most of a region's memory). eden launches no
+            # instances, so the sandbox's accounts have none.
+            os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             _MODEL = model or Model()
             _patch_ecs(_MODEL)
             alb_quotas.install(_LOCK, lambda b: _MODEL_HOOKS["advance_all"](b))

@@ -9,7 +9,9 @@ or deleted applies to the next request), picks the action as the ALB would
 * forward: one of the target group's healthy targets, in turn (round robin), proxied
   with the ALB's ``X-Forwarded-*`` headers; 503 when the group has none, 502 when the
   target does not answer, 504 when it answers too slowly;
-* fixed-response and redirect: answered as configured.
+* fixed-response and redirect: answered as configured;
+* a sign-in action before the forward: a request is never signed in here, so it is sent
+  to sign in (302 to the identity provider), as the ALB does without a session cookie.
 
 Only targets on this machine (127.0.0.0/8) are ever proxied to. Request and response
 bodies are read whole (up to ``MAX_BODY``): this is a test bed, not a load balancer.
@@ -122,7 +124,8 @@ class Router:
             return _text(500, f"the sandbox router failed: {exc!r} (see the sandbox log)")
 
     def _handle(self, method: str, path: str, headers: Any, body: bytes, client: str) -> Answer:
-        request = Request(routing.host_of(headers.get("Host")), path or "/", method)
+        named = {k.lower(): v for k, v in headers.items()}
+        request = Request(routing.host_of(headers.get("Host")), path or "/", method, named)
         rules = self.source.rules()
         if rules is None:
             return _text(503, "the sandbox has no shared listener yet: run `eden sandbox up`")
@@ -132,6 +135,9 @@ class Router:
         if action.kind == "fixed-response":
             ctype = (("Content-Type", action.content_type),)
             return Answer(action.status, ctype, action.body.encode())
+        if action.kind == "sign-in":
+            where = routing.sign_in_location(action, request)
+            return Answer(action.status, (("Location", where), ("Cache-Control", "no-store")), b"")
         if action.kind == "redirect":
             where = routing.redirect_location(action.redirect, request, self.source.protocol())
             return Answer(action.status, (("Location", where),), b"")

@@ -10,16 +10,23 @@ What is followed (AWS's documented behaviour):
 * A rule matches when all its conditions match; a condition matches when any of its
   values does. Host headers match case-insensitively, paths case-sensitively; ``*``
   matches any run of characters and ``?`` exactly one.
-* Authentication actions come before the rule's final action; the local router does not
-  authenticate, so only the final action (highest ``Order``) counts.
+* ``http-header`` conditions: the named header's value, case-insensitively, with the
+  same wildcards (eden's CI bypass rule is one).
+* Authentication actions (``authenticate-oidc``, ``authenticate-cognito``) come before the
+  rule's final action. The sandbox has no identity provider and no session cookie can
+  be valid, so every request is one the ALB has not signed in: with
+  ``OnUnauthenticatedRequest`` ``authenticate`` (the default) it is sent to sign in (302 to
+  the provider's authorization endpoint, as the ALB does), ``deny`` answers 401, and only
+  ``allow`` lets it through to the final action.
 
-Conditions the router cannot evaluate (source IP, query strings, HTTP headers other than
-Host) make their rule match nothing, so a request falls through to lower rules and the
-default, rather than reaching a target an ALB would not send it to.
+Conditions the router cannot evaluate (source IP, query strings) make their rule match
+nothing, so a request falls through to lower rules and the default, rather than reaching
+a target an ALB would not send it to.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,19 +42,21 @@ class Request:
     host: str  # as normalised by ``host_of``; "" when absent or not a host name
     path: str = "/"
     method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
 
 
 @dataclass(frozen=True)
 class Condition:
-    field: str  # host-header | path-pattern | http-request-method | anything else
+    field: str  # host-header | path-pattern | http-request-method | http-header | ...
     values: tuple[str, ...]
+    header: str = ""  # an http-header condition's header name, lower case
 
 
 @dataclass(frozen=True)
 class Action:
     """The final action of a rule."""
 
-    kind: str  # forward | fixed-response | redirect | unsupported
+    kind: str  # forward | fixed-response | redirect | sign-in | unsupported
     target_groups: tuple[tuple[str, int], ...] = ()  # (target group ARN, weight)
     status: int = 503
     content_type: str = "text/plain"
@@ -99,6 +108,11 @@ def _matches(condition: Condition, request: Request) -> bool:
         return any(wildcard_match(v, request.path) for v in condition.values)
     if condition.field == "http-request-method":
         return request.method in condition.values
+    if condition.field == "http-header":
+        given = request.headers.get(condition.header)
+        return given is not None and any(
+            wildcard_match(v.lower(), given.lower()) for v in condition.values
+        )
     return False  # a condition the router cannot evaluate: the rule is not taken
 
 
@@ -163,19 +177,34 @@ def _condition(raw: Mapping[str, Any]) -> Condition:
         "path-pattern": "PathPatternConfig",
         "http-request-method": "HttpRequestMethodConfig",
     }
+    if name == "http-header":
+        header = raw.get("HttpHeaderConfig") or {}
+        values = [str(v) for v in header.get("Values") or []]
+        return Condition(name, tuple(values), str(header.get("HttpHeaderName", "")).lower())
     values = list(raw.get("Values") or [])
     config = raw.get(configs.get(name, ""), None) or {}
     values += list(config.get("Values") or [])
     return Condition(name, tuple(str(v) for v in values))
 
 
+SIGN_IN = {"authenticate-oidc": "AuthenticateOidcConfig",
+           "authenticate-cognito": "AuthenticateCognitoConfig"}  # fmt: skip
+
+
 def final_action(actions: Sequence[Any]) -> Action:
-    """The action that answers (the last by ``Order``): authentication steps before it
-    are not enforced by the local router."""
+    """The action that answers: a sign-in before the last (by ``Order``) answers first,
+    for a request that is never signed in (see the module docstring)."""
     dicts = [a if isinstance(a, Mapping) else getattr(a, "data", {}) for a in actions]
     if not dicts:
         return Action("unsupported", body="the rule has no action")
-    last = sorted(enumerate(dicts), key=lambda ia: (int(ia[1].get("Order") or 0), ia[0]))[-1][1]
+    ordered = [a for _, a in sorted(enumerate(dicts),
+                                    key=lambda ia: (int(ia[1].get("Order") or 0), ia[0]))]
+    for action in ordered[:-1]:
+        kind = str(action.get("Type", "")).lower()
+        config = action.get(SIGN_IN.get(kind, "")) or {}
+        if kind in SIGN_IN and config.get("OnUnauthenticatedRequest", "authenticate") != "allow":
+            return sign_in(kind, config)
+    last = ordered[-1]
     kind = str(last.get("Type", "")).lower()
     if kind == "forward":
         return Action("forward", target_groups=_forward_groups(last))
@@ -192,6 +221,30 @@ def final_action(actions: Sequence[Any]) -> Action:
         code = str(config.get("StatusCode", "HTTP_302")).removeprefix("HTTP_")
         return Action("redirect", status=_status(code, 302), redirect=config)
     return Action("unsupported", body=f"the local router cannot run a {kind or 'blank'} action")
+
+
+def sign_in(kind: str, config: Mapping[str, Any]) -> Action:
+    """What the ALB answers a request that is not signed in: 401 with ``deny``, else a
+    302 to the provider's authorization endpoint (``redirect["Location"]``, completed with
+    the host by ``sign_in_location``)."""
+    if config.get("OnUnauthenticatedRequest") == "deny":
+        return Action("fixed-response", status=401, body="401 Unauthorized: sign in first\n")
+    if kind == "authenticate-oidc":
+        endpoint = str(config.get("AuthorizationEndpoint", ""))
+    else:
+        domain = str(config.get("UserPoolDomain", ""))
+        region = str(config.get("UserPoolArn", "::::")).split(":")[3] or "us-east-1"
+        endpoint = f"https://{domain}.auth.{region}.amazoncognito.com/oauth2/authorize"
+    query = {"client_id": str(config.get("ClientId") or config.get("UserPoolClientId") or ""),
+             "response_type": "code", "scope": str(config.get("Scope") or "openid")}  # fmt: skip
+    return Action("sign-in", status=302, redirect={"Location": endpoint, **query})
+
+
+def sign_in_location(action: Action, request: Request) -> str:
+    """The sign-in redirect's Location, with the ALB's callback on the request's host."""
+    params = {k: v for k, v in action.redirect.items() if k != "Location"}
+    params["redirect_uri"] = f"https://{request.host}/oauth2/idpresponse"
+    return f"{action.redirect['Location']}?{urllib.parse.urlencode(params)}"
 
 
 def _forward_groups(action: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:

@@ -109,7 +109,8 @@ def served(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # A deadline for a hang: on a loaded machine importing the server takes seconds.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:

@@ -6,6 +6,7 @@ hide the button for a read-only key, and leave a screenshot under artifacts/.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,8 @@ def test_health_column_and_details_with_the_last_log_lines(
     assert "the image could not be pulled (CannotPullContainerError)" in text
     assert f"app/{running[:8]} listening on :8080" in text
     assert "container log-router has no log configuration" in text
+    assert re.search(r"Cost so far \$0\.\d\d, saved by sleeping \$0\.00 · \$0\.01/hour awake "
+                     r"\(Fargate us-east-1, an estimate\)", text), text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "api-dashboard-details.png"), full_page=True)
     row.locator("button.details-toggle").click()

@@ -152,3 +152,58 @@ def test_unknown_or_garbage_hosts_get_404_and_wake_nothing(replicas: Replicas) -
         awake = http.delete(f"{r.api}/api/v1/sleeping/feature-wake", headers=writer)
         assert awake.status_code == 422
         assert "feature-wake is awake: there is nothing to wake" in awake.text
+
+
+def _alb_event(host: str, path: str = "/some/path", accept: str = "text/html") -> dict[str, Any]:
+    """What an ALB sends a Lambda target (multi-value headers off, the default)."""
+    group = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/eden-waker-1/2"
+    return {
+        "requestContext": {"elb": {"targetGroupArn": group}},
+        "httpMethod": "GET",
+        "path": path,
+        "queryStringParameters": {"x": "1"},
+        "headers": {"host": host, "accept": accept, "user-agent": "test",
+                    "x-forwarded-for": "127.0.0.1", "x-forwarded-port": "443",
+                    "x-forwarded-proto": "https"},
+        "body": "",
+        "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+class _LambdaContext:
+    function_name = "eden-waker"
+    aws_request_id = "r-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def test_the_lambda_waker_answers_alb_events_and_wakes_once(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    """The waker on Lambda: an ALB event for the sleeping host gets the waking page and
+    wakes it before answering (Lambda runs nothing after the answer); an unknown host 404."""
+    from eden.api.lambda_handler import waker_adapter
+
+    r = replicas
+    with httpx.Client(timeout=30) as http:
+        slept = http.put(f"{r.api}/api/v1/sleeping/feature-wake", headers={"x-api-key": r.key})
+        assert slept.status_code == 200, slept.text
+    settings = ApiSettings(config=tmp_path / "eden.toml", store=r.store,
+                           clients=lambda _p: r.clients)  # fmt: skip
+    handler = waker_adapter(settings)
+    r.clients.reset_calls()
+
+    unknown = handler(_alb_event("nobody.dev.example.com"), _LambdaContext())
+    assert (unknown["statusCode"], unknown["body"]) == (
+        404, "no preview environment has this host\n")
+    assert r.clients.calls() == []
+    answer = handler(_alb_event(r.host), _LambdaContext())
+
+    assert answer["statusCode"] == 503
+    assert answer["headers"]["retry-after"] == "5"
+    assert f"<h1>Waking up {r.host}</h1>" in answer["body"]
+    assert _updates(r) == 1
+    assert _record(r).power == "awake"  # moto's targets are healthy at once: finished too
+    again = handler(_alb_event(r.host, accept="application/json"), _LambdaContext())
+    assert again["statusCode"] == 503 and _updates(r) == 1

@@ -52,8 +52,9 @@ def test_instance_targets_are_scraped_at_the_instance_ip_and_registered_port(
     clients = install_batch_rules(moto_clients(moto_url))
     svc = create_service(clients, desired=2)
     ec2, elb = clients.client("ec2"), clients.client("elbv2")
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    made = ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]
+    # The sandbox's moto has no public AMIs (eden launches no instances) and, like moto by
+    # default, does not check the image of an instance it runs.
+    made = ec2.run_instances(ImageId="ami-0abcdef1234567890", MinCount=2, MaxCount=2)["Instances"]
     ips = {i["InstanceId"]: i["PrivateIpAddress"] for i in made}
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     tg = elb.create_target_group(Name=f"{svc.cluster}-i", Protocol="HTTP", Port=80,

@@ -11,6 +11,7 @@ from fastapi import Response
 from eden.api import cursors
 from eden.api.answers import Answers
 from eden.api.listing import ListQuery, full_view, matches, summary_view
+from eden.config.validate import build_profile
 from eden.core.secrets import REDACTED
 from eden.errors import UsageError
 from state_records import record
@@ -87,7 +88,10 @@ def test_the_full_and_lean_views_show_no_secret_values() -> None:
     """The list's full view is the record's dict, redacted; the lean one has no variables."""
     rec = record("a")
     rec.extra = {"env_overrides": {"DB_PASSWORD": "hunter2", "LOG_LEVEL": "debug"}}
-    full = full_view(rec, 24)
+    full = full_view(rec, build_profile("dev", {
+        "region": "us-east-1", "cluster": "dev", "reference_service": "api", "zone_id": "Z1",
+        "listener_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/s/a/l",
+    }))
     assert full["extra"]["env_overrides"] == {"DB_PASSWORD": REDACTED, "LOG_LEVEL": "debug"}
     assert rec.extra["env_overrides"]["DB_PASSWORD"] == "hunter2"  # the record is untouched
     assert "hunter2" not in json.dumps(summary_view(rec, 24))

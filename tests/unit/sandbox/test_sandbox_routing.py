@@ -14,6 +14,7 @@ from eden.sandbox.routing import (
     pick_group,
     redirect_location,
     rule_from,
+    sign_in_location,
     wildcard_match,
 )
 
@@ -151,14 +152,51 @@ def test_a_condition_the_router_cannot_evaluate_skips_its_rule() -> None:
     assert choose(rules, Request("a.dev.example.com")) == forward(TG_A)
 
 
-def test_the_final_action_answers_after_authentication() -> None:
-    action = final_action(
-        [
-            {"Type": "forward", "TargetGroupArn": TG_A, "Order": 2},
-            {"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {}},
-        ]
+OIDC_SIGN_IN = {
+    "Type": "authenticate-oidc",
+    "Order": 1,
+    "AuthenticateOidcConfig": {"AuthorizationEndpoint": "https://idp.example.com/auth",
+                               "ClientId": "eden", "Scope": "openid"},
+}  # fmt: skip
+
+
+def test_a_request_meets_the_sign_in_before_the_forward() -> None:
+    """No session can be valid in the sandbox: the ALB would send it to sign in."""
+    action = final_action([{"Type": "forward", "TargetGroupArn": TG_A, "Order": 2}, OIDC_SIGN_IN])
+    assert (action.kind, action.status) == ("sign-in", 302)
+    assert sign_in_location(action, Request("a.dev.example.com")) == (
+        "https://idp.example.com/auth?client_id=eden&response_type=code&scope=openid"
+        "&redirect_uri=https%3A%2F%2Fa.dev.example.com%2Foauth2%2Fidpresponse"
     )
-    assert action == forward(TG_A)
+    cognito = {"Type": "authenticate-cognito", "Order": 1, "AuthenticateCognitoConfig": {
+        "UserPoolArn": "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Ab",
+        "UserPoolClientId": "c", "UserPoolDomain": "login"}}  # fmt: skip
+    to = final_action([cognito, {"Type": "forward", "TargetGroupArn": TG_A, "Order": 2}])
+    assert to.redirect["Location"] == (
+        "https://login.auth.eu-west-1.amazoncognito.com/oauth2/authorize"
+    )
+    deny = {**OIDC_SIGN_IN, "AuthenticateOidcConfig": {"OnUnauthenticatedRequest": "deny"}}
+    then = {"Type": "forward", "TargetGroupArn": TG_A, "Order": 2}
+    assert final_action([deny, then]).status == 401
+    allow = {**OIDC_SIGN_IN, "AuthenticateOidcConfig": {"OnUnauthenticatedRequest": "allow"}}
+    assert final_action([allow, then]) == forward(TG_A)
+
+
+def test_an_http_header_condition_matches_its_header_case_insensitively() -> None:
+    bypass = rule_from(
+        1,
+        [{"Field": "http-header",
+          "HttpHeaderConfig": {"HttpHeaderName": "X-Eden-Bypass", "Values": ["s3cret"]}},
+         {"Field": "host-header", "HostHeaderConfig": {"Values": ["*.dev.example.com"]}}],
+        [{"Type": "forward", "TargetGroupArn": TG_B}],
+    )  # fmt: skip
+    rules = listener(bypass, host_rule(2, "a.dev.example.com"))
+    with_it = Request("a.dev.example.com", headers={"x-eden-bypass": "S3CRET"})
+    assert choose(rules, with_it) == forward(TG_B)
+    for headers in ({}, {"x-eden-bypass": "wrong"}, {"x-other": "s3cret"}):
+        assert choose(rules, Request("a.dev.example.com", headers=headers)) == forward(TG_A)
+    elsewhere = Request("a.example.org", headers={"x-eden-bypass": "s3cret"})
+    assert choose(rules, elsewhere).kind == "fixed-response"
 
 
 def test_weighted_forward_and_fixed_and_redirect_actions() -> None:

@@ -319,13 +319,14 @@ async function toggleDetails(env) {
   const path = encodeURIComponent(env.name);
   const query = `?profile=${encodeURIComponent(env.profile)}`;
   try {
-    const [health, logs] = await Promise.all([
+    const [health, logs, record] = await Promise.all([
       api("GET", `/api/v1/health/${path}${query}`),
       api("GET", `/api/v1/logs/${path}${query}&since=1h&limit=${LOG_LINES}`).catch(
         (error) => ({ error: error.message }),
       ),
+      api("GET", `/api/v1/environments/${path}${query}`).catch(() => null),
     ]);
-    state.details[key] = { health, logs };
+    state.details[key] = { health, logs, cost: record && record.cost };
   } catch (error) {
     state.details[key] = { error: error.message };
   }
@@ -337,7 +338,7 @@ function detailsRow(env) {
   const cell = el("td", { colSpan: 9, className: "details" });
   if (found.loading) cell.textContent = "reading AWS…";
   else if (found.error) cell.textContent = `Could not read ${env.name}: ${found.error}`;
-  else cell.append(...healthParts(found.health), ...logParts(found.logs));
+  else cell.append(...costParts(found.cost), ...healthParts(found.health), ...logParts(found.logs));
   const tr = el("tr", { className: "details" }, [cell]);
   tr.dataset.details = env.name;
   return tr;
@@ -347,6 +348,21 @@ function list(title, items) {
   if (!items.length) return [];
   return [el("h3", { textContent: title }),
           el("ul", {}, items.map((text) => el("li", { textContent: text })))];
+}
+
+function dollars(value) {
+  return `$${value.toFixed(2)}`;
+}
+
+// Cost so far, as the server worked it out at `as_of` (an estimate: Fargate vCPU and
+// memory only; docs/sleep-wake.md).
+function costParts(cost) {
+  if (!cost) return [];
+  const text = cost.dollars === null
+    ? `Cost: unknown (${cost.unknown})`
+    : `Cost so far ${dollars(cost.dollars)}, saved by sleeping ${dollars(cost.saved_dollars)}` +
+      ` · ${dollars(cost.hourly)}/hour awake (Fargate ${cost.region}, an estimate)`;
+  return [el("p", { className: "cost", textContent: text })];
 }
 
 function healthParts(health) {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from eden.envs.resources import (
+    bypass_rule,
     dns_record,
     endpoints_entry,
     hook_task,
@@ -16,6 +17,7 @@ from eden.envs.resources import (
     service,
     target_group,
     task_definition,
+    waker_group,
 )
 from eden.envs.resources.apply import Action
 from eden.envs.resources.base import Resource
@@ -38,8 +40,10 @@ def actions() -> dict[str, Action]:
             if name in registry:
                 raise ValueError(f"action {name} is registered twice")
             registry[name] = action
-    # Steps that are not a resource of their own: a hook's task (``eden.envs.hooks``).
-    registry.update(hook_task.ACTIONS)
+    # Steps that are not a resource of their own: a hook's task (``eden.envs.hooks``),
+    # and the ALB's own: its waker target group and CI bypass rule (one per ALB).
+    for extra in (hook_task.ACTIONS, waker_group.ACTIONS, bypass_rule.ACTIONS):
+        registry.update(extra)
     return registry
 
 

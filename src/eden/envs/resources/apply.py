@@ -35,6 +35,8 @@ class Apply:
     # The OIDC client secret for new listener rules (``[access]``), read from the
     # environment variable the profile names; never part of a plan.
     client_secret: str | None = None
+    # The CI bypass secret for the ALB's bypass rule (``bypass_rule``), the same way.
+    bypass_secret: str | None = None
 
 
 Action = Callable[[Apply, Mapping[str, Any]], Any]

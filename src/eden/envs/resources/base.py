@@ -46,6 +46,9 @@ class ListenerRule:
     target_group_arns: tuple[str, ...]
     sign_in: str | None = None  # the authenticate action's type before the forward, if any
     sign_in_config: Mapping[str, Any] = field(default_factory=dict)  # as AWS shows it
+    # http-header conditions: header name (lower case) -> a digest of its values, so a
+    # secret in a condition (the CI bypass rule's) is compared, never kept
+    header_digests: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ KEY = "listener_rule"
 PRIORITY_RETRIES = 8
 SIGN_IN_TYPES = ("authenticate-oidc", "authenticate-cognito")
 SECRET_PLACEHOLDER = "<from the environment variable access.client_secret_env names>"
+# Kept free for the ALB's CI bypass rule (``bypass_rule``), which must be evaluated before
+# every environment's rule: an environment's rule never takes it.
+BYPASS_PRIORITY = 1
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,22 @@ class Placed:
     Priority: int
 
 
+def value_digest(values: Iterable[str]) -> str:
+    """A condition's values as a digest: what eden compares a secret with."""
+    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()
+
+
 def parse_rule(raw: Mapping[str, Any]) -> ListenerRule:
     hosts: list[str] = []
+    headers: dict[str, str] = {}
     for cond in raw.get("Conditions", []):
         if cond.get("Field") == "host-header":
             values = cond.get("HostHeaderConfig", {}).get("Values") or cond.get("Values") or []
             hosts.extend(v.lower() for v in values)
+        elif cond.get("Field") == "http-header":
+            config = cond.get("HttpHeaderConfig") or {}
+            name = str(config.get("HttpHeaderName", "")).lower()
+            headers[name] = value_digest(str(v) for v in config.get("Values") or [])
     tgs = [
         a["TargetGroupArn"]
         for a in raw.get("Actions", [])
@@ -71,6 +84,7 @@ def parse_rule(raw: Mapping[str, Any]) -> ListenerRule:
         target_group_arns=tuple(tgs),
         sign_in=sign_in[0]["Type"] if sign_in else None,
         sign_in_config=_config_of(sign_in[0]) if sign_in else {},
+        header_digests=headers,
     )
 
 
@@ -97,9 +111,9 @@ def pick_priority(name: str, taken: Sequence[int | None], *, salt: int = 0) -> i
     Host-header rules never overlap, so their order does not matter; starting each
     environment's search at its own place (instead of max+1, as the 2019 tool did) makes
     two concurrent creates unlikely to want the same number. ``salt`` moves the start
-    for a retry after PriorityInUse.
+    for a retry after PriorityInUse. ``BYPASS_PRIORITY`` is never chosen.
     """
-    used = {p for p in taken if p is not None}
+    used = {p for p in taken if p is not None} | {BYPASS_PRIORITY}
     if len(used) >= MAX_PRIORITY:
         raise ConfigError("every listener rule priority is taken")
     digest = hashlib.sha256(f"{name}:{salt}".encode()).digest()
@@ -265,10 +279,10 @@ def also_tagged(aws: Aws, profile: Profile) -> Iterable[tuple[str, str]]:
         if not listener:
             continue
         arns = [r["RuleArn"] for r in aws.elbv2.rules(listener) if not r.get("IsDefault")]
-        found += [
-            (tags.get(TAG_ENV, "?"), arn)
+        found += [  # (the ALB's own bypass rule has no environment: `eden gc` sees to it)
+            (tags[TAG_ENV], arn)
             for arn, tags in aws.elbv2.tags(arns).items()
-            if is_edens(tags, profile.name)
+            if is_edens(tags, profile.name) and TAG_ENV in tags
         ]
     return found
 
