@@ -98,3 +98,12 @@ def test_a_refused_claim_leaves_room_for_the_next_in_its_batch(store: SqliteStor
     verdicts = ledger(store)._decide([big, small])
     assert isinstance(verdicts[0], QuotaFull) and verdicts[1] is None
     assert [r.name for r in store.list_envs(None)] == ["small"]
+
+
+def test_a_claim_for_the_albs_own_rule_only_keeps_the_environments_count(
+    store: SqliteStore,
+) -> None:
+    group = on("group", rules=3)
+    ledger(store).claim(ALB, usage(0), group, Need(rules=0, target_groups=0, shared=1))
+    got = store.get("dev", "group")
+    assert got is not None and (got.extra["alb_arn"], got.extra["alb_rules"]) == (ALB, 3)
