@@ -4,6 +4,7 @@ and the PriorityInUse retry against a stub ELB (pure: no AWS)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -20,7 +21,7 @@ from test_planner import (
 )
 
 from eden.config import Profile
-from eden.core.limits import HOST_HEADER_MAX
+from eden.core.limits import HOST_HEADER_MAX, MAX_PRIORITY
 from eden.envs.plan import Ref, Step
 from eden.envs.resources import listener_rule as lr
 from eden.envs.resources.base import AlbUsage, Current, ListenerRule, PlanInput, RemoveInput
@@ -399,3 +400,26 @@ def test_create_tries_eight_priorities_then_gives_up() -> None:
 def test_create_takes_the_rule_a_concurrent_run_made() -> None:
     mine = aws_rule(Conditions=[{"Field": "host-header", "Values": [NAMES.host]}], Priority="33")
     assert _create(StubElb(refusals=1, rules=[mine])) == lr.Placed(RULE_ARN, 33)
+
+
+def test_parse_keeps_a_header_conditions_values_only_as_a_digest() -> None:
+    conditions = [
+        {"Field": "host-header", "Values": ["a.example.com"]},
+        {"Field": "http-header",
+         "HttpHeaderConfig": {"HttpHeaderName": "X-Eden-Bypass", "Values": ["s2", "s1"]}},
+        {"Field": "http-header"},
+    ]
+    parsed = lr.parse_rule(aws_rule(Conditions=conditions))
+    assert parsed.hosts == ("a.example.com",)
+    assert parsed.header_digests == {
+        "x-eden-bypass": lr.value_digest(["s1", "s2"]),
+        "": lr.value_digest([]),
+    }
+    assert lr.value_digest(["s2", "s1"]) == hashlib.sha256(b"s1\ns2").hexdigest()
+
+
+def test_no_environment_takes_the_bypass_rules_priority() -> None:
+    # Every priority but 1 taken: 1 is kept for the ALB's bypass rule, so the listener is full.
+    with pytest.raises(ConfigError, match="every listener rule priority is taken"):
+        lr.pick_priority("any", range(2, MAX_PRIORITY + 1))
+    assert lr.pick_priority("any", range(3, MAX_PRIORITY + 1)) == 2
