@@ -160,15 +160,14 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/core/office_hours.py", "@dataclass(frozen=True)", "True -> False"):
         "OfficeHours is built once per profile and only read: nothing assigns to it or "
         "hashes it (a Profile holds dicts, so it is never hashed either)",
-    ("src/eden/core/office_hours.py", "for back in range(8):", "8 -> 9"):
-        "with any office day the search ends by back = 7 (that weekday a week ago, whose "
-        "boundaries are long past); with none, every day is skipped: a 9th day changes "
+    ("src/eden/core/office_hours.py", "for back in range(9):", "9 -> 10"):
+        "the latest boundary at or before now is never more than 7 days back: an office day "
+        "8 days back is yesterday's weekday too, and yesterday's opening is later and past",
+    ("src/eden/core/office_hours.py", "for back in range(9):", "9 -> 8"):
+        "the same: day 8 back never holds the latest boundary, so leaving it out changes "
         "nothing",
-    ("src/eden/core/urls.py", "if not url:", "delete If"):
-        "without the shortcut, None and '' parse to no host, ip_address('') raises "
-        "ValueError, and the answer is False all the same",
-    ("src/eden/core/urls.py", "return False", "delete Return"):
-        "the same: the empty URL falls through to the ValueError branch, which answers False",
+    ("src/eden/core/office_hours.py", "return self.end < self.start", "Lt -> LtE"):
+        "office_hours() refuses from == to, so end == start is never built",
     ("src/eden/core/envvars.py", "@dataclass(frozen=True)", "True -> False"):
         "VarsChange and EnvVars are built once and only read (apply makes a new EnvVars); "
         "they hold dicts, so nothing hashes them",

@@ -109,3 +109,26 @@ def test_the_table_written_back_is_the_one_read(start: str, end: str) -> None:
     assert h.as_table() == raw
     assert h.describe() == f"mon {start}-{end} Europe/Berlin"
     assert office_hours(h.as_table(), where="profile dev") == h
+
+
+def test_overnight_hours_run_into_the_next_day_across_the_week_boundary() -> None:
+    # Sunday 22:00 to Monday 06:00: Monday's early hours belong to Sunday's office day.
+    sunday = hours(days=["sun"], **{"from": "22:00", "to": "06:00"})
+    assert sunday.is_open(at(2030, 3, 18, 3, 0))  # Monday 03:00
+    assert not sunday.is_open(at(2030, 3, 18, 6, 0))
+    assert not sunday.is_open(at(2030, 3, 19, 3, 0))  # Tuesday 03:00
+    tuesday = hours(days=["tue"], **{"from": "22:00", "to": "06:00"})
+    assert tuesday.is_open(at(2030, 3, 13, 3, 0))  # Wednesday 03:00: Tuesday's night
+    assert not tuesday.is_open(at(2030, 3, 12, 3, 0))  # Tuesday 03:00: Monday was off
+
+
+def test_the_last_opening_exactly_now_is_now() -> None:
+    h = hours(days=["wed"])
+    assert h.last_opening(at(2030, 3, 13, 8, 0)) == at(2030, 3, 13, 8, 0)
+    assert h.last_opening(at(2030, 3, 13, 7, 59)) == at(2030, 3, 6, 8, 0)
+
+
+def test_pre_wake_is_off_unless_asked() -> None:
+    plain = OfficeHours("Europe/Berlin", (0,), 8 * 60, 19 * 60)
+    assert plain.pre_wake is False
+    assert "pre_wake" not in plain.as_table()
