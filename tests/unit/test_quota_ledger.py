@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from eden.envs.quota import Ledger, Need, QuotaFull, _Claim, rules_of
+from eden.envs.quota import Ledger, Need, QuotaFull, _Claim, rules_of, shortfall
 from eden.envs.records import EnvRecord
 from eden.envs.resources.base import AlbUsage
 from eden.state import SqliteStore
@@ -107,3 +107,14 @@ def test_a_claim_for_the_albs_own_rule_only_keeps_the_environments_count(
     ledger(store).claim(ALB, usage(0), group, Need(rules=0, target_groups=0, shared=1))
     got = store.get("dev", "group")
     assert got is not None and (got.extra["alb_arn"], got.extra["alb_rules"]) == (ALB, 3)
+
+
+@pytest.mark.parametrize(
+    ("room", "refusal"),
+    [(AlbUsage(99, 10), "already has 99 rules"), (AlbUsage(10, 99), "already uses 99 target")],
+)
+def test_the_albs_own_rule_needs_room_for_a_rule_and_a_target_group_too(
+    room: AlbUsage, refusal: str
+) -> None:
+    assert shortfall(room, 0, Need(rules=1, target_groups=1)) is None
+    assert refusal in (shortfall(room, 0, Need(rules=1, target_groups=1, shared=1)) or "")
