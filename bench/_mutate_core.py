@@ -171,4 +171,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/core/envvars.py", "@dataclass(frozen=True)", "True -> False"):
         "VarsChange and EnvVars are built once and only read (apply makes a new EnvVars); "
         "they hold dicts, so nothing hashes them",
+    ("src/eden/envs/resources/dns_record.py", "@dataclass(frozen=True)", "True -> False"):
+        "Pointed and RecordRemoved (step outputs) are only read: nothing assigns to one or "
+        "hashes it",
 }

@@ -142,3 +142,28 @@ def test_entry_actions_edit_the_document_through_the_shared_writer() -> None:
     assert endpoints_entry.delete(ctx, step.undo.params).changed is False
     assert shared.doc == {"environments": []}
     assert shared.where == [("dev-endpoints", "endpoints.json")] * 3
+
+
+class Route53:
+    """upsert_alias answers a change id; delete_record what it read and deleted (or None)."""
+
+    def __init__(self, found: dict[str, Any] | None) -> None:
+        self.found = found
+
+    def upsert_alias(self, zone: str, name: str, alias: str, alias_zone: str) -> str:
+        return f"C-{zone}-{name}"
+
+    def delete_record(self, zone: str, name: str) -> dict[str, Any] | None:
+        return self.found
+
+
+def test_dns_actions_report_the_change_and_what_was_deleted() -> None:
+    (step,) = dns_record.plan(plan_input()).steps
+    found = {"Name": NAMES.host + ".", "Type": "A"}
+    ctx: Any = SimpleNamespace(aws=SimpleNamespace(route53=Route53(found)))
+    assert dns_record.upsert(ctx, step.params) == dns_record.Pointed(
+        NAMES.host, f"C-{ZONE_ID}-{NAMES.host}")
+    assert step.undo is not None
+    assert dns_record.delete(ctx, step.undo.params) == dns_record.RecordRemoved(True, found)
+    gone: Any = SimpleNamespace(aws=SimpleNamespace(route53=Route53(None)))
+    assert dns_record.delete(gone, step.undo.params) == dns_record.RecordRemoved(False, None)
