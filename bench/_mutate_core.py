@@ -174,4 +174,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/envs/resources/dns_record.py", "@dataclass(frozen=True)", "True -> False"):
         "Pointed and RecordRemoved (step outputs) are only read: nothing assigns to one or "
         "hashes it",
+    ("src/eden/envs/resources/endpoints_entry.py", "return None", "delete Return"):
+        "record's last line: falling off the end returns None all the same",
+    ("src/eden/envs/resources/endpoints_entry.py", "@dataclass(frozen=True)", "True -> False"):
+        "Written (a step's output) is only read: nothing assigns to it or hashes it",
 }
