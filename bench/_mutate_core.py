@@ -45,7 +45,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc", "endpoints_doc_sync")),
     Suite("src/eden/envs/planner.py", _tests("planner")),
     _resource("base"),
-    _resource("target_group"),
+    _resource("target_group", "target_group_resource"),
     _resource("task_definition"),
     _resource("listener_rule", "listener_rule", "bypass_rule_plan"),
     _resource("service"),
@@ -178,4 +178,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "record's last line: falling off the end returns None all the same",
     ("src/eden/envs/resources/endpoints_entry.py", "@dataclass(frozen=True)", "True -> False"):
         "Written (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/envs/resources/target_group.py", "@dataclass(frozen=True)", "True -> False"):
+        "Made (a step's output) is only read: nothing assigns to it or hashes it",
 }
