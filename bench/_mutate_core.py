@@ -46,7 +46,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/envs/planner.py", _tests("planner")),
     _resource("base"),
     _resource("target_group", "target_group_resource"),
-    _resource("task_definition"),
+    _resource("task_definition", "task_definition_resource", "env_variables"),
     _resource("listener_rule", "listener_rule", "bypass_rule_plan"),
     _resource("service"),
     _resource("dns_record", "dns_endpoint_resources"),
@@ -180,4 +180,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "Written (a step's output) is only read: nothing assigns to it or hashes it",
     ("src/eden/envs/resources/target_group.py", "@dataclass(frozen=True)", "True -> False"):
         "Made (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/envs/resources/task_definition.py", "@dataclass(frozen=True)", "True -> False"):
+        "Revisions, Registered and Deregistered are built once and only read: nothing "
+        "assigns to one or hashes it",
 }
