@@ -25,34 +25,37 @@ SCALER_POLICY_TESTS = _tests("scaler/target_tracking", "scaler/target_tracking_e
                              "scaler/threshold", "scaler/seed_flaws")
 
 
-def _resource(name: str, *skip: str) -> Suite:
-    return Suite(f"src/eden/envs/resources/{name}.py", RESOURCE_TESTS, skip)
+def _resource(name: str, *own_tests: str) -> Suite:
+    """A resource module: the planner's tests, and its own unit tests if it has some."""
+    return Suite(f"src/eden/envs/resources/{name}.py", (*RESOURCE_TESTS, *_tests(*own_tests)))
 
 
 SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/naming.py", _tests("naming", "naming_rules", "planner")),
     Suite("src/eden/core/limits.py", _tests("core_limits", "naming", "naming_rules", "planner",
                                             "quota_check")),
-    Suite("src/eden/core/images.py", _tests("engine_inputs")),
-    Suite("src/eden/core/arns.py", _tests("alb_pool_order")),
-    Suite("src/eden/core/envvars.py", _tests("engine_inputs")),
-    Suite("src/eden/core/tags.py", _tests("planner")),
+    Suite("src/eden/core/images.py", _tests("engine_inputs", "core_images_tags")),
+    Suite("src/eden/core/arns.py", _tests("alb_pool_order", "core_arns")),
+    Suite("src/eden/core/envvars.py", _tests("engine_inputs", "env_variables", "envvars_edges")),
+    Suite("src/eden/core/tags.py", _tests("planner", "core_images_tags")),
     Suite("src/eden/core/urls.py", _tests("core_urls")),
-    Suite("src/eden/core/office_hours.py", _tests("office_hours")),
+    Suite("src/eden/core/office_hours.py", _tests("office_hours", "office_hours_edges")),
     Suite("src/eden/core/secrets.py", _tests("secrets")),
     Suite("src/eden/core/secret_policy.py", _tests("secrets")),
-    Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc")),
+    Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc", "endpoints_doc_sync")),
     Suite("src/eden/envs/planner.py", _tests("planner")),
     _resource("base"),
-    _resource("target_group"),
-    _resource("task_definition"),
-    _resource("listener_rule"),
+    _resource("target_group", "target_group_resource"),
+    _resource("task_definition", "task_definition_resource", "env_variables"),
+    _resource("listener_rule", "listener_rule", "bypass_rule_plan"),
     _resource("service"),
-    _resource("dns_record"),
-    _resource("endpoints_entry"),
-    Suite("src/eden/envs/quota.py", _tests("quota_check", "alb_pool_order")),
-    Suite("src/eden/envs/albs.py", _tests("alb_pool_order")),
-    Suite("src/eden/envs/readiness.py", _tests("readiness"), ("wait_until_ready",)),
+    _resource("dns_record", "dns_endpoint_resources"),
+    _resource("endpoints_entry", "dns_endpoint_resources"),
+    Suite("src/eden/envs/quota.py", _tests("quota_check", "quota_ledger", "alb_pool_order",
+                                           "bypass_rule_plan")),
+    Suite("src/eden/envs/albs.py", _tests("alb_pool_order", "alb_pool_place", "bypass_rule_plan")),
+    Suite("src/eden/envs/readiness.py", _tests("readiness", "readiness_edges"),
+          ("wait_until_ready",)),
     Suite("src/eden/scaler/windows.py", _tests("scaler/windows")),
     Suite("src/eden/scaler/target_tracking.py", SCALER_POLICY_TESTS),
     Suite("src/eden/scaler/governor.py", (*_tests("scaler/governor"), *SCALER_POLICY_TESTS)),
@@ -109,4 +112,75 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/scaler/target_tracking.py", "return load <= 0", "LtE -> Lt"):
         "the same: load is never negative, so only load == 0 differs, and it proposes 0 "
         "either way",
+    ("src/eden/envs/resources/listener_rule.py", "return None", "delete Return"):
+        "record's last line: falling off the end returns None all the same",
+    ("src/eden/envs/resources/listener_rule.py", "@dataclass(frozen=True)", "True -> False"):
+        "Placed (a step's output) is only read (resolve, the record): nothing assigns to it "
+        "or hashes it",
+    ("src/eden/envs/resources/listener_rule.py",
+     "usage = ref.alb_usage or AlbUsage(len(non_default), 0, frozenset())", "0 -> 1"):
+        "with the ALB's usage not read, the target groups counted are 0 or 1: a new one "
+        "makes 1 or 2 of the 100 an ALB takes, never refused either way",
+    ("src/eden/envs/quota.py", "return None", "delete Return"):
+        "shortfall's last line: falling off the end returns None all the same",
+    ("src/eden/envs/quota.py", "self.policy = policy", "delete Assign"):
+        "nothing reads Ledger.policy: the lease's policy reaches GroupCommit through the "
+        "closure in __init__",
+    ("src/eden/envs/quota.py", "@dataclass(frozen=True)", "True -> False"):
+        "Need and _Claim are built once and only read: nothing assigns to one or hashes it",
+    ("src/eden/envs/albs.py", "@dataclass(frozen=True)", "True -> False"):
+        "a Room is built once per read and only read: nothing assigns to one or hashes it",
+    ("src/eden/envs/readiness.py", "@dataclass(frozen=True)", "True -> False"):
+        "Observation, Readiness and Watch are built once and only read: nothing assigns to "
+        "one or hashes it",
+    ("src/eden/envs/readiness.py",
+     "assert arn is not None  # a service the engine has just made or deployed", "delete Assert"):
+        "a guard for the type checker: a None ARN fails on the next line all the same "
+        "(AttributeError instead of AssertionError), and the engine never passes one",
+    ("src/eden/envs/readiness.py",
+     "assert names is not None  # a record the engine has just written has them all",
+     "delete Assert"):
+        "the same: None names fail on the next line (names.service)",
+    ("src/eden/envs/readiness.py",
+     'return cls(cluster, arn.rsplit("/", 1)[-1], service.target_group_arn, dns_change)',
+     "1 -> 2"):
+        "rsplit's maxsplit 1 -> 2: the last piece after the last '/' is the same for any "
+        "maxsplit >= 1 (the index's 1 -> 2, [-2], is killed, so only this one survives)",
+    ("src/eden/envs/readiness.py",
+     'return cls(cluster, arn.rsplit("/", 1)[-1], service.target_group_arn, dns_change)',
+     "-x -> x"):
+        "[-1] -> [1] of rsplit('/', 1): two pieces for an ARN with a '/', and every ECS "
+        "service ARN has one (service/NAME or service/CLUSTER/NAME)",
+    ("src/eden/core/images.py", "@dataclass(frozen=True)", "True -> False"):
+        "an EcrImage is built once and only read: nothing assigns to one or hashes it",
+    ("src/eden/core/arns.py", 'parts = alb_arn.split(":loadbalancer/", 1)[-1].split("/")',
+     "1 -> 2"):
+        "maxsplit 1 -> 2 differs only for an ARN with ':loadbalancer/' twice, which no ALB "
+        "ARN has",
+    ("src/eden/core/office_hours.py", "@dataclass(frozen=True)", "True -> False"):
+        "OfficeHours is built once per profile and only read: nothing assigns to it or "
+        "hashes it (a Profile holds dicts, so it is never hashed either)",
+    ("src/eden/core/office_hours.py", "for back in range(9):", "9 -> 10"):
+        "the latest boundary at or before now is never more than 7 days back: an office day "
+        "8 days back is yesterday's weekday too, and yesterday's opening is later and past",
+    ("src/eden/core/office_hours.py", "for back in range(9):", "9 -> 8"):
+        "the same: day 8 back never holds the latest boundary, so leaving it out changes "
+        "nothing",
+    ("src/eden/core/office_hours.py", "return self.end < self.start", "Lt -> LtE"):
+        "office_hours() refuses from == to, so end == start is never built",
+    ("src/eden/core/envvars.py", "@dataclass(frozen=True)", "True -> False"):
+        "VarsChange and EnvVars are built once and only read (apply makes a new EnvVars); "
+        "they hold dicts, so nothing hashes them",
+    ("src/eden/envs/resources/dns_record.py", "@dataclass(frozen=True)", "True -> False"):
+        "Pointed and RecordRemoved (step outputs) are only read: nothing assigns to one or "
+        "hashes it",
+    ("src/eden/envs/resources/endpoints_entry.py", "return None", "delete Return"):
+        "record's last line: falling off the end returns None all the same",
+    ("src/eden/envs/resources/endpoints_entry.py", "@dataclass(frozen=True)", "True -> False"):
+        "Written (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/envs/resources/target_group.py", "@dataclass(frozen=True)", "True -> False"):
+        "Made (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/envs/resources/task_definition.py", "@dataclass(frozen=True)", "True -> False"):
+        "Revisions, Registered and Deregistered are built once and only read: nothing "
+        "assigns to one or hashes it",
 }
