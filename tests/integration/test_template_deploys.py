@@ -66,7 +66,7 @@ def cloud() -> Iterator[dict[str, Any]]:
 def _translated(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # the translator's pseudo-parameters
     template = json.loads(json.dumps(cfn_yaml.load(str(TEMPLATE)), default=str))
-    for function in ("ApiFunction", "WakerFunction"):
+    for function in ("ApiFunction", "WakerFunction", "SleepSweepFunction"):
         template["Resources"][function]["Properties"]["CodeUri"] = "s3://eden-code/eden.zip"
     out: dict[str, Any] = transform(template, {}, _NoManagedPolicies())
     dropped = {k for k, v in out["Resources"].items() if v["Type"] in NOT_IN_MOTO}
@@ -115,6 +115,11 @@ def test_the_template_creates_its_stack_with_the_generated_role(
     waker = _waker(boto3.client("lambda", **cloud), cfn)
     assert waker["Configuration"]["Handler"] == "eden.api.lambda_handler.waker_handler"
     assert waker["Configuration"]["Role"] == _role_arn(cfn, "ApiFunctionRole")
+    sweep = _physical(cfn, "SleepSweepFunction").rsplit(":", 1)[-1]
+    swept = boto3.client("lambda", **cloud).get_function(FunctionName=sweep)["Configuration"]
+    assert swept["Handler"] == "eden.api.lambda_handler.sweep_handler"
+    rules = boto3.client("events", **cloud).list_rules()["Rules"]
+    assert [r["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"]
     table = stack_table(cfn)
     assert _list(by_action["dynamodb:PutItem"]["Resource"]) == [
         f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"

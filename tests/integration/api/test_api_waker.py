@@ -3,6 +3,7 @@ store, 50 requests at once, one UpdateService; unknown and garbage hosts wake no
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ import pytest
 
 from eden.api import ApiSettings, create_app
 from eden.api.auth import issue_key
+from eden.api.registry import Registry
 from eden.api.serving import ServerThread
 from eden.api.waker import create_waker_app
 from eden.aws.clients import AwsClients
@@ -207,3 +209,23 @@ def test_the_lambda_waker_answers_alb_events_and_wakes_once(
     assert _record(r).power == "awake"  # moto's targets are healthy at once: finished too
     again = handler(_alb_event(r.host, accept="application/json"), _LambdaContext())
     assert again["statusCode"] == 503 and _updates(r) == 1
+
+
+def test_the_scheduled_sweep_sleeps_an_idle_environment_of_each_profile_with_a_waker(
+    replicas: Replicas, tmp_path: Path
+) -> None:
+    """deploy/template.yaml's SleepSweepFunction: `eden sleep --idle` for every profile
+    with a waker; two hours without a request put the environment to sleep."""
+    from eden.api.lambda_handler import run_sweeps
+
+    r = replicas
+    settings = ApiSettings(config=tmp_path / "eden.toml", store=r.store,
+                           clients=lambda _p: r.clients)  # fmt: skip
+    registry = Registry(settings)
+    try:
+        report = run_sweeps(registry, now=time.time() + 2 * 3600)
+    finally:
+        registry.close()
+    assert report["errors"] == {}
+    assert report["profiles"]["sandbox"]["slept"] == ["feature-wake"]
+    assert _record(r).power == "sleeping"
