@@ -39,7 +39,7 @@ echo "==> mypy"
 # The whole suite must keep branch coverage at or above the floor: the figure measured when
 # it was set (docs/testing.md). Raise it when coverage goes up; never lower it. A run of
 # part of the suite (arguments given) reports coverage but holds no floor.
-BRANCH_FLOOR=43.9  # provisional: the unit tests alone measured 44.9 % (docs/testing.md)
+BRANCH_FLOOR=84.0  # the whole suite measured 85.0 % on 26 November 2026 (docs/testing.md)
 # The tests run in parallel workers (pytest-xdist), more than the cores: most of an
 # integration or end-to-end test's time is waiting (moto, processes starting, drains), and
 # worksteal evens out the long tests. EDEN_TEST_WORKERS=0 runs them in this one process.
