@@ -42,6 +42,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/office_hours.py", _tests("office_hours", "office_hours_edges")),
     Suite("src/eden/core/secrets.py", _tests("secrets")),
     Suite("src/eden/core/secret_policy.py", _tests("secrets")),
+    Suite("src/eden/core/cost.py", _tests("cost", "cost_view")),
     Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc", "endpoints_doc_sync")),
     Suite("src/eden/envs/planner.py", _tests("planner")),
     _resource("base"),
