@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -61,26 +65,57 @@ def logs(
             lines, cut = reader.read(start, grep)
             _print_lines(lines, cut, notes, opts)
             return
-        try:
-            _follow(reader, start, grep, td_arn, engine.profile.endpoint_url is None, opts)
-        except KeyboardInterrupt:  # Ctrl-C is how a follow ends: no "aborted", just 130
-            raise click.exceptions.Exit(130) from None
+        with _ctrl_c_stops() as stopped:
+            try:
+                _follow(reader, start, grep, td_arn, engine.profile.endpoint_url is None,
+                        opts, stopped)  # fmt: skip
+            except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+                stopped.set()
+        if stopped.is_set():  # Ctrl-C is how a follow ends: no "aborted", just 130
+            raise click.exceptions.Exit(130)
+
+
+@contextmanager
+def _ctrl_c_stops() -> Iterator[threading.Event]:
+    """Ctrl-C sets the event the follow checks between polls (and between live-tail events),
+    so it ends between two AWS calls: an interrupt inside one could leave a lock held or a
+    connection half-read, and the process hung at exit (seen under load). A second Ctrl-C
+    interrupts at once."""
+    stopped = threading.Event()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stopped.is_set():
+            raise KeyboardInterrupt
+        stopped.set()
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (a test calling the command in a thread)
+        yield stopped
+        return
+    try:
+        yield stopped
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _follow(
-    reader: LogReader, start: float, grep: str | None, td_arn: str, live: bool, opts: Options
+    reader: LogReader, start: float, grep: str | None, td_arn: str, live: bool, opts: Options,
+    stopped: threading.Event,
 ) -> None:
-    """Live tail on AWS (a streaming API the sandbox has not), else polling."""
+    """Live tail on AWS (a streaming API the sandbox has not), else polling, until
+    ``stopped`` is set."""
     emit = _emitter(opts)
+    reader.sleep = stopped.wait  # a pause between polls ends at Ctrl-C
     if live:
         lines, _ = reader.read(start, grep)
         for line in lines:
             emit(line)
         arn = lambda group, region: group_arn(td_arn, group, region)  # noqa: E731
-        if reader.live(emit, lambda: False, arn, grep):
+        if reader.live(emit, stopped.is_set, arn, grep):
             return
         start = max([start, *(line.at for line in lines)])
-    reader.follow(start, emit, lambda: False, grep)
+    reader.follow(start, emit, stopped.is_set, grep)
 
 
 def _print_lines(lines: list[LogLine], cut: bool, notes: list[str], opts: Options) -> None:

@@ -172,7 +172,7 @@ class LogReader:
         sources: list[LogSource],
         *,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ):
         self.aws = aws
         self.task_ids = task_ids
