@@ -24,6 +24,7 @@ from eden.config import build_profile, write_profile
 from eden.envs.records import EnvRecord
 from eden.sandbox.seed import SeedInfo
 from eden.state import SqliteStore
+from eden.state.leases import env_key
 from eden.wiring import aws_settings, open_engine
 
 pytestmark = pytest.mark.integration
@@ -111,13 +112,14 @@ def test_fifty_requests_on_two_replicas_wake_once(replicas: Replicas) -> None:
 
 
 def _wait_awake(r: Replicas, timeout: float = 30.0) -> None:
-    """The replica that woke it restores the rule from its finisher thread."""
-    import time
-
+    """The replica that woke it restores the rule from its finisher thread, records the
+    environment awake, then lets go of its lease: until then another operation gets 409."""
     deadline = time.monotonic() + timeout
-    while _record(r).power != "awake":
+    lease = env_key("sandbox", "feature-wake")
+    while _record(r).power != "awake" or r.store.lock_info(lease) is not None:
         if time.monotonic() > deadline:
-            raise AssertionError(f"still {_record(r).power} after {timeout}s")
+            raise AssertionError(
+                f"still {_record(r).power} (lease {r.store.lock_info(lease)}) after {timeout}s")
         time.sleep(0.05)
 
 
