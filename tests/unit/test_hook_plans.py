@@ -18,8 +18,11 @@ from test_planner import (
 from eden.config import Profile, build_profile
 from eden.config.hooks import DEFAULT_TIMEOUT, Hook, hooks_table
 from eden.envs import hooks
+from eden.envs.group import wanted
 from eden.envs.plan import Plan, Ref
 from eden.envs.planner import plan_create, plan_delete
+from eden.envs.reader import MemberSnapshot, Snapshot
+from eden.envs.records import EnvRecord, ServiceRecord
 from eden.envs.resources.hook_task import HookRun
 from eden.errors import ConfigError
 
@@ -30,15 +33,16 @@ def _profile(table: dict[str, Any]) -> Profile:
     return make_profile(hooks=table)
 
 
-def _item(profile: Profile) -> Any:
+def _item(profile: Profile, deployed_before: bool = False) -> Any:
     return SimpleNamespace(
-        member=profile.service, request=make_request(), reference=make_reference()
-    )
+        member=profile.service, request=make_request(), reference=make_reference(),
+        deployed_before=deployed_before,
+    )  # fmt: skip
 
 
-def _create(profile: Profile, current: Any = None) -> Plan:
+def _create(profile: Profile, current: Any = None, deployed_before: bool = False) -> Plan:
     plan = plan_create(profile, make_request(), make_reference(), current or Current())
-    return hooks.add_to_create(profile, plan, [_item(profile)])
+    return hooks.add_to_create(profile, plan, [_item(profile, deployed_before)])
 
 
 def _existing() -> Any:
@@ -130,6 +134,38 @@ def test_migrate_runs_with_the_new_revision_before_the_service_update() -> None:
     assert ids.index("hook_migrate") < ids.index("service")
     assert plan.step("hook_migrate").depends_on == ("task_definition",)
     assert "hook_migrate" in plan.step("service").depends_on
+
+
+def test_a_deployed_service_that_reads_as_missing_still_migrates_before_it_is_made() -> None:
+    # The record says the service was deployed, but the read found none (gone out of band,
+    # or a read that lagged): the plan makes it anew, and migrate must still come first.
+    profile = _profile({"postdeploy": "seed", "migrate": "migrate"})
+    plan = _create(profile, deployed_before=True)
+    assert plan.step("service").action == "ecs.create_service"
+    ids = [s.id for s in plan.steps]
+    assert "hook_postdeploy" not in ids
+    assert ids.index("hook_migrate") < ids.index("service")
+    assert "hook_migrate" in plan.step("service").depends_on
+
+
+def test_the_record_tells_wanted_which_services_were_deployed_before() -> None:
+    profile = _profile({"migrate": "migrate"})
+    member = MemberSnapshot(profile.service, NAMES, Current(), make_reference(), None)
+    snap = Snapshot((member,), "arn:listener", "dev.example.com")
+    record = EnvRecord(profile.name, NAMES.name, NAMES.branch, NAMES.host, "ready", 0.0)
+    images = {profile.service.role: "img:2"}
+
+    def deployed(record: EnvRecord | None) -> bool:
+        (item,) = wanted(profile, snap, images, {}, refresh=False, record=record)
+        return item.deployed_before
+
+    assert deployed(None) is False
+    assert deployed(record) is False  # recorded, but its service was never made
+    made = {"service": {"arn": "arn:aws:ecs:eu-west-1:1:service/c/s"}}
+    record.services = [ServiceRecord("other", "img:1", made)]
+    assert deployed(record) is False  # another role's service
+    record.services = [ServiceRecord(profile.service.role, "img:1", made)]
+    assert deployed(record) is True
 
 
 def test_a_profile_without_hooks_plans_as_before() -> None:

@@ -99,6 +99,10 @@ class Wanted:
     request: Request
     reference: Reference
     snapshot: MemberSnapshot
+    # The record says this service was deployed before: a deploy, even when the service
+    # reads as missing (gone out of band, or a read that lagged the create), so its
+    # ``migrate`` runs before the service step and ``postdeploy`` does not run again.
+    deployed_before: bool = False
 
 
 def wanted(
@@ -130,7 +134,7 @@ def wanted(
             continue
         image = image or _running_image(record, m) or _reference_image(m.reference)
         request = Request(m.names, image, {**urls, **env}, refresh=refresh, vars=own)
-        out.append(Wanted(m.member, request, m.reference, m))
+        out.append(Wanted(m.member, request, m.reference, m, _deployed(record, m)))
     return out
 
 
@@ -143,6 +147,12 @@ def sibling_urls(snap: Snapshot) -> dict[str, str]:
         key = "EDEN_URL_" + m.member.role.upper().replace("-", "_")
         out[key] = f"https://{m.names.host}"
     return out
+
+
+def _deployed(record: EnvRecord | None, m: MemberSnapshot) -> bool:
+    if record is None:
+        return False
+    return any(s.role == m.member.role and s.arn("service") for s in record.services)
 
 
 def _running_image(record: EnvRecord | None, m: MemberSnapshot) -> str | None:

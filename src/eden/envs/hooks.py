@@ -5,7 +5,9 @@ for, so the executor's order and undo give the guarantees the hooks promise:
 
 * ``migrate`` sits between the new task definition and the service update of a deploy:
   the update waits for it, and when it fails the update never runs (the new revision is
-  deregistered by the create's undo);
+  deregistered by the create's undo). A service the record says was deployed before is
+  deployed, not created, for the hooks even when the plan makes it anew (it read as
+  missing): migrate runs before it, and postdeploy does not run again;
 * ``postdeploy`` waits for every other step of a first create, so it runs once the whole
   environment (a group: every service) exists; when it fails, the create is undone;
 * ``predestroy`` runs before every removal step of a delete: when it fails, nothing is
@@ -98,12 +100,15 @@ def add_to_create(profile: Profile, plan: Plan, items: Sequence[Any]) -> Plan:
             continue
         td = Ref(td_id, "taskDefinitionArn")
         names, ref = item.request.names, item.reference
-        if update.action == "ecs.update_service" and (hook := member.hook("migrate")):
+        # A service the record says was deployed is deployed again, even when the plan
+        # makes it anew (it read as missing): its migrate must not be skipped.
+        deploy = update.action == "ecs.update_service" or item.deployed_before
+        if deploy and (hook := member.hook("migrate")):
             step = run_step(profile, member, hook, names, ref.service, td, ref.container, (td_id,))
             at = steps.index(update)
             steps[at] = dataclasses.replace(update, depends_on=(*update.depends_on, step.id))
             steps.insert(at, step)
-        elif update.action == "ecs.create_service" and (hook := member.hook("postdeploy")):
+        elif not deploy and (hook := member.hook("postdeploy")):
             steps.append(
                 run_step(profile, member, hook, names, ref.service, td, ref.container, everything)
             )
