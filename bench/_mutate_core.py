@@ -49,7 +49,7 @@ SUITES: tuple[Suite, ...] = (
     _resource("target_group", "target_group_resource"),
     _resource("task_definition", "task_definition_resource", "env_variables"),
     _resource("listener_rule", "listener_rule", "bypass_rule_plan"),
-    _resource("service"),
+    _resource("service", "service_resource"),
     _resource("dns_record", "dns_endpoint_resources"),
     _resource("endpoints_entry", "dns_endpoint_resources"),
     Suite("src/eden/envs/quota.py", _tests("quota_check", "quota_ledger", "alb_pool_order",
