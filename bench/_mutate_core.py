@@ -45,7 +45,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/cost.py", _tests("cost", "cost_view")),
     Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc", "endpoints_doc_sync")),
     Suite("src/eden/envs/planner.py", _tests("planner")),
-    _resource("base"),
+    _resource("base", "resource_base"),
     _resource("target_group", "target_group_resource"),
     _resource("task_definition", "task_definition_resource", "env_variables"),
     _resource("listener_rule", "listener_rule", "bypass_rule_plan"),
@@ -184,4 +184,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/envs/resources/task_definition.py", "@dataclass(frozen=True)", "True -> False"):
         "Revisions, Registered and Deregistered are built once and only read: nothing "
         "assigns to one or hashes it",
+    ("src/eden/envs/resources/service.py", "@dataclass(frozen=True)", "True -> False"):
+        "Deployed (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/envs/resources/service.py", "if not wanted:", "delete If"):
+        "with no volume left to launch, the rest of volume_configurations finds none missing "
+        "and returns [] all the same (the early return only saves reading the deployments)",
+    ("src/eden/envs/resources/service.py", "return []", "delete Return"):
+        "the same: falling through with no volume wanted returns [] all the same",
 }

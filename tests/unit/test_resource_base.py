@@ -22,6 +22,7 @@ from eden.envs.resources.base import (
     PlanInput,
     Planned,
     ReadContext,
+    Reference,
     RemoveInput,
     Request,
     Resource,
@@ -74,7 +75,8 @@ def test_the_defaults() -> None:
     assert (AlbUsage().rules, AlbUsage().target_groups) == (0, 0)
     rule = ListenerRule("arn:r", 3, ("a.example.com",), ("arn:tg",))
     assert (rule.sign_in, rule.sign_in_config, rule.header_digests) == (None, {}, {})
-    ref = make_reference()
+    ref = Reference({}, {}, [], None, "app", None, "arn:listener", "alb.example", "Z1",
+                    "dev.example.com", ())
     assert (ref.wildcard_record, ref.alb_arn, ref.alb_usage) == (False, "", None)
     assert ref.target_group_attributes == {}
     request = Request(NAMES, "img")
