@@ -52,6 +52,7 @@ SUITES: tuple[Suite, ...] = (
     _resource("service", "service_resource"),
     _resource("dns_record", "dns_endpoint_resources"),
     _resource("endpoints_entry", "dns_endpoint_resources"),
+    _resource("bypass_rule", "bypass_rule_plan"),
     Suite("src/eden/envs/quota.py", _tests("quota_check", "quota_ledger", "alb_pool_order",
                                            "bypass_rule_plan")),
     Suite("src/eden/envs/albs.py", _tests("alb_pool_order", "alb_pool_place", "bypass_rule_plan")),
