@@ -42,7 +42,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/core/office_hours.py", _tests("office_hours", "office_hours_edges")),
     Suite("src/eden/core/secrets.py", _tests("secrets")),
     Suite("src/eden/core/secret_policy.py", _tests("secrets")),
-    Suite("src/eden/core/cost.py", _tests("cost", "cost_view")),
+    Suite("src/eden/core/cost.py", _tests("cost", "cost_view", "cost_edges")),
     Suite("src/eden/core/endpoints_doc.py", _tests("endpoints_doc", "endpoints_doc_sync")),
     Suite("src/eden/envs/planner.py", _tests("planner")),
     _resource("base", "resource_base"),
@@ -185,6 +185,20 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/envs/resources/task_definition.py", "@dataclass(frozen=True)", "True -> False"):
         "Revisions, Registered and Deregistered are built once and only read: nothing "
         "assigns to one or hashes it",
+    ("src/eden/core/cost.py", "@dataclass(frozen=True)", "True -> False"):
+        "Rate, Prices and TaskSize are built once and only read and compared (==): nothing "
+        "assigns to one or hashes it",
+    ("src/eden/core/cost.py",
+     'KIND_NAMES = {"linux_x86": "Linux/x86", "linux_arm": "Linux/ARM",', "delete Assign"):
+        "nothing in eden reads KIND_NAMES (dead: the messages name a kind by its key)",
+    ("src/eden/core/cost.py", 'PRICES_READ = "2026-11-26"', "delete Assign"):
+        "nothing in eden reads PRICES_READ (the date is in docs/sleep-wake.md)",
+    ("src/eden/core/cost.py", "seconds = max(0.0, min(end, now) - float(at))", "0.0 -> -1.0"):
+        "seconds only goes to Meter.add, which ignores seconds <= 0: a floor of -1 or of 0 "
+        "adds nothing either way",
+    ("src/eden/core/cost.py", "usage.saved.add(max(0.0, would - running), seconds, size)",
+     "0.0 -> -1.0"):
+        "the same: Meter.add ignores tasks <= 0, so a floor of -1 or of 0 adds nothing",
     ("src/eden/envs/resources/service.py", "@dataclass(frozen=True)", "True -> False"):
         "Deployed (a step's output) is only read: nothing assigns to it or hashes it",
     ("src/eden/envs/resources/service.py", "if not wanted:", "delete If"):
