@@ -206,4 +206,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "and returns [] all the same (the early return only saves reading the deployments)",
     ("src/eden/envs/resources/service.py", "return []", "delete Return"):
         "the same: falling through with no volume wanted returns [] all the same",
+    ("src/eden/envs/resources/bypass_rule.py", "return None", "delete Return"):
+        "find's last line: falling off the end returns None all the same",
 }

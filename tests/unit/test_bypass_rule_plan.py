@@ -4,12 +4,14 @@ a plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from eden.config import Profile, build_profile
+from eden.core.limits import MAX_PRIORITY
 from eden.envs.albs import need_of
 from eden.envs.bypass_gc import decide
 from eden.envs.plan import Plan, Ref, Step
@@ -18,6 +20,7 @@ from eden.envs.resources import bypass_rule as br
 from eden.envs.resources.apply import Apply, Removed
 from eden.envs.resources.base import AlbUsage, ListenerRule, Reference
 from eden.envs.resources.listener_rule import Placed, parse_rule
+from eden.envs.sleep_plan import waker_group_name
 from eden.errors import AwsError, ConfigError
 
 ALB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shared/50dc6c49"
@@ -223,3 +226,54 @@ def test_the_rule_goes_only_with_the_last_environment_of_the_zone() -> None:
     assert br.delete_if_last(apply(alone), params) == Removed(True)
     assert alone.deleted == ["arn:bypass"]
     assert br.delete_if_last(apply(FakeElbv2()), params) == Removed(False)
+
+
+def test_the_priority_is_before_the_zones_first_rule_and_never_past_the_last_one() -> None:
+    taken = [rule(1, "other.example.org"), rule(2, "x.example.org")]
+    with pytest.raises(ConfigError, match="no rule priority before 3 is free"):
+        br.priority_for([*taken, rule(5, "b." + ZONE), rule(3, "a." + ZONE)], ZONE)
+    # Every priority but the last taken by rules of no host (what priority_for reads of a
+    # rule, as 50,000 ListenerRules would take a second to build on a busy machine).
+    all_but_last: Any = [SimpleNamespace(priority=p, hosts=()) for p in range(1, MAX_PRIORITY)]
+    assert br.priority_for(all_but_last, ZONE) == MAX_PRIORITY
+    every = [*all_but_last, SimpleNamespace(priority=MAX_PRIORITY, hosts=())]
+    with pytest.raises(ConfigError, match=f"no rule priority before {MAX_PRIORITY + 1} is free"):
+        br.priority_for(every, ZONE)
+
+
+def test_a_rule_holding_the_secret_needs_no_step() -> None:
+    same = rule(1, f"*.{ZONE}", headers={"x-eden-bypass": br.secret_digest(SECRET)})
+    assert BYPASS.access is not None
+    assert br.ensure(BYPASS, BYPASS.access, reference((same,)), SECRET) == ()
+
+
+def test_the_waker_group_is_named_after_the_alb_or_its_listener() -> None:
+    def name(alb_arn: str, listener: str) -> str:
+        assert BYPASS.access is not None
+        ref = replace(reference(()), alb_arn=alb_arn, listener_arn=listener)
+        waker, _ = br.ensure(BYPASS, BYPASS.access, ref, SECRET)
+        return str(waker.params["Name"])
+
+    assert name(ALB, LISTENER) == name("", LISTENER) == waker_group_name("eden", ALB)
+    assert name(ALB, "arn:not-a-listener") == waker_group_name("eden", ALB)
+    assert name("", "arn:not-a-listener") == waker_group_name("eden", "arn:not-a-listener")
+
+
+class Refusing(FakeElbv2):
+    """Every CreateRule loses its slot to a concurrent one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.creates = 0
+
+    def create_rule(self, params: dict[str, Any]) -> str:
+        self.creates += 1
+        raise AwsError("The specified priority is in use.", code="PriorityInUse")
+
+
+def test_the_create_tries_four_slots_then_says_why() -> None:
+    (_, step) = added(())
+    elbv2 = Refusing()
+    with pytest.raises(AwsError, match="priority is in use"):
+        br.create(apply(elbv2), step.params)
+    assert elbv2.creates == br.RETRIES == 4
