@@ -187,11 +187,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/core/cost.py", "@dataclass(frozen=True)", "True -> False"):
         "Rate, Prices and TaskSize are built once and only read and compared (==): nothing "
         "assigns to one or hashes it",
-    ("src/eden/core/cost.py",
-     'KIND_NAMES = {"linux_x86": "Linux/x86", "linux_arm": "Linux/ARM",', "delete Assign"):
-        "nothing in eden reads KIND_NAMES (dead: the messages name a kind by its key)",
-    ("src/eden/core/cost.py", 'PRICES_READ = "2026-11-26"', "delete Assign"):
-        "nothing in eden reads PRICES_READ (the date is in docs/sleep-wake.md)",
     ("src/eden/core/cost.py", "seconds = max(0.0, min(end, now) - float(at))", "0.0 -> -1.0"):
         "seconds only goes to Meter.add, which ignores seconds <= 0: a floor of -1 or of 0 "
         "adds nothing either way",
