@@ -207,4 +207,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the same: count=0 (every match) replaces the one match there can be",
     ("src/eden/envs/resources/waker_group.py", "@dataclass(frozen=True)", "True -> False"):
         "WakerMade (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/scaler/threshold.py", "return None", "delete Return"):
+        "table_lookup's last line: falling off the end returns None all the same",
+    ("src/eden/scaler/threshold.py", "@dataclass(frozen=True)", "True -> False"):
+        "SeedTiming is built once per SeedPolicy and only read: nothing assigns to it or "
+        "hashes it",
 }

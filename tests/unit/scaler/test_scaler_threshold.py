@@ -15,7 +15,8 @@ from eden.scaler.threshold import SEED_TABLE, SeedPolicy, ThresholdPolicy, table
 
 @pytest.mark.parametrize(
     ("per_task", "expected"),
-    [(1000, 20), (500, 20), (499.9, 15), (300, 15), (100, 10), (99, 2), (50, 2), (49.9, None)],
+    [(1000, 20), (500, 20), (499.9, 15), (300, 15), (299.9, 10), (100, 10), (99, 2), (50, 2),
+     (49.9, None)],
 )
 def test_table_lookup(per_task: float, expected: int | None) -> None:
     assert table_lookup(SEED_TABLE, per_task) == expected
@@ -85,6 +86,11 @@ def test_seed_reads_exactly_the_first_three_tasks() -> None:
 def test_seed_with_no_task_reads_an_average_of_zero() -> None:
     d = SeedPolicy().decide(Observation(0.0, (), 0, 0))
     assert (d.desired, d.reason, d.stable_load) == (0, "seed: avg 0, below the table", 0.0)
+
+
+def test_seed_counts_a_failed_probe_as_zero_connections() -> None:
+    d = SeedPolicy().decide(Observation(0.0, (None, 1.0, 1.0), 3, 3))
+    assert (d.reason, d.stable_load) == ("seed: avg 0, below the table", 0.0)  # 2 // 3
 
 
 def test_seed_looks_again_three_seconds_after_a_quiet_look() -> None:
