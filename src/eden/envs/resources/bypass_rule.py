@@ -38,11 +38,12 @@ from eden.envs.resources.base import ListenerRule, Reference
 from eden.envs.resources.listener_rule import (
     BYPASS_PRIORITY,
     Placed,
+    create_placed,
     parse_rule,
     value_digest,
 )
 from eden.envs.sleep_plan import waker_params
-from eden.errors import AwsError, ConfigError
+from eden.errors import ConfigError
 
 KEY = "bypass_rule"
 WAKER_KEY = "bypass:waker_group"
@@ -197,19 +198,13 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
     made it (then it is used as it is), else another slot before the environments'."""
     params = with_secret(p, ctx.bypass_secret)
     header, zone = _header_and_zone(params)
-    elbv2 = ctx.aws.elbv2
-    for attempt in range(RETRIES):
-        try:
-            return Placed(elbv2.create_rule(params), int(params["Priority"]))
-        except AwsError as exc:
-            if exc.code != "PriorityInUse" or attempt == RETRIES - 1:
-                raise
-            rules = [parse_rule(r) for r in elbv2.rules(str(params["ListenerArn"]))]
-            made = find(rules, header, zone)
-            if made is not None and made.priority is not None:
-                return Placed(made.arn, made.priority)
-            params["Priority"] = priority_for(rules, zone)
-    raise AssertionError("unreachable")
+    return create_placed(
+        ctx,
+        params,
+        RETRIES,
+        lambda rules: find(rules, header, zone),
+        lambda rules, _attempt: priority_for(rules, zone),
+    )
 
 
 def modify(ctx: Apply, p: Mapping[str, Any]) -> Placed:

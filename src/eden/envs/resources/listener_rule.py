@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,24 +226,42 @@ def create(ctx: Apply, p: Mapping[str, Any]) -> Placed:
     params = dict(p)
     if ctx.client_secret is not None:
         params = with_client_secret(params, ctx.client_secret)
-    listener = str(params["ListenerArn"])
     host = params["Conditions"][0]["HostHeaderConfig"]["Values"][0]
-    elbv2 = ctx.aws.elbv2
     # No lease around it: priorities are spread by name, so concurrent creates rarely want
     # the same one, and AWS refuses the second (PriorityInUse), which picks again.
-    for attempt in range(PRIORITY_RETRIES):
+    return create_placed(
+        ctx,
+        params,
+        PRIORITY_RETRIES,
+        lambda rules: next((r for r in rules if host in r.hosts), None),
+        lambda rules, attempt: pick_priority(
+            host, [r.priority for r in rules], salt=attempt + 1 + random.randrange(1000)
+        ),
+    )
+
+
+def create_placed(
+    ctx: Apply,
+    params: dict[str, Any],
+    tries: int,
+    find_mine: Callable[[list[ListenerRule]], ListenerRule | None],
+    next_priority: Callable[[list[ListenerRule], int], int],
+) -> Placed:
+    """CreateRule at ``params["Priority"]``; on PriorityInUse, re-reads the listener's rules:
+    the rule ``find_mine`` recognises (a concurrent run made it) is used as it is, else the
+    create is tried again at ``next_priority(rules, attempt)``, ``tries`` times in all."""
+    elbv2 = ctx.aws.elbv2
+    for attempt in range(tries):
         try:
             return Placed(elbv2.create_rule(params), int(params["Priority"]))
         except AwsError as exc:
-            if exc.code != "PriorityInUse" or attempt == PRIORITY_RETRIES - 1:
+            if exc.code != "PriorityInUse" or attempt == tries - 1:
                 raise
-            rules = [parse_rule(r) for r in elbv2.rules(listener)]
-            mine = next((r for r in rules if host in r.hosts), None)
+            rules = [parse_rule(r) for r in elbv2.rules(str(params["ListenerArn"]))]
+            mine = find_mine(rules)
             if mine is not None and mine.priority is not None:
-                return Placed(mine.arn, mine.priority)  # a concurrent run made it
-            params["Priority"] = pick_priority(
-                host, [r.priority for r in rules], salt=attempt + 1 + random.randrange(1000)
-            )
+                return Placed(mine.arn, mine.priority)
+            params["Priority"] = next_priority(rules, attempt)
     raise AssertionError("unreachable")
 
 
