@@ -62,6 +62,7 @@ SUITES: tuple[Suite, ...] = (
     Suite("src/eden/scaler/target_tracking.py", SCALER_POLICY_TESTS),
     Suite("src/eden/scaler/governor.py", (*_tests("scaler/governor"), *SCALER_POLICY_TESTS)),
     Suite("src/eden/scaler/threshold.py", _tests("scaler/threshold", "scaler/seed_flaws")),
+    _resource("waker_group", "waker_group_resource"),
 )
 
 # Survivors judged equivalent: no input can tell the mutant from the original. Keyed by
@@ -188,17 +189,39 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("src/eden/core/cost.py", "@dataclass(frozen=True)", "True -> False"):
         "Rate, Prices and TaskSize are built once and only read and compared (==): nothing "
         "assigns to one or hashes it",
-    ("src/eden/core/cost.py",
-     'KIND_NAMES = {"linux_x86": "Linux/x86", "linux_arm": "Linux/ARM",', "delete Assign"):
-        "nothing in eden reads KIND_NAMES (dead: the messages name a kind by its key)",
-    ("src/eden/core/cost.py", 'PRICES_READ = "2026-11-26"', "delete Assign"):
-        "nothing in eden reads PRICES_READ (the date is in docs/sleep-wake.md)",
     ("src/eden/core/cost.py", "seconds = max(0.0, min(end, now) - float(at))", "0.0 -> -1.0"):
         "seconds only goes to Meter.add, which ignores seconds <= 0: a floor of -1 or of 0 "
         "adds nothing either way",
     ("src/eden/core/cost.py", "usage.saved.add(max(0.0, would - running), seconds, size)",
      "0.0 -> -1.0"):
         "the same: Meter.add ignores tasks <= 0, so a floor of -1 or of 0 adds nothing",
+    ("src/eden/core/secrets.py", "return None", "delete Return"):
+        "pattern_problem's last line and read_leniently's except: falling off the end "
+        "returns None all the same",
+    ("src/eden/core/secrets.py", "_FINGERPRINT_KEY = _random.token_bytes(16)", "16 -> 17"):
+        "a random per-process key of 17 bytes instead of 16: HMAC takes any length, and a "
+        "fingerprint made with an unknown random key cannot tell one length from another",
+    ("src/eden/core/secrets.py", "_FINGERPRINT_KEY = _random.token_bytes(16)", "16 -> 15"):
+        "the same, with 15 bytes",
+    ("src/eden/core/secrets.py", "@dataclass(frozen=True)", "True -> False"):
+        "Home and SecretRef are built once and only read: nothing assigns to one or hashes it",
+    ("src/eden/core/secrets.py", 'service = parts[2] if len(parts) > 2 else ""', "2 -> 3"):
+        "differs only for a pattern of exactly 3 fields, which the next line refuses as not "
+        "a whole ARN before the service is read",
+    ("src/eden/core/secrets.py",
+     'return _URL_PASSWORD_RE.sub(rf"\\g<1>{REDACTED}\\g<3>", value, count=1)', "1 -> 2"):
+        "the pattern is anchored at ^ (no MULTILINE): it matches at most once, whatever the "
+        "count",
+    ("src/eden/core/secrets.py",
+     'return _URL_PASSWORD_RE.sub(rf"\\g<1>{REDACTED}\\g<3>", value, count=1)', "1 -> 0"):
+        "the same: count=0 (every match) replaces the one match there can be",
+    ("src/eden/envs/resources/waker_group.py", "@dataclass(frozen=True)", "True -> False"):
+        "WakerMade (a step's output) is only read: nothing assigns to it or hashes it",
+    ("src/eden/scaler/threshold.py", "return None", "delete Return"):
+        "table_lookup's last line: falling off the end returns None all the same",
+    ("src/eden/scaler/threshold.py", "@dataclass(frozen=True)", "True -> False"):
+        "SeedTiming is built once per SeedPolicy and only read: nothing assigns to it or "
+        "hashes it",
     ("src/eden/envs/resources/service.py", "@dataclass(frozen=True)", "True -> False"):
         "Deployed (a step's output) is only read: nothing assigns to it or hashes it",
     ("src/eden/envs/resources/service.py", "if not wanted:", "delete If"):

@@ -15,6 +15,7 @@ import pytest
 from eden.sandbox import aws_model
 
 
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     worker_output = getattr(session.config, "workeroutput", None)
     if worker_output is not None:
@@ -23,6 +24,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         from eden.aws.clients import CALLED
 
         worker_output["eden_aws_calls"] = sorted(CALLED)
+        _save_coverage_now()
         return
     _every_call_is_granted(session)
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
@@ -33,6 +35,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         names = ", ".join(sorted({r.nodeid for r in skipped}))
         print(f"\nCI: {len(skipped)} test(s) skipped, which CI does not allow: {names}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _save_coverage_now() -> None:
+    """On a worker under ``coverage run``: write what it measured, now.
+
+    A worker keeps its coverage in memory until its process exits, and the controller
+    kills a worker that has not exited 10 s after it was told to (execnet's terminate). A
+    run at a load of 12 with every test passed reported 76.8 % of branches instead of 85:
+    the likeliest loss is a worker killed on its way out. What runs after this is still
+    measured, and saved at exit as before when the worker gets that far."""
+    import coverage
+
+    current = coverage.Coverage.current()
+    if current is not None:
+        current.save()
 
 
 @pytest.hookimpl(optionalhook=True)

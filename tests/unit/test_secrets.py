@@ -3,6 +3,8 @@ pure parts of per-environment secrets (eden.core.secrets, eden.core.secret_polic
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eden.core.secret_policy import execution_role_policy, resources
@@ -12,6 +14,7 @@ from eden.core.secrets import (
     Home,
     SecretRef,
     fingerprint,
+    first_match,
     looks_secret,
     matches,
     parse_value_from,
@@ -196,3 +199,25 @@ def test_without_an_allow_list_the_allow_is_the_account_and_the_deny_does_the_wo
     doc = execution_role_policy(HOME, [])
     assert [s["Effect"] for s in doc["Statement"]] == ["Allow", "Allow"]
     assert doc["Statement"][1]["Resource"] == f"{PARAM}*"
+
+
+def test_an_arn_of_five_fields_is_not_whole() -> None:
+    with pytest.raises(UsageError, match="is not a whole ARN"):
+        parse_value_from("arn:aws:ssm:eu-west-1:123456789012", HOME)
+
+
+@pytest.mark.parametrize("pattern", ["arn:aws", "arn:aws:ssm:*:*"])
+def test_an_arn_pattern_of_fewer_than_six_fields_is_not_whole(pattern: str) -> None:
+    assert pattern_problem(pattern) == (
+        f"{pattern!r} is not a whole ARN pattern (arn:PARTITION:SERVICE:REGION:ACCOUNT:...)"
+    )
+
+
+def test_first_match_is_the_first_pattern_that_covers_the_value() -> None:
+    patterns = ["/staging/*", "/prod/d*", "/prod/*"]
+    assert first_match(patterns, "/prod/db", HOME) == "/prod/d*"
+    assert first_match(patterns, "/dev/db", HOME) is None
+
+
+def test_a_fingerprint_is_eight_hex_digits() -> None:
+    assert re.fullmatch(r"\*\*\*\* \([0-9a-f]{8}\)", fingerprint("TOKEN", "abc"))

@@ -38,10 +38,6 @@ class Rate:
     gb_hour: float
 
 
-KIND_NAMES = {"linux_x86": "Linux/x86", "linux_arm": "Linux/ARM",
-              "spot_x86": "Fargate Spot Linux/x86", "spot_arm": "Fargate Spot Linux/ARM"}
-
-
 @dataclass(frozen=True)
 class Prices:
     """A region's prices; a kind without one (a region eden has no defaults for, where the
@@ -66,7 +62,6 @@ def _prices(region: str, x86: tuple[float, float], arm: tuple[float, float],
 # Public Fargate prices for Linux tasks on ECS, USD (docs/sleep-wake.md says where each
 # figure comes from and when it was read). Spot prices move with supply and demand; the
 # defaults are 70% off on-demand (AWS's "up to 70%") where no published figure was found.
-PRICES_READ = "2026-11-26"
 _US = ((0.04048, 0.004445), (0.03238, 0.00356), (0.012144, 0.0013335), (0.009714, 0.001068))
 DEFAULT_PRICES: dict[str, Prices] = {
     "us-east-1": _prices("us-east-1", *_US),
