@@ -43,6 +43,9 @@ def page() -> Any:
         context = browser.new_context(viewport={"width": 1400, "height": 700})
         page = context.new_page()
         page.set_default_timeout(20_000)
+        # Assertions wait as long as actions: their default, 5 s, ran out once at a load
+        # of 14 (two suites and the demo on 2 cores) before the first list was drawn.
+        playwright_api.expect.set_options(timeout=20_000)
         yield page
         context.close()
         browser.close()

@@ -31,6 +31,9 @@ def page() -> Any:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
         page.set_default_timeout(20_000)
+        # Assertions wait as long as actions: their default, 5 s, ran out once at a load
+        # of 14 (two suites and the demo on 2 cores) before the first list was drawn.
+        playwright_api.expect.set_options(timeout=20_000)
         # Offline: anything not on this machine is refused, as on a laptop on a plane.
         page.route("**/*", lambda route: route.continue_()
                    if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
