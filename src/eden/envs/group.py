@@ -31,7 +31,7 @@ from eden.envs import hooks, variables
 from eden.envs.plan import Operation, Plan, Ref, Step
 from eden.envs.planner import plan_create, plan_delete
 from eden.envs.reader import MemberSnapshot, MemberSpec, Snapshot
-from eden.envs.records import EnvRecord
+from eden.envs.records import EnvRecord, ServiceRecord
 from eden.envs.resources import bypass_rule
 from eden.envs.resources.base import Reference, Request
 from eden.errors import UsageError
@@ -149,19 +149,20 @@ def sibling_urls(snap: Snapshot) -> dict[str, str]:
     return out
 
 
+def _recorded(record: EnvRecord | None, m: MemberSnapshot) -> ServiceRecord | None:
+    """What the environment's record holds of ``m``'s service, if anything."""
+    services = record.services if record is not None else []
+    return next((s for s in services if s.role == m.member.role), None)
+
+
 def _deployed(record: EnvRecord | None, m: MemberSnapshot) -> bool:
-    if record is None:
-        return False
-    return any(s.role == m.member.role and s.arn("service") for s in record.services)
+    found = _recorded(record, m)
+    return found is not None and found.arn("service") is not None
 
 
 def _running_image(record: EnvRecord | None, m: MemberSnapshot) -> str | None:
-    if record is None:
-        return None
-    for service in record.services:
-        if service.role == m.member.role:
-            return service.image
-    return None
+    found = _recorded(record, m)
+    return found.image if found is not None else None
 
 
 def _reference_image(ref: Reference) -> str:

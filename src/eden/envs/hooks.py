@@ -100,8 +100,6 @@ def add_to_create(profile: Profile, plan: Plan, items: Sequence[Any]) -> Plan:
             continue
         td = Ref(td_id, "taskDefinitionArn")
         names, ref = item.request.names, item.reference
-        # A service the record says was deployed is deployed again, even when the plan
-        # makes it anew (it read as missing): its migrate must not be skipped.
         deploy = update.action == "ecs.update_service" or item.deployed_before
         if deploy and (hook := member.hook("migrate")):
             step = run_step(profile, member, hook, names, ref.service, td, ref.container, (td_id,))
