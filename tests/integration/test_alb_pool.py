@@ -103,6 +103,7 @@ def _alb_dns(world: World, alb: str) -> str:
     return str(lb["DNSName"]).lower()
 
 
+@pytest.mark.heavy(seconds=75)
 def test_concurrent_creates_fill_the_pool_and_a_full_pool_is_refused(
     world: World, pool: Pool
 ) -> None:

@@ -54,6 +54,7 @@ def test_rules_on_every_listener_of_the_alb_count(world: World) -> None:
     assert world.store.get("sandbox", "feature-no-room") is None
 
 
+@pytest.mark.heavy(seconds=28)
 def test_concurrent_creates_never_overfill_the_alb(world: World) -> None:
     room = 6
     _fill(world, world.seed.listener_arn, 100 - room - _rules_on_alb(world), 20_000)

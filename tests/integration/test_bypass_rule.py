@@ -61,6 +61,7 @@ def _bypass_rules(world: World) -> list[dict[str, Any]]:
     return [r for r in rules if any(c["Field"] == "http-header" for c in r["Conditions"])]
 
 
+@pytest.mark.heavy(seconds=20)
 def test_one_bypass_rule_per_alb_counted_rotated_and_removed_with_the_last(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

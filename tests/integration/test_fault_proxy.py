@@ -41,6 +41,7 @@ def _until_done(run: Callable[[], Any], failures: list[str]) -> Any:
     raise AssertionError(f"still failing after {ATTEMPTS} attempts: {failures[-3:]}")
 
 
+@pytest.mark.heavy(seconds=50)
 def test_create_deploy_delete_converge_through_throttling_and_lost_answers(
     world: World, proxy: FaultProxy
 ) -> None:

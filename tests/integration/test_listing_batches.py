@@ -38,6 +38,7 @@ def _fleet(world: World) -> list[str]:
     return branches
 
 
+@pytest.mark.heavy(seconds=25)
 def test_ls_reads_in_batches_and_shows_what_reading_one_by_one_shows(world: World) -> None:
     _fleet(world)
     records = world.engine.environments()

@@ -80,6 +80,7 @@ def _doc_names(world: World) -> list[str]:
     return sorted(e["name"] for e in doc["environments"])
 
 
+@pytest.mark.heavy(seconds=60)
 def test_concurrent_creates_and_deletes_in_threads(
     world: World, profile: Profile, state_url: str
 ) -> None:
@@ -158,6 +159,7 @@ def cli_env(tmp_path: Path, profile_values: dict[str, Any], state_url: str) -> d
     return env
 
 
+@pytest.mark.heavy(seconds=30)
 @ON_DYNAMODB  # the store a team's CI jobs share across machines
 def test_concurrent_creates_and_deletes_in_processes(
     world: World, cli_env: dict[str, str], profile: Profile, state_url: str, cli: Cli
@@ -310,6 +312,7 @@ def _sweep_clients(profile: Profile) -> tuple[AwsClients, FaultAt, AwsClients]:
 # The sweeps run on SQLite only: the fault is in an AWS call, and what the store must do
 # under it (journal, undo, records) is the same contract on both stores, which
 # test_state_stores.py holds for each; the races below run on both.
+@pytest.mark.heavy(seconds=75)
 def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profile) -> None:
     before = inventory(world.checker, world.seed)
     store = world.store
@@ -339,6 +342,7 @@ def test_a_fault_at_every_call_of_create_converges(world: World, profile: Profil
         assert inventory(world.checker, world.seed) == before, f"fault at {target}"
 
 
+@pytest.mark.heavy(seconds=60)
 def test_a_fault_at_every_call_of_delete_converges(world: World, profile: Profile) -> None:
     before = inventory(world.checker, world.seed)
     store = world.store
@@ -374,6 +378,7 @@ def _wait_for(predicate: Any, what: str, timeout: float = 30) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.heavy(seconds=30)
 @ON_DYNAMODB  # a dead process's lease on the shared store: waited out, then resumed
 def test_sigkill_in_the_middle_of_a_create_then_resume_and_delete(
     world: World, cli_env: dict[str, str], profile: Profile, state_url: str, cli: Cli

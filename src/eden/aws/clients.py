@@ -58,6 +58,28 @@ _LOADER = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
 _SESSION_LOCK = threading.Lock()
 
 
+# A session whose region and keys the settings give reads nothing from the environment, so
+# every AwsClients of those settings shares one: making a session registers some hundreds of
+# botocore handlers, a third of what building a set of clients cost the tests (the sandbox
+# and the tests give both). With the keys left to the credential chain, each AwsClients
+# still gets a session of its own, read from the environment as it is then.
+_SHARED_SESSIONS: dict[AwsSettings, Any] = {}
+# A botocore session is not thread-safe: clients of a shared one are built one at a time.
+_BUILD_LOCK = threading.Lock()
+
+
+def _session_for(settings: AwsSettings) -> Any:
+    if not (settings.region and settings.access_key_id and settings.secret_access_key):
+        return _new_session(settings)
+    with _BUILD_LOCK:
+        shared = _SHARED_SESSIONS.get(settings)
+    if shared is None:
+        made = _new_session(settings)
+        with _BUILD_LOCK:
+            shared = _SHARED_SESSIONS.setdefault(settings, made)
+    return shared
+
+
 def _new_session(settings: AwsSettings) -> Any:
     with _SESSION_LOCK:
         core = botocore.session.get_session()
@@ -68,6 +90,8 @@ def _new_session(settings: AwsSettings) -> Any:
             aws_access_key_id=settings.access_key_id,
             aws_secret_access_key=settings.secret_access_key,
         )
+        # Every client class gets the mixin that turns AWS's answers into eden errors.
+        session.events.register("creating-client-class", add_translation)
         # boto3 appends its own data directory to the loader's path for every session.
         _LOADER.search_paths[:] = list(dict.fromkeys(_LOADER.search_paths))
     return session
@@ -146,10 +170,7 @@ class AwsClients:
 
     def _get_session(self) -> Any:
         if self._session is None:
-            session = _new_session(self.settings)
-            # Every client class gets the mixin that turns AWS's answers into eden errors.
-            session.events.register("creating-client-class", add_translation)
-            self._session = session
+            self._session = _session_for(self.settings)
         return self._session
 
     def _build(self, service: str, region: str | None = None) -> Any:
@@ -167,7 +188,8 @@ class AwsClients:
         elif session.region_name is None:
             # Route 53 and the sandbox are region-agnostic; botocore still wants one.
             config = config.merge(Config(region_name="us-east-1"))
-        client = session.client(service, endpoint_url=s.endpoint_url, config=config)
+        with _BUILD_LOCK:
+            client = session.client(service, endpoint_url=s.endpoint_url, config=config)
         events = client.meta.events
         events.register("before-call.*.*", self._before_call)
         events.register("after-call.*.*", self._after_call)

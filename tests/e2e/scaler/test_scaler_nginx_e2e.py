@@ -142,6 +142,7 @@ def start_daemon(daemon: Daemon) -> tuple[threading.Thread, asyncio.AbstractEven
     return thread, loop
 
 
+@pytest.mark.heavy(seconds=34)
 def test_daemon_scales_real_nginx_tasks_and_never_scales_in_blind(
     e2e_moto_url: str, tmp_path: Path
 ) -> None:

@@ -24,6 +24,7 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
     not SCHEMATHESIS.exists() and shutil.which("schemathesis") is None,
     reason="schemathesis is not installed",
 )
+@pytest.mark.heavy(seconds=80)
 def test_no_server_errors(api: Any, tmp_path: Path) -> None:
     exe = str(SCHEMATHESIS) if SCHEMATHESIS.exists() else "schemathesis"
     proc = subprocess.run(
