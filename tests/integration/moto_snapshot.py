@@ -15,7 +15,6 @@ import copy
 import copyreg
 import sys
 import threading
-import urllib.request
 from typing import Any
 
 from moto.backends import get_backend, list_of_moto_modules
@@ -23,6 +22,7 @@ from moto.core.base_backend import BackendDict
 from moto.core.model_instances import model_data
 
 from eden.sandbox.seed import SeedInfo, sandbox_clients, seed
+from moto_server import reset
 
 # Some moto objects hold a lock (ECR's backend, S3's keys); a copy gets a lock of its own.
 copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
@@ -36,7 +36,7 @@ _SNAPSHOTS: dict[str, tuple[SeedInfo, State, dict[str, Any]]] = {}
 
 def fresh_seeded_account(moto_url: str) -> SeedInfo:
     """Resets the moto server at ``moto_url`` and gives it the seeded reference stack."""
-    _reset(moto_url)
+    reset(moto_url)
     taken = _SNAPSHOTS.get(moto_url)
     if taken is None:
         info = seed(sandbox_clients(moto_url))
@@ -51,12 +51,6 @@ def fresh_seeded_account(moto_url: str) -> SeedInfo:
     # S3 finds a bucket's account in a table beside its backends, which a reset empties.
     get_backend("s3").bucket_accounts.update(bucket_accounts)
     return info
-
-
-def _reset(moto_url: str) -> None:
-    req = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
-    # A reset after a big test takes seconds on a loaded machine: the deadline is for a hang.
-    urllib.request.urlopen(req, timeout=120).close()
 
 
 def _copy_backends() -> State:

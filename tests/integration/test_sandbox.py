@@ -12,13 +12,11 @@ import os
 import socket
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from eden import config, paths
 from eden.errors import SandboxError
@@ -37,6 +35,7 @@ from eden.sandbox import (
     up,
 )
 from eden.sandbox.stack import UNMANAGED_ENDPOINTS
+from moto_server import empty_moto
 
 pytestmark = pytest.mark.integration
 
@@ -50,16 +49,8 @@ REPO_URI = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/api"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # In-process moto state is global: start from nothing whatever ran before.
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    try:
+    with empty_moto() as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,9 @@ from typing import Any
 import boto3
 import pytest
 from cfnlint.decode import cfn_yaml
-from moto.server import ThreadedMotoServer
 from samtranslator.translator.transform import transform
+
+from moto_server import empty_moto
 
 pytestmark = pytest.mark.integration
 
@@ -51,16 +52,13 @@ class _NoManagedPolicies:
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[dict[str, Any]]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield {
-        "endpoint_url": f"http://{host}:{port}",
-        "region_name": REGION,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    server.stop()
+    with empty_moto() as url:
+        yield {
+            "endpoint_url": url,
+            "region_name": REGION,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
 
 
 def _translated(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

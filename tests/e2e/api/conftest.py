@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 
 from eden.cli.apikey_cmd import apikey
 from eden.config import write_profile
 from eden.sandbox.seed import SeedInfo, sandbox_clients, sandbox_profile_values, seed
+from moto_server import empty_moto
 
 SERVE = "import sys; from eden.cli.serve_cmd import serve; serve(sys.argv[1:], prog_name='eden')"
 
@@ -61,11 +61,8 @@ def _key(config: Path, env: dict[str, str], scope: str) -> str:
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with empty_moto() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,38 +3,31 @@ local tasks switched on for the test and off again after it."""
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 from sandbox_e2e_helpers import NGINX, Sandbox
 
 from eden.config import build_profile
 from eden.sandbox import aws_model, dataplane
 from eden.sandbox.seed import sandbox_clients, sandbox_profile_values, seed
 from eden.wiring import open_engine
+from moto_server import empty_moto, reset
 
 
 @pytest.fixture(scope="module")
 def moto_process_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with empty_moto() as url:
+        yield url
 
 
 @pytest.fixture
 def moto_server(moto_process_server: str) -> str:
     """An empty moto: its state is the process's, and local tasks would otherwise start
     for every service earlier tests left behind."""
-    reset = urllib.request.Request(f"{moto_process_server}/moto-api/reset", method="POST")
-    urllib.request.urlopen(reset, timeout=10).close()
+    reset(moto_process_server)
     return moto_process_server
 
 
