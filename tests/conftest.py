@@ -16,6 +16,7 @@ from eden.sandbox import aws_model
 from heavy_first import heavy_first
 
 
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, the tests marked ``heavy(seconds)`` start first, one worker's
     share each in turn (tests/heavy_first.py)."""

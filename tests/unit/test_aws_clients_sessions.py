@@ -68,3 +68,24 @@ def test_a_shared_session_still_turns_aws_errors_into_edens() -> None:
     for clients in (a, b):
         client = clients.client("sts")
         assert type(client).__mro__[1].__name__ == "Translating"
+
+
+def test_sets_on_one_shared_session_build_clients_from_many_threads_at_once() -> None:
+    """botocore sessions are not thread-safe: the shared one builds one client at a time,
+    and every thread still gets a working client with only its own handler."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sets = [AwsClients(FIXED) for _ in range(8)]
+    for i, clients in enumerate(sets):
+        clients.on("before-call.sts.GetCallerIdentity", _stop(str(i)))
+
+    def call(i: int) -> str:
+        try:
+            sets[i].client("sts").get_caller_identity()
+        except StoppedBy as stopped:
+            return str(stopped)
+        return "not stopped"
+
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        assert list(threads.map(call, range(8))) == [str(i) for i in range(8)]
+    assert len({id(s._get_session()) for s in sets}) == 1

@@ -63,21 +63,28 @@ _SESSION_LOCK = threading.Lock()
 # botocore handlers, a third of what building a set of clients cost the tests (the sandbox
 # and the tests give both). With the keys left to the credential chain, each AwsClients
 # still gets a session of its own, read from the environment as it is then.
-_SHARED_SESSIONS: dict[AwsSettings, Any] = {}
-# A botocore session is not thread-safe: clients of a shared one are built one at a time.
-_BUILD_LOCK = threading.Lock()
+@dataclass
+class _Shared:
+    session: Any
+    # A botocore session is not thread-safe: clients of a shared one are built one at a time.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _session_for(settings: AwsSettings) -> Any:
+_SHARED_SESSIONS: dict[AwsSettings, _Shared] = {}
+
+
+def _session_for(settings: AwsSettings) -> tuple[Any, threading.Lock | None]:
+    """The session for ``settings``, and the lock its clients are built under if it is
+    shared (None: the session is the caller's own)."""
     if not (settings.region and settings.access_key_id and settings.secret_access_key):
-        return _new_session(settings)
-    with _BUILD_LOCK:
+        return _new_session(settings), None
+    with _SESSION_LOCK:
         shared = _SHARED_SESSIONS.get(settings)
     if shared is None:
-        made = _new_session(settings)
-        with _BUILD_LOCK:
+        made = _Shared(_new_session(settings))
+        with _SESSION_LOCK:
             shared = _SHARED_SESSIONS.setdefault(settings, made)
-    return shared
+    return shared.session, shared.lock
 
 
 def _new_session(settings: AwsSettings) -> Any:
@@ -125,6 +132,7 @@ class AwsClients:
         self.settings = settings
         self.role = role
         self._session: Any = None
+        self._shared_lock: threading.Lock | None = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._recorder = _Recorder(latency=inject_latency)
@@ -170,7 +178,9 @@ class AwsClients:
 
     def _get_session(self) -> Any:
         if self._session is None:
-            self._session = _session_for(self.settings)
+            session, lock = _session_for(self.settings)
+            self._shared_lock = lock  # first: whoever sees the session sees its lock
+            self._session = session
         return self._session
 
     def _build(self, service: str, region: str | None = None) -> Any:
@@ -188,8 +198,11 @@ class AwsClients:
         elif session.region_name is None:
             # Route 53 and the sandbox are region-agnostic; botocore still wants one.
             config = config.merge(Config(region_name="us-east-1"))
-        with _BUILD_LOCK:
+        if self._shared_lock is None:  # this set's own session: self._lock is held
             client = session.client(service, endpoint_url=s.endpoint_url, config=config)
+        else:
+            with self._shared_lock:
+                client = session.client(service, endpoint_url=s.endpoint_url, config=config)
         events = client.meta.events
         events.register("before-call.*.*", self._before_call)
         events.register("after-call.*.*", self._after_call)
