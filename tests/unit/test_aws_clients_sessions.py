@@ -3,6 +3,7 @@ nothing else: each set keeps its own clients and handlers."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -73,8 +74,6 @@ def test_a_shared_session_still_turns_aws_errors_into_edens() -> None:
 def test_sets_on_one_shared_session_build_clients_from_many_threads_at_once() -> None:
     """botocore sessions are not thread-safe: the shared one builds one client at a time,
     and every thread still gets a working client with only its own handler."""
-    from concurrent.futures import ThreadPoolExecutor
-
     sets = [AwsClients(FIXED) for _ in range(8)]
     for i, clients in enumerate(sets):
         clients.on("before-call.sts.GetCallerIdentity", _stop(str(i)))
