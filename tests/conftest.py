@@ -13,19 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from eden.sandbox import aws_model
-from heavy_first import heavy_first
+from heavy_first import order_items
 
 
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist, the tests marked ``heavy(seconds)`` start first, one worker's
     share each in turn (tests/heavy_first.py)."""
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
-    seconds = []
-    for item in items:
-        mark = item.get_closest_marker("heavy")
-        seconds.append(float(mark.kwargs["seconds"]) if mark is not None else None)
-    items[:] = heavy_first(items, seconds, workers)
+    order_items(items)
 
 
 @pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down

@@ -2,8 +2,9 @@
 
 moto keeps its state per process, not per server: a server started in a pytest-xdist
 worker sees whatever the worker's earlier tests left, whichever server they used (an ALB
-full of rules, a table, a service). Every fixture that starts one goes through here, so
-its tests start from nothing whatever ran before them on that worker.
+full of rules, a table, a service). The fixtures that start one for a module or a test go
+through here, so their tests start from nothing whatever ran before them on that worker.
+(The integration tests' shared server is reset by each test: `moto_snapshot.py`.)
 """
 
 from __future__ import annotations

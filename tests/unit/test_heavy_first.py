@@ -57,17 +57,12 @@ def test_under_xdist_each_worker_starts_with_a_heavy_test(tmp_path: Path) -> Non
     (tmp_path / "conftest.py").write_text(
         textwrap.dedent(
             f"""
-            import os, sys
+            import sys
             sys.path.insert(0, {str(TESTS_DIR)!r})
-            from heavy_first import heavy_first
+            from heavy_first import order_items
 
             def pytest_collection_modifyitems(config, items):
-                workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
-                seconds = [
-                    m.kwargs["seconds"] if (m := i.get_closest_marker("heavy")) else None
-                    for i in items
-                ]
-                items[:] = heavy_first(items, seconds, workers)
+                order_items(items)  # what the suite's own conftest does
             """
         )
     )
